@@ -1,0 +1,187 @@
+"""`farol`: one command, a subcommand per job. The agent core owns `farol run`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from agent import __version__
+from agent.export import export_webeval
+from agent.guard import UrlPolicy
+from agent.loop import Agent, ApprovalRequest, Decision, Hooks, deny_all
+from agent.playwright_env import PlaywrightEnv
+from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy
+from agent.recorder import StoreRecorder
+from agent.settle import SettleRule
+from agent.store import Store
+from agent.trajectory import Provenance, Step, Trajectory
+
+app = typer.Typer(
+    help="Delegate web tasks to Fara-7B.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+@app.callback()
+def farol(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Farol: Fara-7B in your own browser."""
+    if version:
+        console.print(f"farol {__version__}")
+        raise typer.Exit()
+
+
+class ConsolePrinter(Hooks):
+    async def on_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None:
+        if step.action is not None:
+            what = (
+                step.action.action
+                + " "
+                + ", ".join(f"{key}={value}" for key, value in step.action.arguments().items() if key != "action")
+            )
+        elif step.parse_error is not None:
+            what = f"[red]unparseable reply ({step.parse_error.kind})[/red]"
+        else:
+            what = "[red]no reply from the model[/red]"
+        shown = what if step.action is None else escape(what)
+        console.print(f"[bold]Step {step.index}[/bold]  {shown}  [dim]{escape(step.url)}[/dim]")
+        if step.thoughts:
+            console.print(f"  [italic]{escape(step.thoughts[:500])}[/italic]")
+        if (
+            step.raw_text is not None
+            and step.result
+            and (step.result.error or step.result.blocked or step.result.clamped)
+        ):
+            note = step.result.error or step.result.blocked or "the point lay outside the screenshot and was clamped"
+            console.print(f"  [yellow]{escape(note)}[/yellow]")
+
+
+async def ask_in_terminal(request: ApprovalRequest) -> Decision:
+    console.print(
+        Panel(escape(f"{request.reason}\n\n{request.step.thoughts}"), title="Approval needed", border_style="yellow")
+    )
+    answer = (await asyncio.to_thread(input, "Approve? [y]es / [n]o / type a reply: ")).strip()
+    if answer.lower() in {"y", "yes"}:
+        return Decision("approve")
+    if answer.lower() in {"", "n", "no"}:
+        return Decision("deny")
+    return Decision("reply", answer)
+
+
+def parse_viewport(value: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter("use WIDTHxHEIGHT, e.g. 1440x900") from None
+    if width < 200 or height < 200:
+        raise typer.BadParameter("the viewport must be at least 200x200")
+    return width, height
+
+
+@app.command()
+def run(
+    task: Annotated[str, typer.Argument(help="What to do, as you would ask a person.")],
+    start_url: Annotated[str, typer.Option("--start-url", help="Page to start on.")],
+    model_url: Annotated[
+        str, typer.Option(envvar="FAROL_MODEL_URL", help="OpenAI-compatible base URL.")
+    ] = DEFAULT_MODEL_URL,
+    model: Annotated[str, typer.Option(envvar="FAROL_MODEL", help="Model name at that endpoint.")] = DEFAULT_MODEL,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="FAROL_API_KEY", help="API key, if the endpoint needs one.")
+    ] = None,
+    viewport: Annotated[str, typer.Option(help="Browser viewport, WIDTHxHEIGHT.")] = "1440x900",
+    max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 100,
+    out: Annotated[Path | None, typer.Option(help="Also export the run to this folder (webeval layout).")] = None,
+    db: Annotated[
+        Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store [default: ~/.local/share/farol/farol.db].")
+    ] = None,
+    settle: Annotated[
+        str,
+        typer.Option(
+            help="After each action: 'smart' (load + quiet network and DOM) or 'fixed' (load + 3 s, as the reference)."
+        ),
+    ] = "smart",
+    allow: Annotated[
+        list[str] | None, typer.Option("--allow-host", help="Only act on these hosts (wildcards allowed).")
+    ] = None,
+    deny: Annotated[list[str] | None, typer.Option("--deny-host", help="Never act on these hosts.")] = None,
+) -> None:
+    """Run one task in headless Chromium and print the final answer."""
+    if settle not in {"smart", "fixed"}:
+        raise typer.BadParameter("use 'smart' or 'fixed'", param_hint="--settle")
+    size = parse_viewport(viewport)
+    url_policy = UrlPolicy(allow=tuple(allow or ()), deny=tuple(deny or ()))
+    if refusal := url_policy.refusal(start_url):
+        errors.print(f"[red]Refusing to start on {escape(start_url)}: {refusal}[/red]")
+        raise typer.Exit(EXIT_ERROR)
+    store = Store(db)
+    policy = OpenAIPolicy(model_url, model, api_key, retries=3, backoff=0.5)
+    try:
+        trajectory = asyncio.run(
+            _run_task(task, start_url, policy, store, size, max_steps, SettleRule(mode=settle), url_policy)  # type: ignore[arg-type]
+        )
+    except KeyboardInterrupt:
+        errors.print("[yellow]Cancelled; the steps so far are in the store.[/yellow]")
+        raise typer.Exit(EXIT_CANCELLED) from None
+    if out is not None:
+        export_webeval(store, trajectory, out)
+    raise typer.Exit(_report(trajectory, store))
+
+
+async def _run_task(
+    task: str,
+    start_url: str,
+    policy: OpenAIPolicy,
+    store: Store,
+    viewport: tuple[int, int],
+    max_steps: int,
+    settle: SettleRule,
+    url_policy: UrlPolicy,
+) -> Trajectory:
+    env = await PlaywrightEnv.launch(start_url, viewport=viewport, settle=settle, url_policy=url_policy)
+    approver = ask_in_terminal if sys.stdin.isatty() else deny_all
+    provenance = Provenance(source="cli", model=policy.name, environment="playwright", farol_version=__version__)
+    agent = Agent(
+        env,
+        policy,
+        max_steps=max_steps,
+        url_policy=url_policy,
+        hooks=[StoreRecorder(store), ConsolePrinter()],
+        approver=approver,
+        provenance=provenance,
+    )
+    try:
+        return await agent.run(task, start_url)
+    finally:
+        await env.close()
+        await policy.close()
+
+
+def _report(trajectory: Trajectory, store: Store) -> int:
+    console.print(f"[dim]Saved as {trajectory.id} in {store.path}[/dim]")
+    if trajectory.status == "error":
+        errors.print(f"[red]Error: {escape(trajectory.reason or 'unknown')}[/red]")
+        return EXIT_ERROR
+    if trajectory.final_answer is not None:
+        console.print(Panel(escape(trajectory.final_answer), title=f"Final answer ({trajectory.terminate_status})"))
+    else:
+        console.print(f"[yellow]Stopped: {escape(trajectory.reason or '')}[/yellow]")
+    return EXIT_SUCCESS if trajectory.succeeded else EXIT_FAILURE
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,59 @@
+"""The interface every browser backend implements: headless Chromium here, the user's Chrome in `bridge`.
+
+Actions reach `execute` with their coordinates already mapped to CSS pixels.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from agent.actions import Action
+
+
+@dataclass(frozen=True)
+class Observation:
+    screenshot: bytes  # PNG in device pixels (css size x device_pixel_ratio)
+    css_width: int
+    css_height: int
+    device_pixel_ratio: float
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class ElementInfo:
+    """What lies under a point, for the guard. Never carries the element's current value."""
+
+    tag: str
+    input_type: str = ""
+    autocomplete: str = ""
+    name: str = ""
+    id: str = ""
+    role: str = ""
+    text: str = ""  # visible text / label / aria-label, trimmed
+
+
+@dataclass
+class ActionOutcome:
+    observation: str = ""
+    settle_seconds: float = 0.0
+    navigated_to: list[str] = field(default_factory=list)  # URLs of new tabs folded into the agent's page
+
+
+class BrowserError(Exception):
+    """The browser could not carry out a request (crashed, closed, timed out)."""
+
+
+class Environment(ABC):
+    @abstractmethod
+    async def observe(self) -> Observation: ...
+
+    @abstractmethod
+    async def execute(self, action: Action) -> ActionOutcome: ...
+
+    @abstractmethod
+    async def element_at(self, x: float, y: float) -> ElementInfo | None: ...
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,106 @@
+"""Safety checks made before the agent acts: where it may go, and which actions need the person.
+
+`UrlPolicy` is consulted before a navigation, after every action (redirects) and for new tabs.
+`sensitive_reason` looks at the element under the point an action targets.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from agent.actions import Action, LeftClick, Type
+from agent.environment import ElementInfo
+
+_FORBIDDEN_SCHEMES = {
+    "chrome",
+    "chrome-extension",
+    "chrome-untrusted",
+    "devtools",
+    "file",
+    "data",
+    "javascript",
+    "view-source",
+    "edge",
+    "about",
+}
+_ALLOWED_ABOUT = {"about:blank"}
+_WEB_STORE_HOSTS = {"chromewebstore.google.com"}
+_WEB_STORE_PREFIX = ("chrome.google.com", "/webstore")
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    """Host patterns use shell wildcards (`*.example.com`); an empty allow list allows every host."""
+
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+
+    def refusal(self, url: str) -> str | None:
+        """Why the agent must not act on `url`, or None when it may."""
+        if url in _ALLOWED_ABOUT:
+            return None
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return f"malformed URL {url!r}"
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        if scheme in _FORBIDDEN_SCHEMES:
+            return f"the agent never acts on {scheme}: pages"
+        if scheme not in {"http", "https"}:
+            return f"unsupported URL scheme {scheme!r}"
+        if host in _WEB_STORE_HOSTS or (host == _WEB_STORE_PREFIX[0] and parts.path.startswith(_WEB_STORE_PREFIX[1])):
+            return "the agent never acts on the Chrome Web Store"
+        if any(_host_matches(host, pattern) for pattern in self.deny):
+            return f"{host} is on the deny list"
+        if self.allow and not any(_host_matches(host, pattern) for pattern in self.allow):
+            return f"{host} is not on the allow list"
+        return None
+
+
+def _host_matches(host: str, pattern: str) -> bool:
+    pattern = pattern.lower()
+    return fnmatch.fnmatchcase(host, pattern) or (pattern.startswith("*.") and host == pattern[2:])
+
+
+_PAYMENT_AUTOCOMPLETE = re.compile(r"\bcc-(number|csc|exp|exp-month|exp-year|name|type)\b")
+_PAYMENT_NAME = re.compile(r"card.?(number|num|no)|cc.?(num|number)|cvv|cvc|csc|security.?code|iban|expir", re.I)
+_BINDING_WORDS = re.compile(
+    r"\b(buy|pay|purchase|place (your )?order|order now|confirm (order|booking|purchase|payment)|book|reserve|"
+    r"checkout|check out|submit (application|order|payment)|apply now|complete (purchase|booking|order))\b",
+    re.I,
+)
+
+
+def is_secret_field(element: ElementInfo) -> bool:
+    """A password or payment-card field: its typed value must never be stored."""
+    if element.tag != "input" and element.tag != "textarea":
+        return False
+    if element.input_type == "password":
+        return True
+    return bool(
+        _PAYMENT_AUTOCOMPLETE.search(element.autocomplete) or _PAYMENT_NAME.search(f"{element.name} {element.id}")
+    )
+
+
+def sensitive_reason(action: Action, element: ElementInfo | None) -> str | None:
+    """Why this action needs the person's approval before it runs, or None."""
+    if element is None:
+        return None
+    if isinstance(action, Type) and is_secret_field(element):
+        kind = "password" if element.input_type == "password" else "payment"
+        return f"typing into a {kind} field"
+    if isinstance(action, LeftClick) and _is_button_like(element) and _BINDING_WORDS.search(element.text):
+        return f"clicking {element.text[:60]!r}, which looks like a binding step"
+    return None
+
+
+def _is_button_like(element: ElementInfo) -> bool:
+    return (
+        element.tag in {"button", "a", "summary"}
+        or element.role in {"button", "link", "menuitem"}
+        or element.input_type in {"submit", "button", "image"}
+    )

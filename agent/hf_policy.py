@@ -1,0 +1,125 @@
+"""A policy that runs a Qwen2.5-VL checkpoint (Fara-7B or the tiny test model) in-process with transformers.
+
+It takes the same OpenAI-style messages as `OpenAIPolicy` and decodes greedily, like the reference's
+temperature 0, so CPU tests and GPU smoke runs exercise the real request layout without a server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image
+from transformers import (
+    AutoImageProcessor,
+    AutoModelForImageTextToText,
+    AutoProcessor,
+    AutoTokenizer,
+    BatchFeature,
+    ProcessorMixin,
+    Qwen2_5_VLProcessor,
+)
+
+from agent.policy import ModelReply
+from agent.trajectory import TokenUsage
+
+log = logging.getLogger(__name__)
+
+_END_MARKERS = ("<|im_end|>", "<|endoftext|>")
+
+
+class ImageOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):
+    """Qwen2.5-VL's processor without the video processor, which cannot be built without torchvision."""
+
+    def check_argument_for_proper_class(self, argument_name: str, argument: Any) -> Any:
+        if argument_name == "video_processor" and argument is None:
+            return None
+        return super().check_argument_for_proper_class(argument_name, argument)
+
+
+class TransformersPolicy:
+    def __init__(
+        self, model_dir: str | Path, max_new_tokens: int = 256, max_pixels: int | None = None, device: str = "cpu"
+    ) -> None:
+        model_dir = Path(model_dir)
+        self.name = model_dir.name
+        self.max_new_tokens = max_new_tokens
+        self.device = device
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        overrides = {} if max_pixels is None else {"max_pixels": max_pixels}
+        self.image_processor = AutoImageProcessor.from_pretrained(model_dir, **overrides)
+        self.processor = self._build_processor(model_dir)
+        self.model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype="auto").to(device).eval()
+        self._lock = threading.Lock()  # one generate at a time: concurrent runs would share the model
+
+    def _build_processor(self, model_dir: Path) -> ProcessorMixin:
+        try:
+            processor = AutoProcessor.from_pretrained(model_dir)
+        except ImportError as error:  # the video processor needs torchvision
+            log.info("AutoProcessor failed (%s); using the image-only processor", str(error).strip().split("\n")[0])
+            processor = None
+        # Without a processor_config.json AutoProcessor quietly returns just the tokenizer.
+        if isinstance(processor, ProcessorMixin) and getattr(processor, "image_processor", None) is not None:
+            processor.image_processor = self.image_processor  # honours max_pixels
+            return processor
+        return ImageOnlyQwen2_5_VLProcessor(
+            image_processor=self.image_processor,
+            tokenizer=self.tokenizer,
+            video_processor=None,
+            chat_template=self.tokenizer.chat_template,
+        )
+
+    def render(self, messages: list[dict[str, Any]]) -> tuple[str, list[Image.Image]]:
+        """The prompt text (one image pad per image, expanded later by the processor) and the images in order."""
+        conversation: list[dict[str, Any]] = []
+        images: list[Image.Image] = []
+        for message in messages:
+            content = message["content"]
+            if isinstance(content, list):
+                parts = []
+                for part in content:
+                    if part["type"] == "image_url":
+                        images.append(_decode_image(part["image_url"]["url"]))
+                        parts.append({"type": "image"})
+                    else:
+                        parts.append(part)
+                content = parts
+            conversation.append({"role": message["role"], "content": content})
+        template = getattr(self.processor, "chat_template", None) or self.tokenizer.chat_template
+        prompt = self.tokenizer.apply_chat_template(
+            conversation, chat_template=template, tokenize=False, add_generation_prompt=True
+        )
+        return prompt, images
+
+    def encode(self, messages: list[dict[str, Any]]) -> BatchFeature:
+        """The model inputs for `messages`: token ids with image pads expanded, pixel values and image grids."""
+        prompt, images = self.render(messages)
+        return self.processor(text=[prompt], images=images or None, return_tensors="pt")
+
+    async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
+        return await asyncio.to_thread(self._complete, messages)
+
+    def _complete(self, messages: list[dict[str, Any]]) -> ModelReply:
+        inputs = self.encode(messages).to(self.device)
+        prompt_tokens = inputs["input_ids"].shape[1]
+        with self._lock, torch.inference_mode():
+            output = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False)
+        new_tokens = output[0, prompt_tokens:]
+        # The raw turn as the model wrote it (`<tool_call>` tags included), cut where the turn ends.
+        text = self.tokenizer.decode(new_tokens, skip_special_tokens=False)
+        for marker in _END_MARKERS:
+            text = text.split(marker, 1)[0]
+        return ModelReply(text, TokenUsage(prompt_tokens=prompt_tokens, completion_tokens=len(new_tokens)))
+
+
+def _decode_image(url: str) -> Image.Image:
+    if not url.startswith("data:"):
+        raise ValueError(f"only data: URLs are supported, got {url[:40]!r}")
+    _, encoded = url.split(",", 1)
+    return Image.open(io.BytesIO(base64.b64decode(encoded))).convert("RGB")

@@ -1,0 +1,74 @@
+"""Build the chat request exactly as the reference harness lays it out.
+
+Every model call sends `[system] + history`. The history is a sequence of turns: a user message
+with a screenshot (the task or a follow-up for the first turn of a round, otherwise the current
+URL), then the model's raw reply. Only the newest `max_images` screenshots are sent; older
+follow-up turns are dropped entirely and older task turns are kept as text only; replies are never
+dropped or edited. Training builds its samples with this same function (no train/serve skew).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from agent.geometry import ScreenGeometry, png_data_url, resize_for_model
+from agent.prompt import system_prompt
+
+MAX_IMAGES = 3
+_URL_LIMIT = 100
+_NEXT_SCREENSHOT = "Current URL: {url}\nHere is the next screenshot. Think about what to do next."
+
+
+def display_url(url: str) -> str:
+    """The reference's URL for the model: query string removed, cut to 100 characters + ' ...'."""
+    url = url.split("?", 1)[0]
+    return url[:_URL_LIMIT] + " ..." if len(url) > _URL_LIMIT else url
+
+
+@dataclass(eq=False)
+class Turn:
+    """One observation sent to the model and, once it answered, the model's raw reply."""
+
+    screenshot: bytes  # PNG as captured, in device pixels
+    geometry: ScreenGeometry
+    url: str
+    user_text: str | None = None  # the task or a follow-up message: starts a round
+    reply: str | None = None
+
+    @cached_property
+    def image_url(self) -> str:
+        return png_data_url(resize_for_model(self.screenshot, self.geometry))
+
+    @property
+    def text(self) -> str:
+        return self.user_text if self.user_text is not None else _NEXT_SCREENSHOT.format(url=display_url(self.url))
+
+
+def build_messages(turns: Sequence[Turn], max_images: int = MAX_IMAGES) -> list[dict[str, Any]]:
+    """`[system] + history` for the next call; the last turn is the one awaiting a reply."""
+    if not turns:
+        raise ValueError("no observation to send")
+    latest = turns[-1].geometry
+    keep_image: set[int] = set(range(max(0, len(turns) - max_images), len(turns)))
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": system_prompt(latest.model_width, latest.model_height)}
+    ]
+    for index, turn in enumerate(turns):
+        if index in keep_image:
+            messages.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "image_url", "image_url": {"url": turn.image_url}},
+                        {"type": "text", "text": turn.text},
+                    ],
+                }
+            )
+        elif turn.user_text is not None:
+            messages.append({"role": "user", "content": [{"type": "text", "text": turn.user_text}]})
+        if turn.reply is not None:
+            messages.append({"role": "assistant", "content": turn.reply})
+    return messages

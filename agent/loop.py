@@ -1,0 +1,326 @@
+"""The agent loop: observe -> ask the model -> check -> act, until the model terminates.
+
+This is the only loop in Farol; the CLI, the bridge, data generation and evaluation all drive it.
+One `Agent` holds one conversation: `run` starts it with a task, `proceed` continues it after a
+`terminate` (the reference multi-round convention: a new user turn [fresh screenshot, text] on
+the same history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from agent.actions import Action, PauseAndMemorizeFact, Terminate, Type, action_point
+from agent.environment import BrowserError, ElementInfo, Environment
+from agent.geometry import MAX_PIXELS, ScreenGeometry, png_size
+from agent.guard import UrlPolicy, is_secret_field, sensitive_reason
+from agent.history import Turn, build_messages
+from agent.navigation import navigation_target
+from agent.parser import ParseError, parse_reply
+from agent.policy import ModelUnavailable, Policy
+from agent.store import screenshot_digest
+from agent.trajectory import Approval, ParseFailure, Provenance, Step, StepResult, Trajectory, UserTurn, utcnow
+
+SECRET_MASK = "********"
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    kind: Literal["guard", "critical_point"]
+    reason: str
+    step: Step
+    screenshot: bytes
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: Literal["approve", "deny", "reply"]
+    text: str | None = None
+
+
+Approver = Callable[[ApprovalRequest], Awaitable[Decision]]
+
+
+async def deny_all(request: ApprovalRequest) -> Decision:
+    return Decision("deny")
+
+
+class Hooks:
+    """Per-step callbacks (UI, logging, the store). Override what you need."""
+
+    async def on_start(self, trajectory: Trajectory) -> None: ...
+
+    async def on_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None: ...
+
+    async def on_end(self, trajectory: Trajectory) -> None: ...
+
+
+class _Stop(Exception):
+    """Ends the round with a status and a reason."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+class Agent:
+    def __init__(
+        self,
+        env: Environment,
+        policy: Policy,
+        *,
+        max_steps: int = 100,
+        loop_limit: int = 3,
+        url_policy: UrlPolicy | None = None,
+        hooks: Sequence[Hooks] = (),
+        approver: Approver = deny_all,
+        max_pixels: int = MAX_PIXELS,
+        provenance: Provenance | None = None,
+    ) -> None:
+        self.env, self.policy = env, policy
+        self.max_steps, self.loop_limit = max_steps, loop_limit
+        self.url_policy = url_policy or UrlPolicy()
+        self.hooks, self.approver, self.max_pixels = list(hooks), approver, max_pixels
+        self.provenance = provenance or Provenance(model=policy.name)
+        self.trajectory: Trajectory | None = None
+        self._turns: list[Turn] = []
+        self._cancel = asyncio.Event()
+
+    def cancel(self) -> None:
+        """Stop at the next safe point (the model call in flight is abandoned)."""
+        self._cancel.set()
+
+    async def run(self, task: str, start_url: str | None = None) -> Trajectory:
+        self.trajectory = Trajectory(task=task, start_url=start_url, provenance=self.provenance)
+        self._turns = []
+        await self._each(lambda hook: hook.on_start(self.trajectory))
+        return await self._round(task)
+
+    async def proceed(self, text: str) -> Trajectory:
+        """Continue after `terminate` (or a stop) with the person's message."""
+        if self.trajectory is None:
+            raise RuntimeError("run() first")
+        return await self._round(text)
+
+    async def _round(self, user_text: str) -> Trajectory:
+        trajectory = self.trajectory
+        assert trajectory is not None
+        trajectory.status, trajectory.reason, trajectory.final_answer = "running", None, None
+        trajectory.user_turns.append(UserTurn(text=user_text, before_step=len(trajectory.steps)))
+        self._cancel.clear()
+        try:
+            await self._steps(user_text)
+        except _Stop as stop:
+            trajectory.status, trajectory.reason = stop.status, stop.reason  # type: ignore[assignment]
+        except asyncio.CancelledError:
+            trajectory.status, trajectory.reason = "cancelled", "cancelled"
+            await asyncio.shield(self._finish())
+            raise
+        await self._finish()
+        return trajectory
+
+    async def _finish(self) -> None:
+        assert self.trajectory is not None
+        self.trajectory.updated_at = utcnow()
+        await self._each(lambda hook: hook.on_end(self.trajectory))
+
+    async def _steps(self, user_text: str | None) -> None:
+        trajectory = self.trajectory
+        assert trajectory is not None
+        last_key: tuple[str, str] | None = None
+        repeats = 0
+        retry_turn: Turn | None = None  # after a parse error: ask again on the same observation
+        for _ in range(self.max_steps):
+            self._check_cancel()
+            timing: dict[str, float] = {}
+            if retry_turn is None:
+                with _timed(timing, "capture"):
+                    turn = await self._observe(user_text)
+            else:
+                turn = retry_turn
+            observation = self._last_observation
+            step = Step(
+                index=len(trajectory.steps),
+                screenshot=screenshot_digest(turn.screenshot),
+                url=observation.url,
+                title=observation.title,
+                css_width=observation.css_width,
+                css_height=observation.css_height,
+                device_pixel_ratio=observation.device_pixel_ratio,
+                model_width=turn.geometry.model_width,
+                model_height=turn.geometry.model_height,
+            )
+            with _timed(timing, "model"):
+                messages = build_messages([*self._turns, turn])
+                try:
+                    reply = await self._cancellable(self.policy.complete(messages))
+                except ModelUnavailable as error:
+                    step.result = StepResult(ok=False, error=str(error))
+                    await self._record(step, timing, turn.screenshot)
+                    raise _Stop("error", str(error)) from error
+            step.raw_text, step.tokens = reply.text, reply.usage
+            parsed = parse_reply(reply.text)
+            if isinstance(parsed, ParseError):
+                step.thoughts = parsed.thoughts
+                step.parse_error = ParseFailure(kind=parsed.kind, message=parsed.message)
+                await self._record(step, timing, turn.screenshot)
+                if retry_turn is not None:
+                    raise _Stop("error", f"the model's reply could not be parsed twice: {parsed.message}")
+                retry_turn = turn
+                continue
+            retry_turn, user_text = None, None
+            turn.reply = reply.text
+            self._turns.append(turn)
+            step.thoughts, step.action = parsed.thoughts, parsed.action
+
+            if isinstance(parsed.action, Terminate):
+                step.result = StepResult(observation=parsed.thoughts)
+                await self._record(step, timing, turn.screenshot)
+                trajectory.terminate_status = parsed.action.status
+                trajectory.final_answer = parsed.thoughts
+                raise _Stop("awaiting_user", f"the model terminated with status {parsed.action.status}")
+
+            key = (step.screenshot, parsed.action.model_dump_json())
+            repeats = repeats + 1 if key == last_key else 1
+            last_key = key
+            if repeats >= self.loop_limit:
+                step.result = StepResult(ok=False, error="not executed: loop detected")
+                await self._record(step, timing, turn.screenshot)
+                raise _Stop("stopped", f"the model repeated the same action {repeats} times on an unchanged screen")
+
+            try:
+                reply_text = await self._act(step, parsed.action, turn.geometry, timing)
+            finally:
+                await self._record(step, timing, turn.screenshot)
+            if reply_text is not None:
+                user_text = reply_text
+                trajectory.user_turns.append(UserTurn(text=reply_text, before_step=len(trajectory.steps)))
+        raise _Stop("stopped", f"reached the step limit ({self.max_steps}) without terminate")
+
+    async def _observe(self, user_text: str | None) -> Turn:
+        try:
+            observation = await self.env.observe()
+        except BrowserError as error:
+            raise _Stop("error", f"the browser failed: {error}") from error
+        refusal = self.url_policy.refusal(observation.url)
+        if refusal:
+            raise _Stop("stopped", f"refusing to act on {observation.url}: {refusal}")
+        width, height = png_size(observation.screenshot)
+        geometry = ScreenGeometry.for_screenshot(
+            width, height, observation.css_width, observation.css_height, max_pixels=self.max_pixels
+        )
+        self._last_observation = observation
+        return Turn(observation.screenshot, geometry, observation.url, user_text=user_text)
+
+    async def _act(self, step: Step, action: Action, geometry: ScreenGeometry, timing: dict[str, float]) -> str | None:
+        """Check and execute one action; returns the person's reply text if they answered instead."""
+        trajectory = self.trajectory
+        assert trajectory is not None
+        result = StepResult()
+        point = action_point(action)
+        if point is not None:
+            step.css_point, result.clamped = geometry.to_css(*point)
+            action = action.model_copy(update={"coordinate": step.css_point})
+        target = navigation_target(action)
+        if target is not None and (refusal := self.url_policy.refusal(target)):
+            step.result = StepResult(ok=False, blocked=refusal)
+            raise _Stop("stopped", f"refused to open {target}: {refusal}")
+        if isinstance(action, PauseAndMemorizeFact):
+            trajectory.memorized_facts.append(action.fact)
+
+        element = await self.env.element_at(*step.css_point) if step.css_point else None
+        secret = action.text if isinstance(action, Type) and element and is_secret_field(element) else None
+        try:
+            return await self._check_and_execute(step, action, element, result, timing)
+        finally:
+            if secret:
+                _mask_secret(step, secret)
+
+    async def _check_and_execute(
+        self, step: Step, action: Action, element: ElementInfo | None, result: StepResult, timing: dict[str, float]
+    ) -> str | None:
+        trajectory = self.trajectory
+        assert trajectory is not None
+        reason = sensitive_reason(action, element)
+        if reason:
+            decision = await self.approver(ApprovalRequest("guard", reason, step, self._last_observation.screenshot))
+            trajectory.approvals.append(
+                Approval(step=step.index, kind="guard", reason=reason, decision=decision.decision, text=decision.text)
+            )
+            if decision.decision == "deny":
+                step.result = StepResult(ok=False, blocked=f"denied by the person: {reason}")
+                raise _Stop("stopped", f"the person denied: {reason}")
+            if decision.decision == "reply":
+                step.result = StepResult(ok=False, blocked=f"not executed; the person replied instead: {reason}")
+                return decision.text or ""
+
+        try:
+            with _timed(timing, "execute"):
+                outcome = await self.env.execute(action)
+        except BrowserError as error:
+            step.result = StepResult(ok=False, error=str(error))
+            raise _Stop("error", f"the browser failed: {error}") from error
+        timing["settle"] = outcome.settle_seconds
+        timing["execute"] -= outcome.settle_seconds
+        result.observation = outcome.observation
+        step.result = result
+        return None
+
+    async def _record(self, step: Step, timing: dict[str, float], screenshot: bytes) -> None:
+        assert self.trajectory is not None
+        step.timing = timing
+        self.trajectory.steps.append(step)
+        self.trajectory.updated_at = utcnow()
+        await self._each(lambda hook: hook.on_step(self.trajectory, step, screenshot))
+
+    async def _cancellable(self, awaitable: Awaitable):  # type: ignore[no-untyped-def]
+        task = asyncio.ensure_future(awaitable)
+        stopper = asyncio.ensure_future(self._cancel.wait())
+        done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if task not in done:
+            task.cancel()
+            raise _Stop("cancelled", "cancelled by the person")
+        stopper.cancel()
+        return task.result()
+
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise _Stop("cancelled", "cancelled by the person")
+
+    async def _each(self, call: Callable[[Hooks], Awaitable[None]]) -> None:
+        for hook in self.hooks:
+            await call(hook)
+
+
+def _mask_secret(step: Step, secret: str) -> None:
+    """Keep a password or card number out of everything recorded; the live history keeps the raw text."""
+
+    def hide(text: str | None) -> str | None:
+        return text.replace(secret, SECRET_MASK) if text and secret else text
+
+    assert isinstance(step.action, Type)
+    step.action = step.action.model_copy(update={"text": SECRET_MASK})
+    step.raw_text, step.thoughts = hide(step.raw_text), hide(step.thoughts) or ""
+    if step.result is not None:
+        step.result.observation = hide(step.result.observation) or ""
+        step.result.error, step.result.blocked = hide(step.result.error), hide(step.result.blocked)
+
+
+class _timed:
+    def __init__(self, timing: dict[str, float], name: str) -> None:
+        self._timing, self._name = timing, name
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self._timing[self._name] = self._timing.get(self._name, 0.0) + time.perf_counter() - self._start
+
+
+async def run(task: str, env: Environment, policy: Policy, start_url: str | None = None, **options) -> Trajectory:  # type: ignore[no-untyped-def]
+    """Run one task to its end and return the trajectory."""
+    return await Agent(env, policy, **options).run(task, start_url)

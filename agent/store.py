@@ -1,0 +1,166 @@
+"""The one place trajectories are written and read: SQLite (WAL) plus PNG files named by content hash.
+
+Every step is committed the moment it completes, so a crash loses at most the step in flight.
+Screenshot files are written (atomically) before the row that names them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from agent.trajectory import SCHEMA_VERSION, Step, Trajectory
+
+
+def screenshot_digest(png: bytes) -> str:
+    return hashlib.sha256(png).hexdigest()
+
+
+def default_db_path() -> Path:
+    home = (
+        os.environ.get("FAROL_HOME") or Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share") / "farol"
+    )
+    return Path(home) / "farol.db"
+
+
+class TrajectoryNotFound(KeyError):
+    pass
+
+
+class Store:
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.screenshot_dir = self.path.parent / "screenshots"
+        self.db = sqlite_utils.Database(self.path)
+        self.db.enable_wal()
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        if "trajectories" not in self.db.table_names():
+            self.db["trajectories"].create(
+                {
+                    "id": str,
+                    "task": str,
+                    "status": str,
+                    "source": str,
+                    "shared": int,
+                    "created_at": str,
+                    "updated_at": str,
+                    "data": str,
+                },
+                pk="id",
+            )
+            self.db["trajectories"].create_index(["created_at"])
+        if "steps" not in self.db.table_names():
+            self.db["steps"].create(
+                {"trajectory_id": str, "idx": int, "screenshot": str, "data": str},
+                pk=("trajectory_id", "idx"),
+                foreign_keys=[("trajectory_id", "trajectories", "id")],
+            )
+            self.db["steps"].create_index(["screenshot"])
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def save_header(self, trajectory: Trajectory) -> None:
+        """Everything but the steps: status, answer, user turns, approvals, consent."""
+        header = trajectory.model_dump(mode="json", exclude={"steps"})
+        self.db["trajectories"].upsert(
+            {
+                "id": trajectory.id,
+                "task": trajectory.task,
+                "status": trajectory.status,
+                "source": trajectory.provenance.source,
+                "shared": int(trajectory.consent.shared),
+                "created_at": header["created_at"],
+                "updated_at": header["updated_at"],
+                "data": json.dumps(header),
+            },
+            pk="id",
+        )
+
+    def add_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None:
+        self.put_screenshot(screenshot)
+        with self.db.conn:
+            self.save_header(trajectory)
+            self.db["steps"].upsert(
+                {
+                    "trajectory_id": trajectory.id,
+                    "idx": step.index,
+                    "screenshot": step.screenshot,
+                    "data": step.model_dump_json(),
+                },
+                pk=("trajectory_id", "idx"),
+            )
+
+    def save(self, trajectory: Trajectory, screenshots: dict[str, bytes]) -> None:
+        """Write a whole trajectory at once (imports, synthetic data)."""
+        for step in trajectory.steps:
+            self.add_step(trajectory, step, screenshots[step.screenshot])
+        self.save_header(trajectory)
+
+    def put_screenshot(self, png: bytes) -> str:
+        digest = screenshot_digest(png)
+        path = self.screenshot_path(digest)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(png)
+            partial.replace(path)
+        return digest
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def screenshot_path(self, digest: str) -> Path:
+        return self.screenshot_dir / digest[:2] / f"{digest}.png"
+
+    def read_screenshot(self, digest: str) -> bytes:
+        return self.screenshot_path(digest).read_bytes()
+
+    def load(self, trajectory_id: str) -> Trajectory:
+        rows = list(self.db["trajectories"].rows_where("id = ?", [trajectory_id]))
+        if not rows:
+            raise TrajectoryNotFound(trajectory_id)
+        header: dict[str, Any] = json.loads(rows[0]["data"])
+        if header.get("schema_version", 0) > SCHEMA_VERSION:
+            raise ValueError(
+                f"trajectory {trajectory_id} has schema {header['schema_version']}; upgrade farol to read it"
+            )
+        steps = self.db["steps"].rows_where("trajectory_id = ?", [trajectory_id], order_by="idx")
+        header["steps"] = [json.loads(row["data"]) for row in steps]
+        return Trajectory.model_validate(header)
+
+    def list(self, limit: int | None = None, shared: bool | None = None) -> Iterator[dict[str, Any]]:
+        """Summaries, newest first: id, task, status, source, shared, created_at, steps."""
+        where, args = ("shared = ?", [int(shared)]) if shared is not None else (None, [])
+        sql = (
+            "select t.id, t.task, t.status, t.source, t.shared, t.created_at, "
+            "(select count(*) from steps s where s.trajectory_id = t.id) as steps from trajectories t"
+            + (f" where {where}" if where else "")
+            + " order by t.created_at desc"
+            + (f" limit {int(limit)}" if limit else "")
+        )
+        yield from self.db.query(sql, args)
+
+    # -- deleting --------------------------------------------------------------------------
+
+    def delete(self, trajectory_id: str) -> None:
+        """Remove the trajectory's rows and every screenshot file no other trajectory uses."""
+        digests = {row["screenshot"] for row in self.db["steps"].rows_where("trajectory_id = ?", [trajectory_id])}
+        if not digests and not self.db["trajectories"].count_where("id = ?", [trajectory_id]):
+            raise TrajectoryNotFound(trajectory_id)
+        with self.db.conn:
+            self.db["steps"].delete_where("trajectory_id = ?", [trajectory_id])
+            self.db["trajectories"].delete_where("id = ?", [trajectory_id])
+        for digest in digests:
+            if not self.db["steps"].count_where("screenshot = ?", [digest]):
+                self.screenshot_path(digest).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.db.close()

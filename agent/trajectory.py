@@ -1,0 +1,127 @@
+"""The one trajectory record: a user session, a synthetic trajectory and an eval run alike.
+
+Screenshots are referenced by the sha256 of their PNG bytes; the store keeps the files.
+`SCHEMA_VERSION` goes up whenever a stored field changes meaning; readers refuse newer versions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent.actions import Action
+
+SCHEMA_VERSION = 1
+
+Status = Literal["running", "awaiting_user", "stopped", "error", "cancelled"]
+Source = Literal["cli", "extension", "datagen", "eval", "oracle", "test"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TokenUsage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class StepResult(BaseModel):
+    ok: bool = True
+    observation: str = ""  # what the action did, for logs (never sent to the model, as in the reference)
+    error: str | None = None
+    clamped: bool = False  # the model's point lay outside the screenshot and was clamped into the viewport
+    blocked: str | None = None  # why the guard refused the action
+
+
+class ParseFailure(BaseModel):
+    kind: str
+    message: str
+
+
+class Step(BaseModel):
+    index: int
+    started_at: datetime = Field(default_factory=utcnow)
+    screenshot: str  # sha256 of the PNG observed before the model call
+    url: str
+    title: str = ""
+    css_width: int
+    css_height: int
+    device_pixel_ratio: float = 1.0
+    model_width: int
+    model_height: int
+    raw_text: str | None = None  # verbatim model reply; None if the model could not be reached
+    thoughts: str = ""
+    action: Action | None = None
+    css_point: tuple[float, float] | None = None  # where the action landed on the page
+    parse_error: ParseFailure | None = None
+    result: StepResult | None = None
+    timing: dict[str, float] = Field(default_factory=dict)  # seconds per phase
+    tokens: TokenUsage | None = None
+
+    @property
+    def in_history(self) -> bool:
+        """Whether the model's reply became part of the conversation (parse failures do not)."""
+        return self.action is not None
+
+
+class UserTurn(BaseModel):
+    text: str
+    before_step: int  # the first step that sees this message
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Approval(BaseModel):
+    step: int
+    kind: Literal["guard", "critical_point"]
+    reason: str
+    decision: Literal["approve", "deny", "reply"]
+    text: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Provenance(BaseModel):
+    source: Source = "cli"
+    model: str | None = None
+    environment: str | None = None
+    farol_version: str | None = None
+
+
+class Consent(BaseModel):
+    shared: bool = False
+    at: datetime | None = None
+
+
+class Trajectory(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    task: str
+    start_url: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    status: Status = "running"
+    terminate_status: Literal["success", "failure"] | None = None
+    final_answer: str | None = None
+    reason: str | None = None  # why the run stopped, in words
+    steps: list[Step] = Field(default_factory=list)
+    user_turns: list[UserTurn] = Field(default_factory=list)
+    approvals: list[Approval] = Field(default_factory=list)
+    memorized_facts: list[str] = Field(default_factory=list)
+    verifier_scores: dict[str, float] = Field(default_factory=dict)
+    provenance: Provenance = Field(default_factory=Provenance)
+    consent: Consent = Field(default_factory=Consent)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "awaiting_user" and self.terminate_status == "success"
+
+    @property
+    def token_usage(self) -> TokenUsage:
+        steps = [step.tokens for step in self.steps if step.tokens]
+        return TokenUsage(
+            prompt_tokens=sum(t.prompt_tokens for t in steps),
+            completion_tokens=sum(t.completion_tokens for t in steps),
+        )

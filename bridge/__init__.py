@@ -1,0 +1,1 @@
+"""The local bridge between the Chrome extension and the agent (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""FaraGen-style synthetic trajectory generation (see DESIGN.md)."""

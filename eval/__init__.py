@@ -1,0 +1,1 @@
+"""Benchmarks, judges, runner and reports (see DESIGN.md)."""

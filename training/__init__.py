@@ -1,0 +1,1 @@
+"""Supervised fine-tuning on stored trajectories (see DESIGN.md)."""
