@@ -154,8 +154,11 @@ class Agent:
                 model_width=turn.geometry.model_width,
                 model_height=turn.geometry.model_height,
             )
-            with _timed(timing, "model"):
+            with _timed(timing, "encode"):
+                _ = turn.image_url  # resize + PNG-encode the new screenshot (cached on the turn)
+            with _timed(timing, "build"):
                 messages = build_messages([*self._turns, turn])
+            with _timed(timing, "model"):
                 try:
                     reply = await self._cancellable(self.policy.complete(messages))
                 except ModelUnavailable as error:
@@ -163,7 +166,8 @@ class Agent:
                     await self._record(step, timing, turn.screenshot)
                     raise _Stop("error", str(error)) from error
             step.raw_text, step.tokens = reply.text, reply.usage
-            parsed = parse_reply(reply.text)
+            with _timed(timing, "parse"):
+                parsed = parse_reply(reply.text)
             if isinstance(parsed, ParseError):
                 step.thoughts = parsed.thoughts
                 step.parse_error = ParseFailure(kind=parsed.kind, message=parsed.message)

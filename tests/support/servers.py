@@ -33,6 +33,11 @@ class Slow:
 Reply = str | Fail | Slow
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser closed mid-request (a beacon cut off at shutdown): nothing to report."""
+
+
 class _Server:
     handler: type[BaseHTTPRequestHandler]
 
@@ -42,7 +47,7 @@ class _Server:
         class Handler(self.handler):  # type: ignore[name-defined,misc]
             server_owner = owner
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http = _QuietServer(("127.0.0.1", 0), Handler)
         self._http.daemon_threads = True
         self.port = self._http.server_address[1]
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
