@@ -10,7 +10,7 @@ TASK ?= What is the top headline on this page?
 START_URL ?= https://www.bing.com/news
 ARGS ?=
 
-.PHONY: run test lint bench setup system clean
+.PHONY: run test test-all bench setup system clean
 
 run: setup
 	$(BIN)/farol run "$(TASK)" --start-url "$(START_URL)" $(ARGS)
@@ -19,6 +19,9 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+test-all: setup
+	$(BIN)/python -m pytest -m ""
 
 bench: setup
 	$(BIN)/python bench/step_overhead.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -183,5 +184,18 @@ def _report(trajectory: Trajectory, store: Store) -> int:
     return EXIT_SUCCESS if trajectory.succeeded else EXIT_FAILURE
 
 
+def _add_package_commands() -> None:
+    """Each package owns its subcommands and declares them under the `farol.commands` entry points:
+    a Typer app becomes a command group (`farol eval ...`), a function a single command (`farol serve`).
+    The agent core thus never imports the packages built on it."""
+    for entry in sorted(entry_points(group="farol.commands"), key=lambda e: e.name):
+        command = entry.load()
+        if isinstance(command, typer.Typer):
+            app.add_typer(command, name=entry.name)
+        else:
+            app.command(entry.name)(command)
+
+
 def main() -> None:
+    _add_package_commands()
     app()

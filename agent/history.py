@@ -9,13 +9,14 @@ dropped or edited. Training builds its samples with this same function (no train
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from agent.geometry import ScreenGeometry, png_data_url, resize_for_model
 from agent.prompt import system_prompt
+from agent.trajectory import Trajectory
 
 MAX_IMAGES = 3
 _URL_LIMIT = 100
@@ -72,3 +73,22 @@ def build_messages(turns: Sequence[Turn], max_images: int = MAX_IMAGES) -> list[
         if turn.reply is not None:
             messages.append({"role": "assistant", "content": turn.reply})
     return messages
+
+
+def turns_from_trajectory(trajectory: Trajectory, read_screenshot: Callable[[str], bytes]) -> list[Turn]:
+    """The conversation as the model saw it, rebuilt from a stored trajectory.
+
+    Steps whose reply could not be parsed never entered the history; a user turn (the task, a follow-up,
+    a reply to an approval) belongs to the first accepted step at or after its position.
+    """
+    pending = sorted(trajectory.user_turns, key=lambda turn: turn.before_step)
+    turns: list[Turn] = []
+    for step in trajectory.steps:
+        if not step.in_history:
+            continue
+        texts = [turn.text for turn in pending if turn.before_step <= step.index]
+        pending = [turn for turn in pending if turn.before_step > step.index]
+        geometry = ScreenGeometry(step.css_width, step.css_height, step.model_width, step.model_height)
+        screenshot = read_screenshot(step.screenshot)
+        turns.append(Turn(screenshot, geometry, step.url, user_text=texts[-1] if texts else None, reply=step.raw_text))
+    return turns

@@ -18,7 +18,7 @@ from agent.actions import Action, PauseAndMemorizeFact, Terminate, Type, action_
 from agent.environment import BrowserError, ElementInfo, Environment
 from agent.geometry import MAX_PIXELS, ScreenGeometry, png_size
 from agent.guard import UrlPolicy, is_secret_field, sensitive_reason
-from agent.history import Turn, build_messages
+from agent.history import Turn, build_messages, turns_from_trajectory
 from agent.navigation import navigation_target
 from agent.parser import ParseError, parse_reply
 from agent.policy import ModelUnavailable, Policy
@@ -89,13 +89,33 @@ class Agent:
         self.trajectory: Trajectory | None = None
         self._turns: list[Turn] = []
         self._cancel = asyncio.Event()
+        self._unpaused = asyncio.Event()
+        self._unpaused.set()
 
     def cancel(self) -> None:
         """Stop at the next safe point (the model call in flight is abandoned)."""
         self._cancel.set()
 
-    async def run(self, task: str, start_url: str | None = None) -> Trajectory:
+    def pause(self) -> None:
+        """Hold before the next observation (the step in flight finishes); `resume` continues."""
+        self._unpaused.clear()
+
+    def resume(self) -> None:
+        self._unpaused.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._unpaused.is_set()
+
+    def restore(self, trajectory: Trajectory, read_screenshot: Callable[[str], bytes]) -> None:
+        """Continue a stored trajectory (e.g. after a restart): `proceed` then picks up its conversation."""
+        self.trajectory = trajectory
+        self._turns = turns_from_trajectory(trajectory, read_screenshot)
+
+    async def run(self, task: str, start_url: str | None = None, *, trajectory_id: str | None = None) -> Trajectory:
         self.trajectory = Trajectory(task=task, start_url=start_url, provenance=self.provenance)
+        if trajectory_id is not None:
+            self.trajectory.id = trajectory_id
         self._turns = []
         await self._each(lambda hook: hook.on_start(self.trajectory))
         return await self._round(task)
@@ -135,6 +155,8 @@ class Agent:
         repeats = 0
         retry_turn: Turn | None = None  # after a parse error: ask again on the same observation
         for _ in range(self.max_steps):
+            if not self._unpaused.is_set():
+                await self._cancellable(self._unpaused.wait())
             self._check_cancel()
             timing: dict[str, float] = {}
             if retry_turn is None:

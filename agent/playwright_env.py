@@ -35,7 +35,8 @@ from agent.actions import (
 from agent.environment import ActionOutcome, BrowserError, ElementInfo, Environment, Observation
 from agent.guard import UrlPolicy
 from agent.navigation import navigation_target
-from agent.settle import DOM_QUIET_EXPRESSION, DOM_WATCH_SCRIPT, SettleRule
+from agent.page_scripts import DOM_QUIET_EXPRESSION, DOM_WATCH_SCRIPT, ELEMENT_AT_FUNCTION, dom_key
+from agent.settle import SettleRule
 
 CHROMIUM = os.environ.get("FAROL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,62 +51,6 @@ CHROMIUM_ARGS = [
 SCROLL_STEP = 400
 MAX_WAIT_SECONDS = 60.0
 NAVIGATION_TIMEOUT_MS = 30_000
-
-# CUA key names (lower-cased) -> Playwright key names, as in the reference (including '/' -> Divide).
-KEY_MAP = {
-    "/": "Divide",
-    "\\": "Backslash",
-    "alt": "Alt",
-    "arrowdown": "ArrowDown",
-    "arrowleft": "ArrowLeft",
-    "arrowright": "ArrowRight",
-    "arrowup": "ArrowUp",
-    "backspace": "Backspace",
-    "capslock": "CapsLock",
-    "cmd": "Meta",
-    "ctrl": "Control",
-    "delete": "Delete",
-    "end": "End",
-    "enter": "Enter",
-    "esc": "Escape",
-    "home": "Home",
-    "insert": "Insert",
-    "option": "Alt",
-    "pagedown": "PageDown",
-    "pageup": "PageUp",
-    "shift": "Shift",
-    "space": " ",
-    "super": "Meta",
-    "tab": "Tab",
-    "win": "Meta",
-}
-
-_ELEMENT_AT = """
-([x, y]) => {
-  let el = document.elementFromPoint(x, y);
-  while (el && el.shadowRoot) {
-    const inner = el.shadowRoot.elementFromPoint(x, y);
-    if (!inner || inner === el) break;
-    el = inner;
-  }
-  if (!el) return null;
-  let target = el.closest('button, a, input, textarea, select, summary, [role], label') || el;
-  if (target.tagName === 'LABEL' && target.control) target = target.control;
-  const tag = target.tagName.toLowerCase();
-  const type = (target.getAttribute('type') || '').toLowerCase();
-  // Never read what a person typed: only button-like inputs expose their value (their label).
-  const buttonValue = tag === 'input' && ['submit', 'button'].includes(type) ? target.value : '';
-  const text = target.getAttribute('aria-label') || (tag === 'input' || tag === 'textarea' ? '' : target.innerText)
-    || buttonValue || target.getAttribute('placeholder') || target.getAttribute('title') || '';
-  return {tag, input_type: type, autocomplete: (target.getAttribute('autocomplete') || '').toLowerCase(),
-          name: target.getAttribute('name') || '', id: target.id || '', role: target.getAttribute('role') || '',
-          text: text.trim().replace(/\\s+/g, ' ').slice(0, 200)};
-}
-"""
-
-
-def playwright_key(name: str) -> str:
-    return KEY_MAP.get(name.lower(), name)
 
 
 class PlaywrightEnv(Environment):
@@ -189,7 +134,7 @@ class PlaywrightEnv(Environment):
 
     async def element_at(self, x: float, y: float) -> ElementInfo | None:
         try:
-            info = await self.page.evaluate(_ELEMENT_AT, [x, y])
+            info = await self.page.evaluate(ELEMENT_AT_FUNCTION, [x, y])
         except PlaywrightError:
             return None
         return ElementInfo(**info) if info else None
@@ -234,7 +179,7 @@ class PlaywrightEnv(Environment):
                     await keyboard.press("Enter")
                 return f"I typed '{action.text}'."
             case Key(keys=keys):
-                names = [playwright_key(key) for key in keys]
+                names = [dom_key(key) for key in keys]
                 for name in names:
                     await keyboard.down(name)
                 for name in reversed(names):

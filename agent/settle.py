@@ -24,15 +24,3 @@ class SettleRule:
     @classmethod
     def fixed(cls) -> SettleRule:
         return cls(mode="fixed")
-
-
-# Installed in every document: remembers when the DOM last changed.
-DOM_WATCH_SCRIPT = """
-(() => {
-  window.__farolLastMutation = performance.now();
-  new MutationObserver(() => { window.__farolLastMutation = performance.now(); })
-    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-})();
-"""
-
-DOM_QUIET_EXPRESSION = "performance.now() - (window.__farolLastMutation ?? 0)"

@@ -6,12 +6,15 @@ Screenshot files are written (atomically) before the row that names them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -33,12 +36,27 @@ class TrajectoryNotFound(KeyError):
     pass
 
 
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _serialised(method: Method) -> Method:
+    """One connection serves every thread (web handlers run in a pool); a lock keeps transactions whole."""
+
+    @functools.wraps(method)
+    def locked(self: Store, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked  # type: ignore[return-value]
+
+
 class Store:
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.screenshot_dir = self.path.parent / "screenshots"
-        self.db = sqlite_utils.Database(self.path)
+        self._lock = threading.RLock()
+        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
         self.db.enable_wal()
         self._create_tables()
 
@@ -68,6 +86,7 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
 
+    @_serialised
     def save_header(self, trajectory: Trajectory) -> None:
         """Everything but the steps: status, answer, user turns, approvals, consent."""
         header = trajectory.model_dump(mode="json", exclude={"steps"})
@@ -85,6 +104,7 @@ class Store:
             pk="id",
         )
 
+    @_serialised
     def add_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None:
         self.put_screenshot(screenshot)
         with self.db.conn:
@@ -99,6 +119,7 @@ class Store:
                 pk=("trajectory_id", "idx"),
             )
 
+    @_serialised
     def save(self, trajectory: Trajectory, screenshots: dict[str, bytes]) -> None:
         """Write a whole trajectory at once (imports, synthetic data)."""
         for step in trajectory.steps:
@@ -123,6 +144,7 @@ class Store:
     def read_screenshot(self, digest: str) -> bytes:
         return self.screenshot_path(digest).read_bytes()
 
+    @_serialised
     def load(self, trajectory_id: str) -> Trajectory:
         rows = list(self.db["trajectories"].rows_where("id = ?", [trajectory_id]))
         if not rows:
@@ -136,7 +158,8 @@ class Store:
         header["steps"] = [json.loads(row["data"]) for row in steps]
         return Trajectory.model_validate(header)
 
-    def list(self, limit: int | None = None, shared: bool | None = None) -> Iterator[dict[str, Any]]:
+    @_serialised
+    def list(self, limit: int | None = None, shared: bool | None = None) -> list[dict[str, Any]]:
         """Summaries, newest first: id, task, status, source, shared, created_at, steps."""
         where, args = ("shared = ?", [int(shared)]) if shared is not None else (None, [])
         sql = (
@@ -146,10 +169,11 @@ class Store:
             + " order by t.created_at desc"
             + (f" limit {int(limit)}" if limit else "")
         )
-        yield from self.db.query(sql, args)
+        return list(self.db.query(sql, args))
 
     # -- deleting --------------------------------------------------------------------------
 
+    @_serialised
     def delete(self, trajectory_id: str) -> None:
         """Remove the trajectory's rows and every screenshot file no other trajectory uses."""
         digests = {row["screenshot"] for row in self.db["steps"].rows_where("trajectory_id = ?", [trajectory_id])}
@@ -162,5 +186,6 @@ class Store:
             if not self.db["steps"].count_where("screenshot = ?", [digest]):
                 self.screenshot_path(digest).unlink(missing_ok=True)
 
+    @_serialised
     def close(self) -> None:
         self.db.close()

@@ -16,7 +16,8 @@ from agent.actions import Action
 
 SCHEMA_VERSION = 1
 
-Status = Literal["running", "awaiting_user", "stopped", "error", "cancelled"]
+# interrupted: the process running it ended mid-task (a bridge restart); it can be continued.
+Status = Literal["running", "awaiting_user", "stopped", "error", "cancelled", "interrupted"]
 Source = Literal["cli", "extension", "datagen", "eval", "oracle", "test"]
 
 

@@ -190,3 +190,38 @@ def test_step_limit(site, model):
     model.add(reply("Wait.", "wait", time=0), reply("Hover.", "mouse_move", coordinate=[5, 5]))
     trajectory = run_async(drive(site, model, max_steps=2))
     assert trajectory.status == "stopped" and "step limit (2)" in trajectory.reason
+
+
+def test_a_restored_trajectory_continues_with_the_same_request_as_a_live_one(site, model, tmp_path):
+    """The conversation rebuilt from the store is what the model saw: no skew after a restart."""
+    from tests.support.servers import ScriptedModel
+
+    script = [
+        "garbled",  # a parse error: recorded, never part of the history
+        reply("Go to page two.", "visit_url", url=site.url("page2.html")),
+        reply("Found it.", "terminate", status="success"),
+        reply("Continuing.", "terminate", status="success"),
+    ]
+    model.add(*script)
+    store = Store(tmp_path / "farol.db")
+
+    async def live_then_restored():
+        env = await PlaywrightEnv.launch(site.url("actions.html"))
+        policy = OpenAIPolicy(model.url, "fara-test", retries=0)
+        agent = Agent(env, policy, hooks=[StoreRecorder(store)])
+        trajectory = await agent.run("Find page two")
+        stored = store.load(trajectory.id)  # what a restart would find
+        await agent.proceed("And now?")
+        # A fresh agent (as after a restart) on the same page, restored from the store.
+        replay = ScriptedModel([script[-1]])
+        restored = Agent(env, OpenAIPolicy(replay.url, "fara-test", retries=0))
+        restored.restore(stored, store.read_screenshot)
+        await env.page.goto(site.url("page2.html"))  # the same screen the live continuation saw
+        await restored.proceed("And now?")
+        await env.close()
+        replay.close()
+        return replay.requests[0]
+
+    restored_request = run_async(live_then_restored())
+    live_request = model.requests[-1]
+    assert restored_request["messages"] == live_request["messages"]

@@ -90,7 +90,7 @@ def test_each_action_has_its_effect(site, model, tmp_path):
     assert loads == ["/actions.html", "/page2.html", "/actions.html", "/popup.html"]
     assert site.wait_for("search")[0]["query"] == "farol lighthouse"
 
-    trajectory = Store(db).load(next(Store(db).list())["id"])
+    trajectory = Store(db).load(Store(db).list()[0]["id"])
     assert trajectory.status == "awaiting_user" and trajectory.terminate_status == "success"
     assert trajectory.final_answer == "The answer is 42."
     assert trajectory.memorized_facts == ["the target is blue"]
@@ -147,7 +147,7 @@ def test_unreachable_endpoint_exits_2_with_one_clear_line(site, tmp_path):
     error_lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(error_lines) == 1 and "vllm serve microsoft/Fara-7B --port 5000 --dtype auto" in error_lines[0]
     assert "Traceback" not in result.stdout + result.stderr
-    trajectory = Store(db).load(next(Store(db).list())["id"])  # nothing lost: the run is in the store
+    trajectory = Store(db).load(Store(db).list()[0]["id"])  # nothing lost: the run is in the store
     assert trajectory.status == "error" and len(trajectory.steps) == 1
 
 

@@ -59,7 +59,7 @@ def test_round_trip(tmp_path):
     assert loaded == trajectory
     assert store.read_screenshot(loaded.steps[1].screenshot) == png("blue")
     assert [row["id"] for row in store.list()] == [trajectory.id]
-    assert next(store.list())["steps"] == 2
+    assert store.list()[0]["steps"] == 2
     assert sqlite3.connect(tmp_path / "farol.db").execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
@@ -140,7 +140,7 @@ def test_killing_a_running_process_loses_no_completed_step(site, model, tmp_path
     finally:
         process.kill()
     store = Store(db)
-    trajectory = store.load(next(store.list())["id"])
+    trajectory = store.load(store.list()[0]["id"])
     assert trajectory.status == "running"  # it never finished
     assert [step.index for step in trajectory.steps] == [0, 1, 2, 3]
     assert [step.thoughts for step in trajectory.steps] == [f"Move {i}." for i in range(4)]

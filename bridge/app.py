@@ -1,0 +1,187 @@
+"""The bridge's HTTP side: the extension's WebSocket and a token-protected REST API for history and export.
+
+Bad input never closes the extension's connection: malformed, unknown and oversized messages each get
+an `error` reply and the next message is read as usual.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from agent import __version__
+from agent.export import export_webeval
+from agent.store import TrajectoryNotFound
+from agent.trajectory import Trajectory
+from bridge.pairing import SUBPROTOCOL, is_loopback_host, token_matches, websocket_refusal
+from bridge.protocol import (
+    EXTENSION_MESSAGE,
+    MAX_MESSAGE_BYTES,
+    ErrorMessage,
+    Hello,
+    Ping,
+    Pong,
+    Result,
+    SessionView,
+    SetConsent,
+    Welcome,
+)
+from bridge.sessions import SessionManager, step_view, stored_view
+
+log = logging.getLogger(__name__)
+
+
+def create_app(manager: SessionManager, token: str) -> FastAPI:
+    app = FastAPI(title="Farol bridge", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    store, link = manager.store, manager.link
+
+    @app.websocket("/ws")
+    async def extension_socket(socket: WebSocket) -> None:
+        offered = list(socket.scope.get("subprotocols", []))
+        refusal = websocket_refusal(socket.headers.get("origin"), socket.headers.get("host"), offered, token)
+        if refusal is not None:
+            log.warning("refused a WebSocket connection: %s", refusal)
+            await socket.close(code=4403, reason=refusal)  # before accept: the handshake fails with 403
+            return
+        await socket.accept(subprotocol=SUBPROTOCOL)
+        await link.attach(socket)
+        try:
+            while True:
+                frame = await socket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    break
+                await _handle_frame(socket, frame)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            link.detach(socket)
+
+    async def _handle_frame(socket: WebSocket, frame: dict[str, Any]) -> None:
+        text = frame.get("text")
+        if text is None:
+            await _reply(socket, ErrorMessage(message="send JSON text frames"))
+            return
+        if len(text) > MAX_MESSAGE_BYTES:
+            await _reply(
+                socket, ErrorMessage(message=f"message too large ({len(text)} bytes; the limit is {MAX_MESSAGE_BYTES})")
+            )
+            return
+        try:
+            message = EXTENSION_MESSAGE.validate_json(text)
+        except ValidationError as error:
+            await _reply(socket, ErrorMessage(message=f"malformed message: {_first_problem(error)}"))
+            return
+        if isinstance(message, Hello):
+            await _reply(socket, Welcome(bridge_version=__version__, session=manager.view_for(message.session_id)))
+        elif isinstance(message, Ping):
+            await _reply(socket, Pong())
+        elif isinstance(message, Result):
+            link.resolve(message)
+        elif not isinstance(message, Pong):
+            try:
+                await manager.handle(message)
+            except TrajectoryNotFound:
+                await _reply(socket, ErrorMessage(message="Unknown session."))
+
+    async def _reply(socket: WebSocket, message: BaseModel) -> None:
+        await socket.send_text(message.model_dump_json(exclude_none=True))
+
+    # -- REST --------------------------------------------------------------------------------
+
+    def authorised(request: Request) -> None:
+        if not is_loopback_host(request.headers.get("host")):
+            raise HTTPException(403, "the bridge answers on loopback only")
+        scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token_matches(given.strip(), token):
+            raise HTTPException(401, "wrong or missing pairing token", headers={"WWW-Authenticate": "Bearer"})
+
+    Authorised = Annotated[None, Depends(authorised)]
+
+    def load(session_id: str) -> Trajectory:
+        try:
+            return store.load(session_id)
+        except TrajectoryNotFound:
+            raise HTTPException(404, "no such session") from None
+
+    @app.get("/api/health")
+    def health() -> dict[str, str]:
+        return {"farol": __version__}
+
+    @app.get("/api/sessions")
+    def list_sessions(_: Authorised) -> dict[str, Any]:
+        return {"sessions": store.list()}
+
+    @app.get("/api/sessions/{session_id}")
+    def get_session(session_id: str, _: Authorised) -> dict[str, Any]:
+        trajectory = load(session_id)
+        live = manager.current if manager.current and manager.current.trajectory.id == session_id else None
+        view = live.view() if live else stored_view(trajectory)
+        steps = [step_view(step, store.read_screenshot(step.screenshot)).model_dump() for step in trajectory.steps]
+        return {"session": view.model_dump(), "steps": steps}
+
+    @app.get("/api/sessions/{session_id}/share-preview")
+    def share_preview(session_id: str, _: Authorised) -> dict[str, Any]:
+        """Exactly what sharing this session would hand over: the record and its screenshots."""
+        trajectory = load(session_id)
+        digests = dict.fromkeys(step.screenshot for step in trajectory.steps)
+        return {
+            "trajectory": trajectory.model_dump(mode="json"),
+            "screenshots": [f"/api/sessions/{session_id}/screenshots/{digest}.png" for digest in digests],
+        }
+
+    @app.get("/api/sessions/{session_id}/screenshots/{digest}.png")
+    def screenshot(session_id: str, digest: str, _: Authorised) -> FileResponse:
+        if digest not in {step.screenshot for step in load(session_id).steps}:
+            raise HTTPException(404, "no such screenshot in this session")
+        return FileResponse(store.screenshot_path(digest), media_type="image/png")
+
+    class ConsentBody(BaseModel):
+        shared: bool
+
+    @app.post("/api/sessions/{session_id}/consent")
+    async def consent(session_id: str, body: ConsentBody, _: Authorised) -> SessionView:
+        load(session_id)
+        await manager.set_consent(SetConsent(session_id=session_id, shared=body.shared))
+        live = manager.current if manager.current and manager.current.trajectory.id == session_id else None
+        return live.view() if live else stored_view(load(session_id))
+
+    @app.delete("/api/sessions/{session_id}", status_code=204)
+    def delete(session_id: str, _: Authorised) -> Response:
+        load(session_id)
+        if manager.current and manager.current.running and manager.current.trajectory.id == session_id:
+            raise HTTPException(409, "the session is running; stop it first")
+        store.delete(session_id)
+        return Response(status_code=204)
+
+    @app.get("/api/sessions/{session_id}/export")
+    def export(session_id: str, _: Authorised) -> Response:
+        """A zip in the webeval layout; only for sessions the person chose to share."""
+        trajectory = load(session_id)
+        if not trajectory.consent.shared:
+            raise HTTPException(403, "this session is not shared; only shared sessions leave the database")
+        buffer = io.BytesIO()
+        with tempfile.TemporaryDirectory() as folder, zipfile.ZipFile(buffer, "w") as archive:
+            for file in sorted(export_webeval(store, trajectory, Path(folder)).iterdir()):
+                archive.write(file, f"{session_id}/{file.name}")
+        headers = {"Content-Disposition": f'attachment; filename="farol-{session_id}.zip"'}
+        return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
+
+    @app.exception_handler(TrajectoryNotFound)
+    async def not_found(request: Request, error: TrajectoryNotFound) -> JSONResponse:
+        return JSONResponse({"detail": "no such session"}, status_code=404)
+
+    return app
+
+
+def _first_problem(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    where = ".".join(str(part) for part in problem["loc"]) or "message"
+    return f"{where}: {problem['msg']}"

@@ -1,0 +1,71 @@
+"""Debian's Chromium with the Farol extension loaded and paired, through Playwright (`farol browser`, tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import BrowserContext, Page, Playwright, Worker
+
+from agent.playwright_env import CHROMIUM, CHROMIUM_ARGS
+from bridge.pairing import EXTENSION_ID
+
+EXTENSION_DIR = Path(__file__).resolve().parent.parent / "extension"
+# Headless Chromium's window frame takes 87 px of height: a 1440x987 window has a 1440x900 viewport.
+WINDOW_FRAME_HEIGHT = 87
+PANEL_URL = f"chrome-extension://{EXTENSION_ID}/panel.html"
+
+
+async def launch_with_extension(
+    playwright: Playwright,
+    profile_dir: Path,
+    *,
+    headless: bool = True,
+    viewport: tuple[int, int] = (1440, 900),
+    device_scale_factor: float = 1.0,
+) -> BrowserContext:
+    """A persistent profile (extensions need one) with a real window of that viewport.
+
+    No viewport emulation: the extension's own debugger session captures the real window surface,
+    so the window itself must have the size the page reports (as in the person's Chrome).
+    """
+    args = [
+        *CHROMIUM_ARGS,
+        f"--disable-extensions-except={EXTENSION_DIR}",
+        f"--load-extension={EXTENSION_DIR}",
+        f"--window-size={viewport[0]},{viewport[1] + WINDOW_FRAME_HEIGHT}",
+        f"--force-device-scale-factor={device_scale_factor}",
+    ]
+    return await playwright.chromium.launch_persistent_context(
+        str(profile_dir), executable_path=CHROMIUM, headless=headless, args=args, no_viewport=True
+    )
+
+
+async def service_worker(context: BrowserContext) -> Worker:
+    for worker in context.service_workers:
+        if worker.url.startswith(f"chrome-extension://{EXTENSION_ID}/"):
+            return worker
+    return await context.wait_for_event(
+        "serviceworker", predicate=lambda worker: worker.url.startswith(f"chrome-extension://{EXTENSION_ID}/")
+    )
+
+
+async def pair(context: BrowserContext, token: str, port: int) -> None:
+    """What a person does once in the side panel: hand the extension the bridge's token and port."""
+    worker = await service_worker(context)
+    await worker.evaluate("([token, port]) => chrome.storage.local.set({token, port})", [token, port])
+
+
+async def open_panel(context: BrowserContext) -> Page:
+    """The side panel's page in a tab (a side panel itself is not reachable from Playwright)."""
+    page = await context.new_page()
+    await page.goto(PANEL_URL)
+    return page
+
+
+async def send_from_panel(panel: Page, message: dict[str, object]) -> None:
+    """Post a message to the service worker exactly as the side panel does, over a `panel` port."""
+    await panel.evaluate(
+        "(message) => { const port = chrome.runtime.connect({name: 'panel'}); port.postMessage(message); "
+        "setTimeout(() => port.disconnect(), 1000); }",
+        message,
+    )

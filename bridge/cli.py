@@ -1,0 +1,307 @@
+"""`farol serve`, `farol browser` and `farol sessions`: the bridge's commands."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+import uvicorn
+from playwright.async_api import async_playwright
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from agent.export import export_webeval
+from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, VLLM_HINT, OpenAIPolicy
+from agent.settle import SettleRule
+from agent.store import Store, TrajectoryNotFound
+from bridge.app import create_app
+from bridge.browser import EXTENSION_DIR, launch_with_extension, open_panel, pair, send_from_panel
+from bridge.link import ExtensionLink
+from bridge.pairing import is_loopback_host, load_or_create_token
+from bridge.protocol import MAX_MESSAGE_BYTES
+from bridge.sessions import SessionManager
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+DEFAULT_PORT = 8765
+FINISHED = {"awaiting_user", "stopped", "error", "cancelled", "interrupted"}
+
+ModelUrl = Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="OpenAI-compatible base URL.")]
+ModelName = Annotated[str, typer.Option(envvar="FAROL_MODEL", help="Model name at that endpoint.")]
+ApiKey = Annotated[str | None, typer.Option(envvar="FAROL_API_KEY", help="API key, if the endpoint needs one.")]
+Db = Annotated[
+    Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store [default: ~/.local/share/farol/farol.db].")
+]
+Port = Annotated[int, typer.Option(help="Bridge port on 127.0.0.1.")]
+
+
+def build_server(store: Store, policy: OpenAIPolicy, port: int, settle: SettleRule) -> tuple[uvicorn.Server, str]:
+    token = load_or_create_token(store.path.parent)
+    manager = SessionManager(store, ExtensionLink(), policy, settle=settle)
+    config = uvicorn.Config(
+        create_app(manager, token),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_max_size=4 * MAX_MESSAGE_BYTES,  # larger than our limit, so oversized messages get a reply, not a drop
+        ws="websockets-sansio",
+    )
+    return uvicorn.Server(config), token
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind; loopback only.")] = "127.0.0.1",
+    port: Port = DEFAULT_PORT,
+    db: Db = None,
+    model_url: ModelUrl = DEFAULT_MODEL_URL,
+    model: ModelName = DEFAULT_MODEL,
+    api_key: ApiKey = None,
+    settle: Annotated[str, typer.Option(help="'smart' or 'fixed' (load + 3 s).")] = "smart",
+) -> None:
+    """Start the bridge for the Chrome extension and print the pairing token."""
+    if not is_loopback_host(host):
+        errors.print(f"[red]Farol binds loopback only (127.0.0.1); {escape(host)} would expose your browser.[/red]")
+        raise typer.Exit(2)
+    store = Store(db)
+    policy = OpenAIPolicy(model_url, model, api_key)
+    server, token = build_server(store, policy, port, SettleRule(mode=settle))  # type: ignore[arg-type]
+    console.print(
+        f"[bold]Farol bridge[/bold] on http://127.0.0.1:{port}  (model {escape(model)} at {escape(model_url)})"
+    )
+    console.print(f"Pairing token: [bold]{token}[/bold]")
+    console.print(
+        f"Load the extension once: chrome://extensions -> Developer mode -> Load unpacked -> {EXTENSION_DIR}\n"
+        "Then open Farol's side panel (its toolbar icon), paste the token and press Pair."
+    )
+    if not _model_reachable(model_url, api_key):
+        console.print(f"[yellow]The model does not answer at {escape(model_url)} yet; {VLLM_HINT}[/yellow]")
+    server.run()
+
+
+def _model_reachable(model_url: str, api_key: str | None) -> bool:
+    try:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        return httpx.get(model_url.rstrip("/") + "/models", headers=headers, timeout=3).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def browser(
+    task: Annotated[
+        str | None, typer.Option(help="Run this task through the extension, then exit like `farol run`.")
+    ] = None,
+    start_url: Annotated[str | None, typer.Option(help="Page the task starts on.")] = None,
+    model_url: ModelUrl = DEFAULT_MODEL_URL,
+    model: ModelName = DEFAULT_MODEL,
+    api_key: ApiKey = None,
+    port: Port = DEFAULT_PORT,
+    db: Db = None,
+    headless: Annotated[
+        bool | None, typer.Option("--headless/--headed", help="[default: headless with --task]")
+    ] = None,
+) -> None:
+    """Launch Chromium with the extension loaded and paired (starting the bridge if none runs)."""
+    if task is not None and start_url is None:
+        raise typer.BadParameter("--task needs --start-url", param_hint="--start-url")
+    store = Store(db)
+    policy = OpenAIPolicy(model_url, model, api_key)
+    code = asyncio.run(
+        _browser(store, policy, port, task, start_url, headless if headless is not None else task is not None)
+    )
+    raise typer.Exit(code)
+
+
+async def _browser(
+    store: Store, policy: OpenAIPolicy, port: int, task: str | None, start_url: str | None, headless: bool
+) -> int:
+    server = None
+    if _bridge_running(port):
+        token = load_or_create_token(store.path.parent)
+        console.print(f"Using the bridge already running on port {port}.")
+    else:
+        server, token = build_server(store, policy, port, SettleRule())
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.05)
+    profile = store.path.parent / "browser-profile" if task is None else Path(tempfile.mkdtemp(prefix="farol-profile-"))
+    async with async_playwright() as playwright:
+        context = await launch_with_extension(playwright, profile, headless=headless)
+        await pair(context, token, port)
+        try:
+            if task is None:
+                console.print("Chromium is open with Farol paired. Close the browser to stop.")
+                await context.wait_for_event("close", timeout=0)
+                return 0
+            return await _run_through_extension(context, token, port, task, start_url or "")
+        finally:
+            with contextlib.suppress(Exception):
+                await context.close()
+            if server is not None:
+                server.should_exit = True
+
+
+async def _run_through_extension(context, token: str, port: int, task: str, start_url: str) -> int:  # type: ignore[no-untyped-def]
+    """Send the panel's start message, follow the session over REST, answer approvals like the panel would."""
+    panel = await open_panel(context)
+    started = time.time()
+    await send_from_panel(panel, {"type": "start_task", "task": task, "start_url": start_url})
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
+    ) as api:
+        shown = 0
+        while True:
+            await asyncio.sleep(0.3)
+            rows = [row for row in (await api.get("/api/sessions")).json()["sessions"] if _after(row, started)]
+            if not rows:
+                continue
+            detail = (await api.get(f"/api/sessions/{rows[0]['id']}")).json()
+            for step in detail["steps"][shown:]:
+                console.print(
+                    f"[bold]Step {step['index']}[/bold]  {escape(step['action'])}  [dim]{escape(step['url'])}[/dim]"
+                )
+                if step["thoughts"]:
+                    console.print(f"  [italic]{escape(step['thoughts'][:500])}[/italic]")
+            shown = len(detail["steps"])
+            session = detail["session"]
+            if session["status"] == "awaiting_approval":
+                approval = await _pending_approval(panel)
+                if approval:
+                    await send_from_panel(panel, {"type": "approval", **approval, **await _decide(approval)})
+            elif session["status"] in FINISHED:
+                return _report(session)
+
+
+def _after(row: dict, started: float) -> bool:  # type: ignore[type-arg]
+    from datetime import datetime
+
+    return datetime.fromisoformat(row["created_at"]).timestamp() >= started - 1
+
+
+async def _pending_approval(panel) -> dict | None:  # type: ignore[no-untyped-def,type-arg]
+    memory = await panel.evaluate("chrome.storage.session.get('memory').then((s) => s.memory && s.memory.approval)")
+    if not memory:
+        return None
+    return {
+        "session_id": memory["session_id"],
+        "request_id": memory["request_id"],
+        "reason": memory["reason"],
+        "thoughts": memory["thoughts"],
+    }
+
+
+async def _decide(approval: dict) -> dict:  # type: ignore[type-arg]
+    console.print(
+        f"[yellow]Approval needed:[/yellow] {escape(approval.pop('reason'))}\n  {escape(approval.pop('thoughts'))}"
+    )
+    if not sys.stdin.isatty():
+        console.print("[yellow]No terminal to ask: denied.[/yellow]")
+        return {"decision": "deny"}
+    answer = (await asyncio.to_thread(input, "Approve? [y]es / [n]o / type a reply: ")).strip()
+    if answer.lower() in {"y", "yes"}:
+        return {"decision": "approve"}
+    if answer.lower() in {"", "n", "no"}:
+        return {"decision": "deny"}
+    return {"decision": "reply", "text": answer}
+
+
+def _report(session: dict) -> int:  # type: ignore[type-arg]
+    if session["status"] == "error":
+        errors.print(f"[red]Error: {escape(session.get('reason') or 'unknown')}[/red]")
+        return 2
+    if session.get("final_answer") is not None:
+        console.print(
+            f"[bold]Final answer ({session.get('terminate_status')}):[/bold] {escape(session['final_answer'])}"
+        )
+    else:
+        console.print(f"[yellow]Stopped: {escape(session.get('reason') or '')}[/yellow]")
+    return 0 if session["status"] == "awaiting_user" and session.get("terminate_status") == "success" else 1
+
+
+def _bridge_running(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).json().get("farol") is not None
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+# -- farol sessions ----------------------------------------------------------------------------
+
+sessions = typer.Typer(help="Your recorded sessions: list, show, delete, export the shared ones.", no_args_is_help=True)
+
+
+@sessions.command("list")
+def list_sessions(db: Db = None, limit: Annotated[int, typer.Option(help="Newest N.")] = 50) -> None:
+    """List sessions, newest first."""
+    table = Table("id", "created", "status", "steps", "shared", "task")
+    for row in Store(db).list(limit=limit):
+        table.add_row(
+            row["id"],
+            row["created_at"][:19],
+            row["status"],
+            str(row["steps"]),
+            "yes" if row["shared"] else "",
+            escape(row["task"][:60]),
+        )
+    console.print(table)
+
+
+@sessions.command("show")
+def show(session_id: str, db: Db = None) -> None:
+    """Print one session's steps and outcome."""
+    trajectory = _load(Store(db), session_id)
+    console.print(f"[bold]{escape(trajectory.task)}[/bold]  ({trajectory.status}, shared: {trajectory.consent.shared})")
+    for step in trajectory.steps:
+        action = (
+            step.action.action
+            if step.action
+            else f"parse error: {step.parse_error.kind if step.parse_error else 'no reply'}"
+        )
+        console.print(
+            f"{step.index:>3}  {action:<24} {escape(step.url)}\n     [italic]{escape(step.thoughts[:300])}[/italic]"
+        )
+    if trajectory.final_answer is not None:
+        console.print(f"Final answer: {escape(trajectory.final_answer)}")
+
+
+@sessions.command("delete")
+def delete(session_id: str, db: Db = None) -> None:
+    """Delete a session and its screenshot files."""
+    store = Store(db)
+    _load(store, session_id)
+    store.delete(session_id)
+    console.print(f"Deleted {session_id}.")
+
+
+@sessions.command("export")
+def export(
+    out: Annotated[Path, typer.Argument(help="Folder to write one sub-folder per session into.")],
+    consented: Annotated[
+        bool, typer.Option("--consented", help="Required: only shared sessions are exported.")
+    ] = False,
+    db: Db = None,
+) -> None:
+    """Export the sessions you chose to share, in the webeval layout. Nothing else leaves the database."""
+    if not consented:
+        errors.print("[red]Only sessions you chose to share can be exported: pass --consented.[/red]")
+        raise typer.Exit(2)
+    store = Store(db)
+    shared = [store.load(row["id"]) for row in store.list(shared=True)]
+    for trajectory in shared:
+        export_webeval(store, trajectory, out / trajectory.id)
+    console.print(f"Exported {len(shared)} shared session(s) to {out}.")
+
+
+def _load(store: Store, session_id: str):  # type: ignore[no-untyped-def]
+    try:
+        return store.load(session_id)
+    except TrajectoryNotFound:
+        errors.print(f"[red]No session {escape(session_id)}.[/red]")
+        raise typer.Exit(2) from None

@@ -1,0 +1,63 @@
+"""Who may talk to the bridge: our extension (by Origin), with the pairing token, over loopback (by Host).
+
+Web pages can open WebSockets to 127.0.0.1 (CORS does not apply), but cannot forge the Origin of an
+extension; the Host check defeats DNS rebinding; the token keeps out other local programs and other
+extensions. The token is created at first start and kept in the data dir with mode 0600.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+# Derived from the public `key` in extension/manifest.json (a test checks it), so it is the same everywhere.
+EXTENSION_ID = "iffbddakgccbfdhgejllngcbapaoknnb"
+EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
+SUBPROTOCOL = "farol.v1"
+TOKEN_SUBPROTOCOL_PREFIX = "farol.token."
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+
+
+def load_or_create_token(data_dir: Path) -> str:
+    path = data_dir / "pairing-token"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(24)  # hex: valid inside a WebSocket subprotocol name
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(token + "\n")
+    return token
+
+
+def token_from_subprotocols(offered: list[str]) -> str | None:
+    for name in offered:
+        if name.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+            return name[len(TOKEN_SUBPROTOCOL_PREFIX) :]
+    return None
+
+
+def token_matches(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def is_loopback_host(host_header: str | None) -> bool:
+    if not host_header:
+        return False
+    host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
+    return host.lower() in _LOOPBACK_HOSTS
+
+
+def websocket_refusal(origin: str | None, host: str | None, offered: list[str], token: str) -> str | None:
+    """Why a WebSocket handshake must be refused, or None to accept it."""
+    if origin != EXTENSION_ORIGIN:
+        return f"origin {origin!r} is not the Farol extension"
+    if not is_loopback_host(host):
+        return f"host {host!r} is not a loopback address"
+    if SUBPROTOCOL not in offered:
+        return f"the client does not speak {SUBPROTOCOL}"
+    if not token_matches(token_from_subprotocols(offered), token):
+        return "wrong or missing pairing token"
+    return None

@@ -1,0 +1,214 @@
+"""The WebSocket protocol between the extension's service worker and the bridge, defined once.
+
+Every message is a JSON object with `v` (protocol version) and `type`. The extension is the client:
+it sends `hello` first, then the panel's commands (`start_task`, `follow_up`, `control`, `approval`,
+`consent`) and `result`s for the bridge's `request`s (the agent's observe / execute / element_at).
+The bridge sends `welcome`, `request`s, and events (`session`, `step`, `approval_request`, `error`).
+`python -m bridge.protocol` writes the JSON Schema to `extension/protocol.schema.json`; a test fails on drift.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a 2x HiDPI PNG screenshot in base64 fits comfortably
+HEARTBEAT_SECONDS = 20
+
+SessionStatus = Literal[
+    "running",  # the agent is working
+    "paused",  # the person paused it, or the agent's tab is hidden
+    "taken_over",  # the person is acting; "hand_back" continues with a fresh screenshot
+    "awaiting_approval",  # an approval card is waiting (guard hit or the model's critical point)
+    "awaiting_user",  # the model finished; a follow-up message continues the same session
+    "stopped",
+    "error",
+    "cancelled",
+    "interrupted",  # the bridge restarted mid-task; a follow-up continues it
+]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    v: Literal[1] = PROTOCOL_VERSION
+
+
+# -- extension -> bridge -----------------------------------------------------------------------
+
+
+class Hello(_Message):
+    type: Literal["hello"] = "hello"
+    extension_version: str
+    session_id: str | None = None  # the session the extension was running before it restarted
+
+
+class StartTask(_Message):
+    type: Literal["start_task"] = "start_task"
+    task: str = Field(min_length=1, max_length=10_000)
+    start_url: str | None = None  # open this in a new agent tab; otherwise act in `tab_id`
+    tab_id: int | None = None
+
+
+class FollowUp(_Message):
+    type: Literal["follow_up"] = "follow_up"
+    session_id: str
+    text: str = Field(min_length=1, max_length=10_000)
+    tab_id: int | None = None  # the agent's tab, to continue a session the bridge no longer holds
+
+
+class Control(_Message):
+    type: Literal["control"] = "control"
+    session_id: str
+    command: Literal["pause", "resume", "stop", "take_over", "hand_back"]
+
+
+class ApprovalReply(_Message):
+    type: Literal["approval"] = "approval"
+    session_id: str
+    request_id: str
+    decision: Literal["approve", "deny", "reply"]
+    text: str | None = Field(default=None, max_length=10_000)
+
+
+class SetConsent(_Message):
+    type: Literal["consent"] = "consent"
+    session_id: str
+    shared: bool
+
+
+class Result(_Message):
+    """The extension's answer to a bridge `request`."""
+
+    type: Literal["result"] = "result"
+    id: str
+    ok: bool
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    error_kind: Literal["tab_hidden", "tab_closed", "detached", "refused", "failed"] | None = None
+
+
+class Ping(_Message):
+    type: Literal["ping"] = "ping"
+
+
+class Pong(_Message):
+    type: Literal["pong"] = "pong"
+
+
+ExtensionMessage = Annotated[
+    Hello | StartTask | FollowUp | Control | ApprovalReply | SetConsent | Result | Ping | Pong,
+    Field(discriminator="type"),
+]
+EXTENSION_MESSAGE: TypeAdapter[ExtensionMessage] = TypeAdapter(ExtensionMessage)
+
+
+# -- bridge -> extension -----------------------------------------------------------------------
+
+
+class SessionView(BaseModel):
+    id: str
+    task: str
+    status: SessionStatus
+    tab_id: int | None = None
+    final_answer: str | None = None
+    terminate_status: Literal["success", "failure"] | None = None
+    reason: str | None = None
+    steps: int = 0
+    shared: bool = False
+
+
+class Welcome(_Message):
+    type: Literal["welcome"] = "welcome"
+    bridge_version: str
+    session: SessionView | None = None  # the session this extension was running, if any
+
+
+class Request(_Message):
+    """The agent asks the extension to act on its tab.
+
+    observe -> {png (base64), css_width, css_height, device_pixel_ratio, url, title}
+    execute {action (CSS px, DOM key names), settle rule and page scripts} -> {observation, settle_ms, navigated_to}
+    element_at {expression} -> {element: {tag, input_type, autocomplete, name, id, role, text} | null}
+    open {url} or {tab_id} -> {tab_id}: act in a new agent tab or in an existing one
+    release {} -> {}: detach the debugger, the task is over
+    """
+
+    type: Literal["request"] = "request"
+    id: str
+    session_id: str
+    method: Literal["open", "observe", "execute", "element_at", "release"]
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class SessionEvent(_Message):
+    type: Literal["session"] = "session"
+    session: SessionView
+
+
+class StepView(BaseModel):
+    index: int
+    thoughts: str
+    action: str  # e.g. "left_click (1083, 37)"
+    url: str
+    thumbnail: str | None = None  # small JPEG data URL of the screenshot the model saw
+    error: str | None = None
+
+
+class StepEvent(_Message):
+    type: Literal["step"] = "step"
+    session_id: str
+    step: StepView
+
+
+class ApprovalRequestEvent(_Message):
+    type: Literal["approval_request"] = "approval_request"
+    session_id: str
+    request_id: str
+    kind: Literal["guard", "critical_point"]
+    reason: str
+    thoughts: str
+    screenshot: str | None = None  # JPEG data URL
+
+
+class ErrorMessage(_Message):
+    type: Literal["error"] = "error"
+    message: str
+    id: str | None = None  # the request this answers, if any
+
+
+BridgeMessage = Annotated[
+    Welcome | Request | SessionEvent | StepEvent | ApprovalRequestEvent | ErrorMessage | Ping | Pong,
+    Field(discriminator="type"),
+]
+BRIDGE_MESSAGE: TypeAdapter[BridgeMessage] = TypeAdapter(BridgeMessage)
+
+
+def json_schema() -> dict[str, Any]:
+    """Both directions, for the extension (`extension/protocol.schema.json`)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Farol extension <-> bridge protocol v{PROTOCOL_VERSION}",
+        "x-protocol-version": PROTOCOL_VERSION,
+        "x-max-message-bytes": MAX_MESSAGE_BYTES,
+        "x-heartbeat-seconds": HEARTBEAT_SECONDS,
+        "properties": {
+            "extension_to_bridge": EXTENSION_MESSAGE.json_schema(),
+            "bridge_to_extension": BRIDGE_MESSAGE.json_schema(),
+        },
+    }
+
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "extension" / "protocol.schema.json"
+
+
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    SCHEMA_PATH.write_text(schema_text())
+    print(f"wrote {SCHEMA_PATH}")

@@ -1,0 +1,408 @@
+"""Sessions in the person's browser: one agent run at a time, driven by the side panel's commands.
+
+A session is one `Agent` conversation over an `ExtensionEnv`. Its trajectory is written to the store
+step by step. Critical points (the model's `terminate` whose thoughts say so) and guard hits wait
+for the person's decision on an inline card; Pause, Take over and Stop act between steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from agent import __version__
+from agent.geometry import TRAINING_MAX_PIXELS
+from agent.guard import UrlPolicy
+from agent.loop import Agent, Decision, Hooks
+from agent.policy import Policy
+from agent.recorder import StoreRecorder
+from agent.settle import SettleRule
+from agent.store import Store
+from agent.trajectory import Approval, Consent, Provenance, Step, Trajectory, utcnow
+from bridge.extension_env import ExtensionEnv
+from bridge.link import ExtensionLink
+from bridge.protocol import (
+    ApprovalReply,
+    ApprovalRequestEvent,
+    Control,
+    ErrorMessage,
+    FollowUp,
+    SessionEvent,
+    SessionStatus,
+    SessionView,
+    SetConsent,
+    StartTask,
+    StepEvent,
+    StepView,
+)
+
+log = logging.getLogger(__name__)
+
+APPROVED_TEXT = "I approve. Go ahead."
+THUMBNAIL_WIDTH = 320
+
+
+def is_critical_point(final_answer: str | None) -> bool:
+    """Fara-7B stops at a critical point with `terminate` and says so in its thoughts (Magentic-UI's rule)."""
+    return bool(final_answer) and "critical point" in final_answer.lower()
+
+
+@dataclass
+class Session:
+    env: ExtensionEnv
+    agent: Agent = field(init=False)
+    tab_id: int | None = None
+    task: asyncio.Task[None] | None = None
+    taken_over: bool = False
+    approval: tuple[ApprovalRequestEvent, asyncio.Future[Decision]] | None = None
+    tab_visible: asyncio.Event = field(default_factory=asyncio.Event)
+    hidden: bool = False
+
+    @property
+    def trajectory(self) -> Trajectory:
+        assert self.agent.trajectory is not None
+        return self.agent.trajectory
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def status(self) -> SessionStatus:
+        if self.approval is not None:
+            return "awaiting_approval"
+        if self.running and self.taken_over:
+            return "taken_over"
+        if self.running and (self.agent.paused or self.hidden):
+            return "paused"
+        return self.trajectory.status
+
+    def view(self) -> SessionView:
+        trajectory = self.trajectory
+        reason = trajectory.reason
+        if self.hidden:
+            reason = "The agent's tab is hidden. Show it, then press Resume."
+        return SessionView(
+            id=trajectory.id,
+            task=trajectory.task,
+            status=self.status(),
+            tab_id=self.tab_id,
+            final_answer=trajectory.final_answer,
+            terminate_status=trajectory.terminate_status,
+            reason=reason,
+            steps=len(trajectory.steps),
+            shared=trajectory.consent.shared,
+        )
+
+
+def stored_view(trajectory: Trajectory) -> SessionView:
+    return SessionView(
+        id=trajectory.id,
+        task=trajectory.task,
+        status=trajectory.status,
+        final_answer=trajectory.final_answer,
+        terminate_status=trajectory.terminate_status,
+        reason=trajectory.reason,
+        steps=len(trajectory.steps),
+        shared=trajectory.consent.shared,
+    )
+
+
+def step_view(step: Step, screenshot: bytes | None) -> StepView:
+    if step.action is not None:
+        arguments = ", ".join(f"{k}={v}" for k, v in step.action.arguments().items() if k != "action")
+        action = f"{step.action.action} {arguments}".strip()
+    elif step.parse_error is not None:
+        action = f"unreadable reply ({step.parse_error.kind})"
+    else:
+        action = "no reply from the model"
+    result = step.result
+    error = (result.error or result.blocked) if result else None
+    if step.parse_error is not None:
+        error = step.parse_error.message
+    return StepView(
+        index=step.index,
+        thoughts=step.thoughts,
+        action=action,
+        url=step.url,
+        thumbnail=jpeg_data_url(screenshot, THUMBNAIL_WIDTH) if screenshot else None,
+        error=error,
+    )
+
+
+def jpeg_data_url(png: bytes, width: int) -> str:
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image.thumbnail((width, width * 4))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=70)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+class _Publisher(Hooks):
+    """Streams each step and status change to the side panel."""
+
+    def __init__(self, manager: SessionManager, session: Session) -> None:
+        self.manager, self.session = manager, session
+
+    async def on_start(self, trajectory: Trajectory) -> None:
+        await self.manager.publish(self.session)
+
+    async def on_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None:
+        await self.manager.publish(self.session)  # the session first: the extension files steps under it
+        await self.manager.link.send(StepEvent(session_id=trajectory.id, step=step_view(step, screenshot)))
+
+    async def on_end(self, trajectory: Trajectory) -> None:
+        await self.manager.publish(self.session)
+
+
+class SessionManager:
+    def __init__(
+        self,
+        store: Store,
+        link: ExtensionLink,
+        policy: Policy,
+        *,
+        settle: SettleRule | None = None,
+        url_policy: UrlPolicy | None = None,
+        max_steps: int = 100,
+    ) -> None:
+        self.store, self.link, self.policy = store, link, policy
+        self.settle = settle or SettleRule()
+        self.url_policy = url_policy or UrlPolicy()
+        self.max_steps = max_steps
+        self.current: Session | None = None
+        self._mark_interrupted()
+
+    def _mark_interrupted(self) -> None:
+        """A session still `running` in the store was cut off by a restart of the bridge."""
+        for row in self.store.list():
+            if row["status"] == "running" and row["source"] == "extension":
+                trajectory = self.store.load(row["id"])
+                trajectory.status = "interrupted"
+                trajectory.reason = "The bridge restarted during this task. Send a message to continue."
+                trajectory.updated_at = utcnow()
+                self.store.save_header(trajectory)
+
+    # -- the panel's commands ----------------------------------------------------------------
+
+    async def handle(self, message: Any) -> None:
+        handlers = {
+            StartTask: self.start,
+            FollowUp: self.follow_up,
+            Control: self.control,
+            ApprovalReply: self.answer_approval,
+            SetConsent: self.set_consent,
+        }
+        await handlers[type(message)](message)
+
+    async def start(self, message: StartTask) -> None:
+        if self.current is not None and self.current.running:
+            await self.link.send(ErrorMessage(message="A task is already running; stop it first."))
+            return
+        if message.start_url and (refusal := self.url_policy.refusal(message.start_url)):
+            await self.link.send(ErrorMessage(message=f"Refusing to open {message.start_url}: {refusal}"))
+            return
+        if message.start_url is None and message.tab_id is None:
+            await self.link.send(ErrorMessage(message="No tab to act in: give a start URL or use the current tab."))
+            return
+        session = self._new_session(uuid.uuid4().hex)
+        self.current = session
+        session.task = asyncio.create_task(self._run(session, message))
+
+    async def follow_up(self, message: FollowUp) -> None:
+        session = self.current
+        if session is None or session.trajectory.id != message.session_id:
+            session = await self._reopen(message)
+            if session is None:
+                return
+        if session.running:
+            await self.link.send(ErrorMessage(message="The agent is still working; wait for it or stop it."))
+            return
+        session.task = asyncio.create_task(self._drive(session, session.agent.proceed(message.text)))
+
+    async def control(self, message: Control) -> None:
+        session = self._live(message.session_id)
+        if session is None:
+            return
+        if message.command == "pause":
+            session.agent.pause()
+        elif message.command == "resume":
+            session.agent.resume()
+            session.tab_visible.set()
+        elif message.command == "take_over":
+            session.taken_over = True
+            session.agent.pause()
+        elif message.command == "hand_back":
+            session.taken_over = False
+            session.agent.resume()  # the next step starts from a fresh screenshot of what the person left
+        elif message.command == "stop":
+            session.agent.cancel()
+            session.tab_visible.set()
+            if session.approval is not None:
+                session.approval[1].set_result(Decision("deny"))
+        await self.publish(session)
+
+    async def answer_approval(self, message: ApprovalReply) -> None:
+        session = self._live(message.session_id)
+        if session is None or session.approval is None or session.approval[0].request_id != message.request_id:
+            await self.link.send(ErrorMessage(message="That approval is no longer pending."))
+            return
+        if message.decision == "reply" and not (message.text or "").strip():
+            await self.link.send(ErrorMessage(message="A reply needs some text."))
+            return
+        session.approval[1].set_result(Decision(message.decision, message.text))
+
+    async def set_consent(self, message: SetConsent) -> None:
+        live = self.current if self.current and self.current.trajectory.id == message.session_id else None
+        trajectory = live.trajectory if live else self.store.load(message.session_id)
+        trajectory.consent = Consent(shared=message.shared, at=utcnow() if message.shared else None)
+        self.store.save_header(trajectory)
+        await self.link.send(SessionEvent(session=live.view() if live else stored_view(trajectory)))
+
+    # -- running -----------------------------------------------------------------------------
+
+    def _new_session(self, session_id: str) -> Session:
+        env = ExtensionEnv(self.link, session_id, self.settle, on_tab_hidden=lambda: self._tab_hidden(session))
+        provenance = Provenance(
+            source="extension", model=self.policy.name, environment="chrome-extension", farol_version=__version__
+        )
+        session = Session(env)
+        session.agent = Agent(
+            env,
+            self.policy,
+            max_steps=self.max_steps,
+            url_policy=self.url_policy,
+            hooks=[StoreRecorder(self.store), _Publisher(self, session)],
+            approver=lambda request: self._ask(
+                session, request.kind, request.reason, request.step.thoughts, request.screenshot
+            ),
+            max_pixels=TRAINING_MAX_PIXELS,
+            provenance=provenance,
+        )
+        return session
+
+    async def _run(self, session: Session, message: StartTask) -> None:
+        try:
+            session.tab_id = await session.env.open(message.start_url) if message.start_url else message.tab_id
+            if not message.start_url:
+                await session.env.use_tab(message.tab_id)  # type: ignore[arg-type]
+        except Exception as error:  # the tab could not be opened: say so, keep nothing half-made
+            await self.link.send(ErrorMessage(message=f"Could not open the agent's tab: {error}"))
+            self.current = None
+            return
+        run = session.agent.run(message.task, message.start_url, trajectory_id=session.env.session_id)
+        await self._drive(session, run)
+
+    async def _drive(self, session: Session, coroutine: Any) -> None:
+        """Run a round, then handle the model's critical point on the inline card."""
+        try:
+            trajectory = await coroutine
+            while trajectory.status == "awaiting_user" and is_critical_point(trajectory.final_answer):
+                screenshot = self._last_screenshot(trajectory)
+                decision = await self._ask(
+                    session,
+                    "critical_point",
+                    "The agent reached a critical point.",
+                    trajectory.final_answer or "",
+                    screenshot,
+                )
+                trajectory.approvals.append(
+                    Approval(
+                        step=len(trajectory.steps) - 1,
+                        kind="critical_point",
+                        reason="critical point",
+                        decision=decision.decision,
+                        text=decision.text,
+                    )
+                )
+                if decision.decision == "deny":
+                    trajectory.status, trajectory.reason = "stopped", "You declined at the critical point."
+                    self.store.save_header(trajectory)
+                    break
+                trajectory = await session.agent.proceed(
+                    APPROVED_TEXT if decision.decision == "approve" else decision.text or ""
+                )
+        except Exception as error:  # never lose the session to an unexpected failure: record it
+            log.exception("session failed")
+            trajectory = session.trajectory
+            trajectory.status, trajectory.reason = "error", f"Unexpected failure: {error}"
+            self.store.save_header(trajectory)
+        await session.env.close()
+        await self.publish(session)
+
+    async def _ask(self, session: Session, kind: str, reason: str, thoughts: str, screenshot: bytes | None) -> Decision:
+        event = ApprovalRequestEvent(
+            session_id=session.trajectory.id,
+            request_id=uuid.uuid4().hex,
+            kind=kind,  # type: ignore[arg-type]
+            reason=reason,
+            thoughts=thoughts,
+            screenshot=jpeg_data_url(screenshot, 720) if screenshot else None,
+        )
+        future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+        session.approval = (event, future)
+        await self.publish(session)
+        await self.link.send(event)
+        try:
+            return await future
+        finally:
+            session.approval = None
+            await self.publish(session)
+
+    async def _tab_hidden(self, session: Session) -> None:
+        session.hidden = True
+        session.tab_visible.clear()
+        await self.publish(session)
+        await session.tab_visible.wait()
+        session.hidden = False
+        await self.publish(session)
+
+    async def _reopen(self, message: FollowUp) -> Session | None:
+        """Continue a session this process does not hold (e.g. after a bridge restart)."""
+        try:
+            stored = self.store.load(message.session_id)
+        except KeyError:
+            await self.link.send(ErrorMessage(message="Unknown session."))
+            return None
+        if message.tab_id is None:
+            await self.link.send(ErrorMessage(message="The agent's tab is gone; start a new task."))
+            return None
+        session = self._new_session(stored.id)
+        session.tab_id = message.tab_id
+        session.agent.restore(stored, self.store.read_screenshot)
+        try:
+            await session.env.use_tab(message.tab_id)
+        except Exception as error:
+            await self.link.send(ErrorMessage(message=f"Cannot use the agent's tab: {error}"))
+            return None
+        self.current = session
+        return session
+
+    def _live(self, session_id: str) -> Session | None:
+        session = self.current
+        return session if session is not None and session.trajectory.id == session_id else None
+
+    def _last_screenshot(self, trajectory: Trajectory) -> bytes | None:
+        return self.store.read_screenshot(trajectory.steps[-1].screenshot) if trajectory.steps else None
+
+    async def publish(self, session: Session) -> None:
+        if session.agent.trajectory is not None:
+            await self.link.send(SessionEvent(session=session.view()))
+
+    def view_for(self, session_id: str | None) -> SessionView | None:
+        """What a (re)connecting extension should show for the session it remembers."""
+        current = self.current
+        if current is not None and current.agent.trajectory is not None and session_id in {None, current.trajectory.id}:
+            return current.view()
+        if session_id is None:
+            return None
+        try:
+            return stored_view(self.store.load(session_id))
+        except KeyError:
+            return None

@@ -1,0 +1,907 @@
+// The side panel: renders panel_state.js's state and turns clicks into messages for the service
+// worker (a Port named "panel") or requests to the bridge's REST API (history, sharing).
+
+import {
+  DEFAULT_PORT,
+  announcements,
+  approvalTitle,
+  bridgeUrl,
+  canFollowUp,
+  canStartTask,
+  connectionLine,
+  countOf,
+  describeOutcome,
+  describeStatus,
+  formatAction,
+  formatWhen,
+  initialState,
+  isActive,
+  needsPairing,
+  normalizeStartUrl,
+  progressLine,
+  reduce,
+  shortUrl,
+  stepNumber,
+  taskHint,
+} from "./panel_state.js";
+
+/**
+ * @typedef {import("./panel_state.js").PanelState} PanelState
+ * @typedef {import("./panel_state.js").Message} Message
+ * @typedef {import("./panel_state.js").SessionView} SessionView
+ * @typedef {import("./panel_state.js").StepView} StepView
+ * @typedef {import("./panel_state.js").ApprovalRequest} ApprovalRequest
+ * @typedef {import("./panel_state.js").PreviewState} PreviewState
+ * @typedef {import("./panel_state.js").SessionSummary} SessionSummary
+ * @typedef {import("./panel_state.js").Tab} Tab
+ */
+
+const SHORTCUT = /Mac|iPhone|iPad/.test(navigator.userAgent) ? "⌘" : "Ctrl";
+const RECONNECT_FIRST_MS = 200;
+const RECONNECT_MAX_MS = 5000;
+const NEAR_BOTTOM_PX = 48;
+
+// -- DOM helpers --------------------------------------------------------------------------------
+
+/**
+ * @template {Element} T
+ * @param {ParentNode} root
+ * @param {string} selector
+ * @param {{new (): T, prototype: T}} type
+ * @returns {T}
+ */
+function part(root, selector, type) {
+  const element = root.querySelector(selector);
+  if (!(element instanceof type)) throw new Error(`panel.html lacks ${selector}`);
+  return element;
+}
+
+/**
+ * @template {Element} T
+ * @param {string} id
+ * @param {{new (): T, prototype: T}} type
+ * @returns {T}
+ */
+function byId(id, type) {
+  return part(document, `#${id}`, type);
+}
+
+/**
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+function cloneTemplate(id) {
+  const element = byId(id, HTMLTemplateElement).content.firstElementChild?.cloneNode(true);
+  if (!(element instanceof HTMLElement)) throw new Error(`template #${id} is empty`);
+  return element;
+}
+
+/**
+ * @param {HTMLElement} element
+ * @param {string} text
+ */
+function setText(element, text) {
+  element.textContent = text;
+  element.hidden = !text;
+}
+
+/**
+ * @param {HTMLElement} badge
+ * @param {string} status
+ */
+function setStatusBadge(badge, status) {
+  const { label, tone } = describeStatus(status);
+  badge.textContent = label;
+  badge.dataset.tone = tone;
+}
+
+/** Text fields keep focus: a new card must not pull someone out of what they are typing. */
+function isTyping() {
+  const active = document.activeElement;
+  return active instanceof HTMLTextAreaElement || (active instanceof HTMLInputElement && active.type !== "checkbox");
+}
+
+/**
+ * Ctrl/Cmd+Enter submits the textarea's form; plain Enter keeps making new lines.
+ * @param {HTMLTextAreaElement} textarea
+ */
+function submitOnModEnter(textarea) {
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    event.preventDefault();
+    textarea.form?.requestSubmit();
+  });
+}
+
+/**
+ * @param {unknown} error
+ */
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// -- state --------------------------------------------------------------------------------------
+
+/** @type {PanelState} */
+let state = initialState();
+
+/**
+ * @param {Message} message
+ */
+function dispatch(message) {
+  const before = state;
+  state = reduce(state, message);
+  if (state === before) return;
+  releaseObjectUrls(before, state);
+  render(before);
+  announce(announcements(before, state));
+}
+
+/**
+ * Preview screenshots are object URLs; free those the new state no longer shows.
+ * @param {PanelState} before
+ * @param {PanelState} after
+ */
+function releaseObjectUrls(before, after) {
+  const kept = new Set(after.preview?.screenshots ?? []);
+  for (const url of before.preview?.screenshots ?? []) if (!kept.has(url)) URL.revokeObjectURL(url);
+}
+
+// -- the service worker -------------------------------------------------------------------------
+
+/** @type {chrome.runtime.Port|null} */
+let worker = null;
+let reconnectDelay = RECONNECT_FIRST_MS;
+
+/** The worker can be stopped by Chrome at any time: reconnect with backoff, then ask for the state. */
+function connectToWorker() {
+  try {
+    worker = chrome.runtime.connect({ name: "panel" });
+  } catch {
+    dispatch({ type: "error", message: "Farol was updated or reloaded. Close this panel and open it again." });
+    return;
+  }
+  worker.onMessage.addListener((/** @type {Message} */ message) => {
+    reconnectDelay = RECONNECT_FIRST_MS;
+    dispatch(message);
+  });
+  worker.onDisconnect.addListener(() => {
+    void chrome.runtime.lastError; // read, so Chrome does not log it as unchecked
+    worker = null;
+    dispatch({ type: "port_lost" });
+    setTimeout(connectToWorker, reconnectDelay);
+    reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
+  });
+  worker.postMessage({ type: "get_state" });
+}
+
+/**
+ * @param {object} message
+ * @returns {boolean} whether it was sent
+ */
+function send(message) {
+  if (!worker) {
+    dispatch({ type: "error", message: "Not connected to the extension yet. Try again in a moment." });
+    return false;
+  }
+  worker.postMessage(message);
+  return true;
+}
+
+/**
+ * @param {string} sessionId
+ * @param {"pause"|"resume"|"stop"|"take_over"|"hand_back"} command
+ */
+function control(sessionId, command) {
+  send({ type: "control", session_id: sessionId, command });
+}
+
+// -- the bridge's REST API ----------------------------------------------------------------------
+
+/**
+ * @param {string} path a path under the bridge, or a full URL it returned
+ * @param {{method?: string, json?: unknown}} [options]
+ */
+async function api(path, options = {}) {
+  const { token, port } = await chrome.storage.local.get(["token", "port"]);
+  if (typeof token !== "string" || !token) throw new Error("Pair with Farol first.");
+  const base = `http://127.0.0.1:${Number(port) || DEFAULT_PORT}`;
+  /** @type {Record<string, string>} */
+  const headers = { Authorization: `Bearer ${token}` };
+  if (options.json !== undefined) headers["Content-Type"] = "application/json";
+  const body = options.json === undefined ? undefined : JSON.stringify(options.json);
+  let response;
+  try {
+    response = await fetch(bridgeUrl(path, base), { method: options.method ?? "GET", headers, body });
+  } catch {
+    throw new Error(`Could not reach Farol at ${base}. Is \`farol serve\` running?`);
+  }
+  if (!response.ok) throw new Error(await failureText(response));
+  return response;
+}
+
+/**
+ * @param {Response} response
+ */
+async function failureText(response) {
+  const body = await response.json().catch(() => null);
+  if (body && typeof body.detail === "string") return body.detail;
+  return `Farol answered ${response.status} ${response.statusText}`.trim();
+}
+
+/**
+ * @param {string} id
+ */
+function sessionPath(id) {
+  return `/api/sessions/${encodeURIComponent(id)}`;
+}
+
+async function loadHistory() {
+  dispatch({ type: "history_loading" });
+  try {
+    const { sessions } = await (await api("/api/sessions")).json();
+    dispatch({ type: "history_loaded", sessions });
+  } catch (error) {
+    dispatch({ type: "history_failed", message: messageOf(error) });
+  }
+}
+
+/**
+ * @param {string} id
+ */
+async function reopen(id) {
+  try {
+    const { session, steps } = await (await api(sessionPath(id))).json();
+    dispatch({ type: "reopened", session, steps });
+    reopenedView.focusTitle();
+  } catch (error) {
+    dispatch({ type: "error", message: messageOf(error) });
+  }
+}
+
+/**
+ * Consent for a past session goes straight to the bridge (the worker only knows the live one).
+ * @param {string} id
+ * @param {boolean} shared
+ */
+async function setSharedByRest(id, shared) {
+  dispatch({ type: "consent_set", session_id: id, shared });
+  try {
+    const session = await (await api(`${sessionPath(id)}/consent`, { method: "POST", json: { shared } })).json();
+    dispatch({ type: "consent_set", session_id: id, shared: Boolean(session.shared) });
+  } catch (error) {
+    dispatch({ type: "consent_set", session_id: id, shared: !shared });
+    dispatch({ type: "error", message: `Could not change sharing: ${messageOf(error)}` });
+  }
+}
+
+/**
+ * @param {string} id
+ */
+async function deleteSession(id) {
+  try {
+    await api(sessionPath(id), { method: "DELETE" });
+    dispatch({ type: "session_deleted", session_id: id });
+    historyHeading.focus();
+  } catch (error) {
+    dispatch({ type: "error", message: `Could not delete: ${messageOf(error)}` });
+  }
+}
+
+/**
+ * Loads exactly what sharing would send: the record and its screenshots (fetched with the token).
+ * @param {string} id
+ */
+async function loadPreview(id) {
+  dispatch({ type: "preview_loading", session_id: id });
+  try {
+    /** @type {{trajectory: unknown, screenshots: string[]}} */
+    const preview = await (await api(`${sessionPath(id)}/share-preview`)).json();
+    const screenshots = await Promise.all(preview.screenshots.map(fetchImage));
+    dispatch({ type: "preview_loaded", session_id: id, trajectory: preview.trajectory, screenshots });
+    if (state.preview?.screenshots !== screenshots) screenshots.forEach((url) => URL.revokeObjectURL(url));
+  } catch (error) {
+    dispatch({ type: "preview_failed", session_id: id, message: messageOf(error) });
+  }
+}
+
+/**
+ * @param {string} url
+ */
+async function fetchImage(url) {
+  return URL.createObjectURL(await (await api(url)).blob());
+}
+
+// -- one session: head, timeline, approval card, outcome, follow-up, consent --------------------
+
+/**
+ * @typedef {{update: (session: SessionView|null, steps: StepView[], approval: ApprovalRequest|null,
+ *   preview: PreviewState|null) => void, focusTitle: () => void, approvalCard: HTMLElement}} SessionViewHandle
+ */
+
+/**
+ * Live and reopened sessions share this view; a reopened one is read-only (no card, no follow-up).
+ * @param {HTMLElement} root
+ * @param {{live: boolean, setShared: (id: string, shared: boolean) => void}} options
+ * @returns {SessionViewHandle}
+ */
+function createSessionView(root, options) {
+  const article = cloneTemplate("session-template");
+  root.append(article);
+  const title = part(article, ".session-task", HTMLHeadingElement);
+  const badge = part(article, ".status-badge", HTMLElement);
+  const stepCount = part(article, ".session-steps", HTMLElement);
+  const timeline = createTimeline(part(article, ".timeline", HTMLOListElement));
+  const progress = part(article, ".progress", HTMLElement);
+  const approval = createApprovalCard(part(article, ".approval", HTMLElement), () => title.focus());
+  const outcome = part(article, ".outcome", HTMLElement);
+  const followUp = createFollowUp(part(article, ".follow-up", HTMLFormElement));
+  const consent = createConsent(part(article, ".consent", HTMLElement), options.setShared);
+
+  return {
+    update(session, steps, approvalRequest, preview) {
+      article.hidden = !session;
+      if (!session) return;
+      title.textContent = session.task;
+      setStatusBadge(badge, session.status);
+      stepCount.textContent = countOf(Math.max(session.steps, steps.length), "step");
+      timeline(steps);
+      progress.dataset.status = session.status;
+      setText(progress, options.live ? progressLine(session) ?? "" : "");
+      approval.update(approvalRequest);
+      renderOutcome(outcome, session);
+      followUp.update(options.live && canFollowUp(session.status) ? session : null);
+      consent.update(session, preview);
+    },
+    focusTitle: () => title.focus(),
+    approvalCard: approval.card,
+  };
+}
+
+/**
+ * @param {HTMLElement} card
+ * @param {SessionView} session
+ */
+function renderOutcome(card, session) {
+  const outcome = describeOutcome(session);
+  card.hidden = !outcome;
+  if (!outcome) return;
+  card.dataset.tone = outcome.tone;
+  part(card, ".outcome-title", HTMLElement).textContent = outcome.title;
+  part(card, ".outcome-text", HTMLElement).textContent = outcome.text;
+}
+
+/**
+ * A keyed list: a step is rebuilt only when the reducer gave it a new object.
+ * @param {HTMLOListElement} list
+ * @returns {(steps: StepView[]) => void}
+ */
+function createTimeline(list) {
+  /** @type {Map<number, {step: StepView, item: HTMLElement}>} */
+  const shown = new Map();
+  return (steps) => {
+    const wanted = new Set(steps.map((step) => step.index));
+    for (const [index, { item }] of shown) {
+      if (!wanted.has(index)) {
+        item.remove();
+        shown.delete(index);
+      }
+    }
+    /** @type {HTMLElement|null} */
+    let previous = null;
+    for (const step of steps) {
+      let entry = shown.get(step.index);
+      if (entry?.step !== step) {
+        const item = stepItem(step);
+        entry?.item.replaceWith(item);
+        entry = { step, item };
+        shown.set(step.index, entry);
+      }
+      if (entry.item.previousElementSibling !== previous || !entry.item.isConnected) {
+        if (previous) previous.after(entry.item);
+        else list.prepend(entry.item);
+      }
+      previous = entry.item;
+    }
+  };
+}
+
+/**
+ * @param {StepView} step
+ */
+function stepItem(step) {
+  const item = cloneTemplate("step-template");
+  const number = stepNumber(step);
+  const { verb, detail } = formatAction(step.action);
+  part(item, ".step-number", HTMLElement).textContent = String(number);
+  part(item, ".step-label", HTMLElement).textContent = `Step ${number}: `;
+  part(item, ".verb", HTMLElement).textContent = verb;
+  part(item, ".detail", HTMLElement).textContent = detail;
+  part(item, ".step-action", HTMLElement).title = step.action;
+  setText(part(item, ".step-thoughts", HTMLElement), step.thoughts);
+  const url = part(item, ".step-url", HTMLElement);
+  setText(url, shortUrl(step.url));
+  url.title = step.url;
+  setText(part(item, ".step-error", HTMLElement), step.error ?? "");
+  item.classList.toggle("failed", Boolean(step.error));
+  setUpThumbnail(item, step, number);
+  return item;
+}
+
+/**
+ * The thumbnail enlarges in place on click, so the timeline never loses its position.
+ * @param {HTMLElement} item
+ * @param {StepView} step
+ * @param {number} number
+ */
+function setUpThumbnail(item, step, number) {
+  const button = part(item, ".thumb", HTMLButtonElement);
+  if (!step.thumbnail) {
+    button.remove();
+    return;
+  }
+  const image = part(button, "img", HTMLImageElement);
+  image.src = step.thumbnail;
+  image.alt = `The page Fara saw at step ${number}`;
+  button.setAttribute("aria-label", `Enlarge the screenshot of step ${number}`);
+  button.addEventListener("click", () => {
+    const expanded = item.classList.toggle("expanded");
+    button.setAttribute("aria-expanded", String(expanded));
+    button.setAttribute("aria-label", `${expanded ? "Shrink" : "Enlarge"} the screenshot of step ${number}`);
+  });
+}
+
+/**
+ * @param {HTMLElement} card
+ * @param {() => void} afterAnswer where focus goes once the card is gone
+ */
+function createApprovalCard(card, afterAnswer) {
+  const title = part(card, ".approval-title", HTMLElement);
+  const reason = part(card, ".approval-reason", HTMLElement);
+  const thoughts = part(card, ".approval-thoughts", HTMLElement);
+  const screenshot = part(card, ".approval-shot", HTMLImageElement);
+  const replyForm = part(card, ".approval-reply", HTMLFormElement);
+  const replyInput = part(card, ".approval-reply-input", HTMLInputElement);
+  /** @type {ApprovalRequest|null} */
+  let shown = null;
+
+  /**
+   * @param {"approve"|"deny"|"reply"} decision
+   * @param {string} [text]
+   */
+  function answer(decision, text) {
+    if (!shown) return;
+    const { session_id, request_id } = shown;
+    if (!send({ type: "approval", session_id, request_id, decision, ...(text ? { text } : {}) })) return;
+    dispatch({ type: "approval_answered", request_id });
+    afterAnswer();
+  }
+
+  part(card, ".approve", HTMLButtonElement).addEventListener("click", () => answer("approve"));
+  part(card, ".deny", HTMLButtonElement).addEventListener("click", () => answer("deny"));
+  replyForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = replyInput.value.trim();
+    if (text) answer("reply", text);
+  });
+
+  return {
+    card,
+    /** @param {ApprovalRequest|null} request */
+    update(request) {
+      card.hidden = !request;
+      if (!request || request.request_id === shown?.request_id) {
+        shown = request;
+        return;
+      }
+      shown = request;
+      card.dataset.kind = request.kind;
+      title.textContent = approvalTitle(request.kind);
+      reason.textContent = request.reason;
+      setText(thoughts, request.thoughts);
+      screenshot.hidden = !request.screenshot;
+      screenshot.src = request.screenshot ?? "";
+      replyInput.value = "";
+    },
+  };
+}
+
+/**
+ * @param {HTMLFormElement} form
+ */
+function createFollowUp(form) {
+  const text = part(form, "textarea", HTMLTextAreaElement);
+  const button = part(form, "button", HTMLButtonElement);
+  part(form, ".shortcut-hint", HTMLElement).textContent = `${SHORTCUT}+Enter to send`;
+  submitOnModEnter(text);
+  /** @type {SessionView|null} */
+  let session = null;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const message = text.value.trim();
+    if (!session || !message) return;
+    if (!send({ type: "follow_up", session_id: session.id, text: message })) return;
+    dispatch({ type: "submitted", what: "follow_up" });
+    text.value = "";
+  });
+  return {
+    /** @param {SessionView|null} continuable the session a follow-up continues, or null to hide the box */
+    update(continuable) {
+      session = continuable;
+      form.hidden = !continuable;
+      button.disabled = state.submitting === "follow_up";
+      button.textContent = state.submitting === "follow_up" ? "Sending…" : "Send";
+    },
+  };
+}
+
+/**
+ * The end-of-session sharing switch and its preview.
+ * @param {HTMLElement} block
+ * @param {(id: string, shared: boolean) => void} setShared
+ */
+function createConsent(block, setShared) {
+  const toggle = part(block, ".share-switch", HTMLInputElement);
+  const previewButton = part(block, ".preview-button", HTMLButtonElement);
+  const area = part(block, ".preview", HTMLElement);
+  const status = part(block, ".preview-status", HTMLElement);
+  const json = part(block, ".preview-json", HTMLElement);
+  const shots = part(block, ".preview-shots", HTMLElement);
+  /** @type {SessionView|null} */
+  let session = null;
+  /** @type {PreviewState|null} */
+  let shownPreview = null;
+
+  toggle.addEventListener("change", () => session && setShared(session.id, toggle.checked));
+  previewButton.addEventListener("click", () => session && loadPreview(session.id));
+  part(block, ".preview-close", HTMLButtonElement).addEventListener("click", () => {
+    dispatch({ type: "preview_closed" });
+    previewButton.focus();
+  });
+
+  /**
+   * @param {PreviewState} preview
+   * @param {boolean} shared
+   */
+  function renderPreview(preview, shared) {
+    status.textContent = previewStatus(preview, shared);
+    json.hidden = preview.status !== "ready";
+    json.textContent = preview.status === "ready" ? JSON.stringify(preview.trajectory, null, 2) : "";
+    shots.replaceChildren(...preview.screenshots.map((url, i) => previewImage(url, i)));
+  }
+
+  return {
+    /**
+     * @param {SessionView} current
+     * @param {PreviewState|null} preview
+     */
+    update(current, preview) {
+      session = current;
+      block.hidden = isActive(current.status);
+      toggle.checked = current.shared;
+      const mine = preview?.session_id === current.id ? preview : null;
+      area.hidden = !mine;
+      previewButton.disabled = mine?.status === "loading";
+      if (mine && mine !== shownPreview) renderPreview(mine, current.shared);
+      shownPreview = mine;
+    },
+  };
+}
+
+/**
+ * @param {PreviewState} preview
+ * @param {boolean} shared
+ */
+function previewStatus(preview, shared) {
+  if (preview.status === "loading") return "Loading the preview…";
+  if (preview.status === "failed") return `Could not load the preview: ${preview.error}`;
+  const what = `This record and ${countOf(preview.screenshots.length, "screenshot")}`;
+  return shared ? `${what} are shared.` : `${what} would be shared. Nothing is shared until you turn sharing on.`;
+}
+
+/**
+ * @param {string} url
+ * @param {number} i
+ */
+function previewImage(url, i) {
+  const image = document.createElement("img");
+  image.src = url;
+  image.alt = `Screenshot ${i + 1} that would be shared`;
+  image.loading = "lazy";
+  return image;
+}
+
+// -- the page -----------------------------------------------------------------------------------
+
+const connection = byId("connection", HTMLElement);
+const connectionText = byId("connection-text", HTMLElement);
+const errorBanner = byId("error", HTMLElement);
+const liveTab = byId("tab-live", HTMLButtonElement);
+const historyTab = byId("tab-history", HTMLButtonElement);
+const liveBadge = byId("live-badge", HTMLElement);
+const livePanel = byId("live", HTMLElement);
+const historyPanel = byId("history", HTMLElement);
+const liveScroll = byId("live-scroll", HTMLElement);
+const jumpLatest = byId("jump-latest", HTMLButtonElement);
+const pairForm = byId("pair-form", HTMLFormElement);
+const pairToken = byId("pair-token", HTMLInputElement);
+const pairPort = byId("pair-port", HTMLInputElement);
+const pairDetail = byId("pair-detail", HTMLElement);
+const empty = byId("empty", HTMLElement);
+const controls = byId("controls", HTMLElement);
+const takenOverNote = byId("taken-over-note", HTMLElement);
+const pauseResume = byId("pause-resume", HTMLButtonElement);
+const takeOver = byId("take-over", HTMLButtonElement);
+const stop = byId("stop", HTMLButtonElement);
+const taskForm = byId("task-form", HTMLFormElement);
+const taskInput = byId("task-input", HTMLTextAreaElement);
+const startUrl = byId("start-url", HTMLInputElement);
+const startButton = byId("start", HTMLButtonElement);
+const taskHintLine = byId("task-hint", HTMLElement);
+const TASK_EXAMPLE = taskInput.placeholder;
+const historyHeading = byId("history-heading", HTMLElement);
+const historyStatus = byId("history-status", HTMLElement);
+const historyList = byId("history-list", HTMLUListElement);
+const historyListView = byId("history-list-view", HTMLElement);
+const reopenedSection = byId("reopened-view", HTMLElement);
+
+const liveView = createSessionView(byId("live-session", HTMLElement), {
+  live: true,
+  setShared(id, shared) {
+    if (send({ type: "consent", session_id: id, shared })) dispatch({ type: "consent_set", session_id: id, shared });
+  },
+});
+const reopenedView = createSessionView(byId("reopened-session", HTMLElement), {
+  live: false,
+  setShared: setSharedByRest,
+});
+
+/**
+ * @param {PanelState|null} before null on the first render
+ */
+function render(before) {
+  renderConnection(before);
+  renderTabs();
+  setText(byId("error-text", HTMLElement), state.error ?? "");
+  errorBanner.hidden = !state.error;
+  liveView.update(state.session, state.steps, state.approval, state.preview);
+  empty.hidden = Boolean(state.session) || needsPairing(state);
+  renderDock(before);
+  renderHistory(before);
+  followNewContent(before);
+}
+
+/**
+ * @param {PanelState|null} before
+ */
+function renderConnection(before) {
+  const { tone, text } = connectionLine(state);
+  connection.dataset.tone = tone;
+  connectionText.textContent = text;
+  connection.title = text;
+  const pairing = needsPairing(state);
+  if (pairing && !(before && needsPairing(before))) pairPort.value = String(state.connection?.port ?? DEFAULT_PORT);
+  pairForm.hidden = !pairing;
+  setText(pairDetail, state.connection?.state === "refused" ? text : "");
+}
+
+function renderTabs() {
+  const live = state.tab === "live";
+  for (const [tab, panel, selected] of /** @type {const} */ ([[liveTab, livePanel, live], [historyTab, historyPanel, !live]])) {
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    panel.hidden = !selected;
+  }
+  liveBadge.hidden = live || !state.approval;
+}
+
+/**
+ * @param {PanelState|null} before
+ */
+function renderDock(before) {
+  const session = state.session;
+  const active = session !== null && isActive(session.status);
+  controls.hidden = !active;
+  if (session && active) {
+    const takenOver = session.status === "taken_over";
+    pauseResume.textContent = session.status === "paused" ? "Resume" : "Pause";
+    pauseResume.disabled = takenOver;
+    takeOver.textContent = takenOver ? "Hand back" : "Take over";
+    takeOver.classList.toggle("primary", takenOver);
+    takenOverNote.hidden = !takenOver;
+  }
+  taskInput.disabled = active;
+  startUrl.disabled = active;
+  // While the agent works the box shrinks to one disabled line that says why.
+  taskForm.classList.toggle("busy", active);
+  const hint = taskHint(state, SHORTCUT);
+  taskInput.placeholder = active ? hint : TASK_EXAMPLE;
+  setText(taskHintLine, active ? "" : hint);
+  startButton.disabled = !canStartTask(state);
+  startButton.textContent = state.submitting === "task" ? "Starting…" : "Start";
+  const newSession = session && session.id !== before?.session?.id;
+  if (newSession && session.task === taskInput.value.trim()) taskForm.reset();
+}
+
+/**
+ * @param {PanelState|null} before
+ */
+function renderHistory(before) {
+  const { history } = state;
+  historyListView.hidden = Boolean(history.reopened);
+  reopenedSection.hidden = !history.reopened;
+  reopenedView.update(history.reopened?.session ?? null, history.reopened?.steps ?? [], null, state.preview);
+  historyStatus.textContent = historyStatusText();
+  const rowsChanged =
+    !before || before.history.sessions !== history.sessions || before.history.confirming_delete !== history.confirming_delete;
+  if (rowsChanged || before.session !== state.session) {
+    historyList.replaceChildren(...history.sessions.map((row) => historyRow(row, history.confirming_delete === row.id)));
+  }
+}
+
+function historyStatusText() {
+  const { status, sessions, error } = state.history;
+  if (status === "loading" && sessions.length === 0) return "Loading…";
+  if (status === "failed") return `Could not load your sessions: ${error}`;
+  if (status === "ready" && sessions.length === 0) return "No sessions yet. Tasks you run appear here.";
+  return "";
+}
+
+/**
+ * @param {SessionSummary} row
+ * @param {boolean} confirming
+ */
+function historyRow(row, confirming) {
+  const item = cloneTemplate("history-row-template");
+  item.dataset.id = row.id;
+  const open = part(item, ".row-open", HTMLButtonElement);
+  part(open, ".row-task", HTMLElement).textContent = row.task;
+  open.addEventListener("click", () => reopen(row.id));
+  setStatusBadge(part(item, ".status-badge", HTMLElement), row.status);
+  const details = [countOf(row.steps, "step"), formatWhen(row.created_at, new Date()), ...(row.shared ? ["Shared"] : [])];
+  part(item, ".row-details", HTMLElement).textContent = details.join(" · ");
+
+  const unshare = part(item, ".row-unshare", HTMLButtonElement);
+  unshare.hidden = !row.shared;
+  unshare.addEventListener("click", () => setSharedByRest(row.id, false));
+  const remove = part(item, ".row-delete", HTMLButtonElement);
+  remove.hidden = state.session?.id === row.id && isActive(state.session.status); // running: stop it first
+  remove.addEventListener("click", () => {
+    dispatch({ type: "delete_requested", session_id: row.id });
+    rowButton(row.id, ".row-confirm-cancel")?.focus();
+  });
+
+  part(item, ".row-actions", HTMLElement).hidden = confirming;
+  part(item, ".row-confirm", HTMLElement).hidden = !confirming;
+  part(item, ".row-confirm-delete", HTMLButtonElement).addEventListener("click", () => deleteSession(row.id));
+  part(item, ".row-confirm-cancel", HTMLButtonElement).addEventListener("click", () => {
+    dispatch({ type: "delete_cancelled" });
+    rowButton(row.id, ".row-delete")?.focus();
+  });
+  return item;
+}
+
+/**
+ * @param {string} id
+ * @param {string} selector
+ * @returns {HTMLButtonElement|null}
+ */
+function rowButton(id, selector) {
+  const row = [...historyList.children].find((child) => child instanceof HTMLElement && child.dataset.id === id);
+  const button = row?.querySelector(selector);
+  return button instanceof HTMLButtonElement ? button : null;
+}
+
+// -- following the newest step -------------------------------------------------------------------
+
+let followLatest = true;
+
+function isNearBottom() {
+  return liveScroll.scrollHeight - liveScroll.scrollTop - liveScroll.clientHeight < NEAR_BOTTOM_PX;
+}
+
+function scrollToLatest() {
+  liveScroll.scrollTop = liveScroll.scrollHeight;
+}
+
+/**
+ * Offers a jump back down when steps arrive while the person reads older ones, and brings a new
+ * approval card into view whatever the scroll position: it must not be missed.
+ * @param {PanelState|null} before
+ */
+function followNewContent(before) {
+  if (state.session?.id !== before?.session?.id) {
+    followLatest = true;
+    jumpLatest.hidden = true;
+  } else if (!followLatest && state.steps.length > (before?.steps.length ?? 0)) {
+    jumpLatest.hidden = false;
+  }
+  if (state.approval && state.approval.request_id !== before?.approval?.request_id && state.tab === "live") {
+    if (isTyping()) liveView.approvalCard.scrollIntoView({ block: "nearest" });
+    else liveView.approvalCard.focus();
+  }
+}
+
+liveScroll.addEventListener("scroll", () => {
+  followLatest = isNearBottom();
+  if (followLatest) jumpLatest.hidden = true;
+});
+// Content grows after a render too (images decode): keep the bottom in view while following.
+new ResizeObserver(() => followLatest && scrollToLatest()).observe(byId("live-session", HTMLElement));
+jumpLatest.addEventListener("click", () => {
+  followLatest = true;
+  jumpLatest.hidden = true;
+  scrollToLatest();
+});
+
+// -- announcements ------------------------------------------------------------------------------
+
+const politeRegion = byId("announce-polite", HTMLElement);
+const urgentRegion = byId("announce-urgent", HTMLElement);
+
+/**
+ * @param {{text: string, urgent: boolean}[]} items
+ */
+function announce(items) {
+  const urgent = items.filter((item) => item.urgent).map((item) => item.text);
+  const polite = items.filter((item) => !item.urgent).map((item) => item.text);
+  if (urgent.length) urgentRegion.textContent = urgent.join(". ");
+  if (polite.length) politeRegion.textContent = polite.join(". ");
+}
+
+// -- wiring -------------------------------------------------------------------------------------
+
+/**
+ * @param {Tab} tab
+ */
+function showTab(tab) {
+  dispatch({ type: "show_tab", tab });
+  if (tab === "history") loadHistory();
+}
+
+liveTab.addEventListener("click", () => showTab("live"));
+historyTab.addEventListener("click", () => showTab("history"));
+for (const tab of [liveTab, historyTab]) {
+  tab.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    const next = tab === liveTab ? historyTab : liveTab;
+    showTab(next === liveTab ? "live" : "history");
+    next.focus();
+  });
+}
+
+byId("error-dismiss", HTMLButtonElement).addEventListener("click", () => dispatch({ type: "error_dismissed" }));
+
+pairForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const token = pairToken.value.trim();
+  const port = Number(pairPort.value) || DEFAULT_PORT;
+  if (token && send({ type: "pair", token, port })) pairToken.value = "";
+});
+
+taskForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const task = taskInput.value.trim();
+  if (!task || !canStartTask(state)) return;
+  const start_url = normalizeStartUrl(startUrl.value);
+  if (send({ type: "start_task", task, ...(start_url ? { start_url } : {}) })) dispatch({ type: "submitted", what: "task" });
+});
+submitOnModEnter(taskInput);
+
+pauseResume.addEventListener("click", () => {
+  if (state.session) control(state.session.id, state.session.status === "paused" ? "resume" : "pause");
+});
+takeOver.addEventListener("click", () => {
+  if (state.session) control(state.session.id, state.session.status === "taken_over" ? "hand_back" : "take_over");
+});
+stop.addEventListener("click", () => state.session && control(state.session.id, "stop"));
+
+byId("history-refresh", HTMLButtonElement).addEventListener("click", loadHistory);
+byId("reopen-back", HTMLButtonElement).addEventListener("click", () => {
+  const id = state.history.reopened?.session.id;
+  dispatch({ type: "reopen_closed" });
+  if (id) rowButton(id, ".row-open")?.focus();
+});
+
+render(null);
+connectToWorker();

@@ -1,0 +1,548 @@
+// The side panel's state: one pure reducer over the service worker's messages and the panel's own
+// actions, plus the small formatting helpers the view needs. No DOM, no chrome.*: node tests it.
+
+/**
+ * @typedef {"running"|"paused"|"taken_over"|"awaiting_approval"|"awaiting_user"|"stopped"|"error"|"cancelled"|"interrupted"} SessionStatus
+ * @typedef {{id: string, task: string, status: SessionStatus, tab_id?: number|null, final_answer?: string|null,
+ *   reason?: string|null, steps: number, shared: boolean}} SessionView
+ * @typedef {{index: number, thoughts: string, action: string, url: string, thumbnail?: string|null,
+ *   error?: string|null}} StepView
+ * @typedef {{state: "unpaired"|"connecting"|"connected"|"refused", detail?: string, port: number}} Connection
+ * @typedef {{type: "approval_request", session_id: string, request_id: string, kind: "guard"|"critical_point",
+ *   reason: string, thoughts: string, screenshot?: string|null}} ApprovalRequest
+ * @typedef {{id: string, task: string, status: string, created_at: string, steps: number, shared: boolean}} SessionSummary
+ *
+ * Messages from the service worker (bridge events forwarded unchanged, plus `state` and `connection`).
+ * @typedef {{type: "state", connection: Connection, session: SessionView|null, steps: StepView[],
+ *   approval: ApprovalRequest|null}} StateMessage
+ * @typedef {StateMessage
+ *   | {type: "connection", connection: Connection}
+ *   | {type: "session", session: SessionView}
+ *   | {type: "step", session_id: string, step: StepView}
+ *   | ApprovalRequest
+ *   | {type: "error", message: string}} WorkerMessage
+ *
+ * The panel's own actions.
+ * @typedef {{type: "port_lost"}
+ *   | {type: "submitted", what: "task"|"follow_up"}
+ *   | {type: "approval_answered", request_id: string}
+ *   | {type: "consent_set", session_id: string, shared: boolean}
+ *   | {type: "error_dismissed"}
+ *   | {type: "show_tab", tab: Tab}
+ *   | {type: "history_loading"}
+ *   | {type: "history_loaded", sessions: SessionSummary[]}
+ *   | {type: "history_failed", message: string}
+ *   | {type: "reopened", session: SessionView, steps: StepView[]}
+ *   | {type: "reopen_closed"}
+ *   | {type: "delete_requested", session_id: string}
+ *   | {type: "delete_cancelled"}
+ *   | {type: "session_deleted", session_id: string}
+ *   | {type: "preview_loading", session_id: string}
+ *   | {type: "preview_loaded", session_id: string, trajectory: unknown, screenshots: string[]}
+ *   | {type: "preview_failed", session_id: string, message: string}
+ *   | {type: "preview_closed"}} PanelAction
+ *
+ * @typedef {WorkerMessage|PanelAction} Message
+ *
+ * @typedef {"live"|"history"} Tab
+ * @typedef {{status: "idle"|"loading"|"ready"|"failed", sessions: SessionSummary[], error: string|null,
+ *   confirming_delete: string|null, reopened: {session: SessionView, steps: StepView[]}|null}} HistoryState
+ * @typedef {{session_id: string, status: "loading"|"ready"|"failed", trajectory: unknown, screenshots: string[],
+ *   error: string|null}} PreviewState
+ * @typedef {{
+ *   worker: "connecting"|"connected"|"lost",
+ *   connection: Connection|null,
+ *   session: SessionView|null,
+ *   steps: StepView[],
+ *   approval: ApprovalRequest|null,
+ *   submitting: "task"|"follow_up"|null,
+ *   error: string|null,
+ *   tab: Tab,
+ *   history: HistoryState,
+ *   preview: PreviewState|null,
+ * }} PanelState
+ * `worker` is the Port to the service worker; `connection` is the worker's link to the bridge.
+ * `submitting` is what was sent (a task or a follow-up) until the bridge answers.
+ */
+
+export const DEFAULT_PORT = 8765;
+
+/** @returns {PanelState} */
+export function initialState() {
+  return {
+    worker: "connecting",
+    connection: null,
+    session: null,
+    steps: [],
+    approval: null,
+    submitting: null,
+    error: null,
+    tab: "live",
+    history: { status: "idle", sessions: [], error: null, confirming_delete: null, reopened: null },
+    preview: null,
+  };
+}
+
+/**
+ * @param {PanelState} state
+ * @param {Message} message
+ * @returns {PanelState}
+ */
+export function reduce(state, message) {
+  switch (message.type) {
+    case "state":
+      return {
+        ...state,
+        worker: "connected",
+        connection: message.connection,
+        session: message.session,
+        steps: sortedSteps(message.steps),
+        approval: message.approval,
+        submitting: null,
+        history: patchHistoryRow(state.history, message.session),
+      };
+    case "connection":
+      return { ...state, connection: message.connection };
+    case "session":
+      return onSession(state, message.session);
+    case "step":
+      if (state.session?.id !== message.session_id) return state;
+      return { ...state, steps: upsertStep(state.steps, message.step) };
+    case "approval_request":
+      if (state.session && state.session.id !== message.session_id) return state;
+      return { ...state, approval: message };
+    case "error":
+      return { ...state, error: message.message, submitting: null };
+    case "port_lost":
+      return { ...state, worker: "lost", submitting: null };
+    case "submitted":
+      return { ...state, submitting: message.what, error: null };
+    case "approval_answered":
+      return state.approval?.request_id === message.request_id ? { ...state, approval: null } : state;
+    case "consent_set":
+      return onConsent(state, message.session_id, message.shared);
+    case "error_dismissed":
+      return { ...state, error: null };
+    case "show_tab":
+      return { ...state, tab: message.tab };
+    case "history_loading":
+      return withHistory(state, { status: "loading", error: null });
+    case "history_loaded":
+      return withHistory(state, { status: "ready", sessions: message.sessions.map(normalizeSummary), error: null });
+    case "history_failed":
+      return withHistory(state, { status: "failed", error: message.message });
+    case "reopened":
+      return withHistory(state, { reopened: { session: message.session, steps: sortedSteps(message.steps) } });
+    case "reopen_closed":
+      return withHistory(state, { reopened: null });
+    case "delete_requested":
+      return withHistory(state, { confirming_delete: message.session_id });
+    case "delete_cancelled":
+      return withHistory(state, { confirming_delete: null });
+    case "session_deleted":
+      return onDeleted(state, message.session_id);
+    case "preview_loading":
+      return { ...state, preview: emptyPreview(message.session_id) };
+    case "preview_loaded":
+      return withPreview(state, message.session_id, {
+        status: "ready",
+        trajectory: message.trajectory,
+        screenshots: message.screenshots,
+      });
+    case "preview_failed":
+      return withPreview(state, message.session_id, { status: "failed", error: message.message });
+    case "preview_closed":
+      return { ...state, preview: null };
+    default:
+      return state; // a message type this panel does not know (a newer worker): ignore it
+  }
+}
+
+/**
+ * A session event either updates the current session or, for another id, starts a new timeline.
+ * @param {PanelState} state
+ * @param {SessionView} session
+ * @returns {PanelState}
+ */
+function onSession(state, session) {
+  const same = state.session?.id === session.id;
+  const approvalStillPending = same && session.status === "awaiting_approval";
+  return {
+    ...state,
+    session,
+    steps: same ? state.steps : [],
+    approval: approvalStillPending ? state.approval : null,
+    submitting: null,
+    history: patchHistoryRow(state.history, session),
+  };
+}
+
+/**
+ * @param {PanelState} state
+ * @param {string} sessionId
+ * @param {boolean} shared
+ * @returns {PanelState}
+ */
+function onConsent(state, sessionId, shared) {
+  const { history } = state;
+  const reopened = history.reopened;
+  return {
+    ...state,
+    session: state.session?.id === sessionId ? { ...state.session, shared } : state.session,
+    history: {
+      ...history,
+      sessions: history.sessions.map((row) => (row.id === sessionId ? { ...row, shared } : row)),
+      reopened: reopened?.session.id === sessionId ? { ...reopened, session: { ...reopened.session, shared } } : reopened,
+    },
+  };
+}
+
+/**
+ * @param {PanelState} state
+ * @param {string} sessionId
+ * @returns {PanelState}
+ */
+function onDeleted(state, sessionId) {
+  const { history } = state;
+  return {
+    ...state,
+    preview: state.preview?.session_id === sessionId ? null : state.preview,
+    history: {
+      ...history,
+      sessions: history.sessions.filter((row) => row.id !== sessionId),
+      confirming_delete: null,
+      reopened: history.reopened?.session.id === sessionId ? null : history.reopened,
+    },
+  };
+}
+
+/**
+ * @param {PanelState} state
+ * @param {Partial<HistoryState>} changes
+ * @returns {PanelState}
+ */
+function withHistory(state, changes) {
+  return { ...state, history: { ...state.history, ...changes } };
+}
+
+/**
+ * Applies a preview result only if it is still the preview the person asked for.
+ * @param {PanelState} state
+ * @param {string} sessionId
+ * @param {Partial<PreviewState>} changes
+ * @returns {PanelState}
+ */
+function withPreview(state, sessionId, changes) {
+  if (state.preview?.session_id !== sessionId) return state;
+  return { ...state, preview: { ...state.preview, ...changes } };
+}
+
+/**
+ * @param {string} sessionId
+ * @returns {PreviewState}
+ */
+function emptyPreview(sessionId) {
+  return { session_id: sessionId, status: "loading", trajectory: null, screenshots: [], error: null };
+}
+
+/**
+ * Keeps the history list in step with live session events, so it never shows a stale status.
+ * @param {HistoryState} history
+ * @param {SessionView|null} session
+ * @returns {HistoryState}
+ */
+function patchHistoryRow(history, session) {
+  if (!session || !history.sessions.some((row) => row.id === session.id)) return history;
+  const patch = { status: session.status, steps: session.steps, shared: session.shared, task: session.task };
+  return { ...history, sessions: history.sessions.map((row) => (row.id === session.id ? { ...row, ...patch } : row)) };
+}
+
+/**
+ * The store reports `shared` as 0/1; the view wants a boolean.
+ * @param {SessionSummary} row
+ * @returns {SessionSummary}
+ */
+function normalizeSummary(row) {
+  return { ...row, shared: Boolean(row.shared) };
+}
+
+/**
+ * Replaces a step with the same index (a re-sent step after a reconnect) or inserts it in order.
+ * @param {StepView[]} steps
+ * @param {StepView} step
+ * @returns {StepView[]}
+ */
+function upsertStep(steps, step) {
+  return sortedSteps([...steps.filter((existing) => existing.index !== step.index), step]);
+}
+
+/**
+ * @param {StepView[]} steps
+ * @returns {StepView[]}
+ */
+function sortedSteps(steps) {
+  return [...steps].sort((a, b) => a.index - b.index);
+}
+
+// -- what a status means ------------------------------------------------------------------------
+
+/** @type {Record<SessionStatus, {label: string, tone: Tone}>} */
+const STATUSES = {
+  running: { label: "Working", tone: "busy" },
+  paused: { label: "Paused", tone: "attention" },
+  taken_over: { label: "You're in control", tone: "attention" },
+  awaiting_approval: { label: "Needs your approval", tone: "attention" },
+  awaiting_user: { label: "Done", tone: "ok" },
+  stopped: { label: "Stopped", tone: "muted" },
+  error: { label: "Error", tone: "bad" },
+  cancelled: { label: "Cancelled", tone: "muted" },
+  interrupted: { label: "Interrupted", tone: "attention" },
+};
+
+/** @typedef {"ok"|"busy"|"attention"|"bad"|"muted"} Tone */
+
+/**
+ * @param {string} status
+ * @returns {{label: string, tone: Tone}}
+ */
+export function describeStatus(status) {
+  return status in STATUSES ? STATUSES[/** @type {SessionStatus} */ (status)] : { label: status, tone: "muted" };
+}
+
+/**
+ * Whether the agent owns the session right now (controls shown, new tasks blocked).
+ * @param {string} status
+ */
+export function isActive(status) {
+  return ["running", "paused", "taken_over", "awaiting_approval"].includes(status);
+}
+
+/**
+ * Whether a follow-up message continues the session: after an answer, or after a bridge restart.
+ * @param {string} status
+ */
+export function canFollowUp(status) {
+  return status === "awaiting_user" || status === "interrupted";
+}
+
+/**
+ * @param {PanelState} state
+ */
+export function canStartTask(state) {
+  const busy = state.session !== null && isActive(state.session.status);
+  return state.worker === "connected" && state.connection?.state === "connected" && !busy && !state.submitting;
+}
+
+/**
+ * @param {PanelState} state
+ */
+export function needsPairing(state) {
+  return state.connection?.state === "unpaired" || state.connection?.state === "refused";
+}
+
+/**
+ * The line under the task box: why Start is unavailable, or how to use it.
+ * @param {PanelState} state
+ * @param {string} shortcut the modifier key's name on this platform ("Ctrl" or "⌘")
+ */
+export function taskHint(state, shortcut) {
+  if (state.session && isActive(state.session.status)) return "Fara is working on a task. Stop it to start another.";
+  if (state.submitting === "task") return "Starting…";
+  if (needsPairing(state)) return "Pair with Farol above to start a task.";
+  if (state.worker !== "connected" || state.connection?.state !== "connected") return "Waiting for Farol…";
+  return `${shortcut}+Enter to start. Fara uses this tab unless you give a start URL.`;
+}
+
+/**
+ * The card under a finished session's timeline; null while the agent owns the session.
+ * @param {SessionView} session
+ * @returns {{title: string, text: string, tone: Tone}|null}
+ */
+export function describeOutcome(session) {
+  const reason = session.reason?.trim();
+  switch (session.status) {
+    case "awaiting_user":
+      return { title: "Answer", text: session.final_answer?.trim() || "Fara finished without a written answer.", tone: "ok" };
+    case "stopped":
+      return { title: "Stopped", text: reason || "The task was stopped.", tone: "muted" };
+    case "cancelled":
+      return { title: "Cancelled", text: reason || "The task was cancelled.", tone: "muted" };
+    case "error":
+      return { title: "Something went wrong", text: reason || "The task ended with an error.", tone: "bad" };
+    case "interrupted":
+      return { title: "Interrupted", text: reason || "Farol restarted while this task was running.", tone: "attention" };
+    default:
+      return null;
+  }
+}
+
+/**
+ * The line under a live timeline while the agent owns the session; null when there is nothing to say.
+ * @param {SessionView} session
+ */
+export function progressLine(session) {
+  if (session.status === "running") return "Working on the next step…";
+  if (session.status === "paused") return session.reason ? `Paused: ${session.reason}` : "Paused. Fara waits until you resume.";
+  return null;
+}
+
+/**
+ * The one status line at the top of the panel.
+ * @param {PanelState} state
+ * @returns {{tone: Tone, text: string}}
+ */
+export function connectionLine(state) {
+  if (state.worker === "lost") return { tone: "busy", text: "Reconnecting to the extension…" };
+  const connection = state.connection;
+  if (!connection) return { tone: "busy", text: "Starting…" };
+  switch (connection.state) {
+    case "connected":
+      return { tone: "ok", text: `Connected to Farol on port ${connection.port}` };
+    case "connecting":
+      return { tone: "busy", text: `Connecting to Farol on port ${connection.port}…` };
+    case "unpaired":
+      return { tone: "muted", text: "Not paired with Farol" };
+    case "refused":
+      return { tone: "bad", text: connection.detail || `Farol on port ${connection.port} refused the connection` };
+  }
+}
+
+// -- formatting ---------------------------------------------------------------------------------
+
+/** Fara-7B's action names, in words a person reads at a glance. */
+const ACTION_VERBS = {
+  left_click: "Click",
+  click: "Click",
+  mouse_move: "Hover",
+  hover: "Hover",
+  type: "Type",
+  input_text: "Type",
+  key: "Press",
+  keypress: "Press",
+  scroll: "Scroll",
+  visit_url: "Open",
+  web_search: "Search",
+  history_back: "Go back",
+  pause_and_memorize_fact: "Remember",
+  wait: "Wait",
+  sleep: "Wait",
+  terminate: "Finish",
+  stop: "Finish",
+};
+
+/**
+ * Splits the bridge's action line ("left_click (1083, 37)") into a verb and its details.
+ * @param {string} action
+ * @returns {{verb: string, detail: string}}
+ */
+export function formatAction(action) {
+  const match = /^\s*([a-z_]+)\s*(.*)$/s.exec(action);
+  if (!match) return { verb: "", detail: action.trim() };
+  const [, name, rest] = match;
+  const verb = name in ACTION_VERBS ? ACTION_VERBS[/** @type {keyof ACTION_VERBS} */ (name)] : name;
+  return { verb, detail: rest.trim() };
+}
+
+/**
+ * A URL without the noise (scheme, "www.", a lone trailing slash); the full URL goes in a tooltip.
+ * @param {string} url
+ */
+export function shortUrl(url) {
+  return url.replace(/^https?:\/\//, "").replace(/^www\./, "").replace(/^([^/?#]*)\/$/, "$1");
+}
+
+/**
+ * A history date: the time for today, the day and month this year, the full date otherwise.
+ * @param {string} iso
+ * @param {Date} now
+ * @param {string|undefined} [locale] the browser's when undefined
+ */
+export function formatWhen(iso, now, locale) {
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return iso;
+  if (when.toDateString() === now.toDateString()) {
+    return when.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  }
+  const sameYear = when.getFullYear() === now.getFullYear();
+  return when.toLocaleDateString(locale, { day: "numeric", month: "short", ...(sameYear ? {} : { year: "numeric" }) });
+}
+
+/**
+ * What the person typed as a start URL, made navigable; undefined (use the active tab) when empty.
+ * @param {string} text
+ * @returns {string|undefined}
+ */
+export function normalizeStartUrl(text) {
+  const trimmed = text.trim();
+  if (!trimmed) return undefined;
+  return /^[a-z][a-z0-9+.-]*:/i.test(trimmed) ? trimmed : `https://${trimmed}`;
+}
+
+/**
+ * Resolves a URL the bridge returned against its base, refusing any other origin so the bearer
+ * token is never sent anywhere but the local bridge.
+ * @param {string} url
+ * @param {string} base e.g. "http://127.0.0.1:8765"
+ */
+export function bridgeUrl(url, base) {
+  const resolved = new URL(url, base);
+  if (resolved.origin !== new URL(base).origin) throw new Error(`Not a Farol bridge URL: ${url}`);
+  return resolved.href;
+}
+
+/**
+ * @param {number} count
+ * @param {string} noun singular; the plural adds an "s"
+ */
+export function countOf(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * Steps are numbered from 0 on the wire (the trajectory's index) and from 1 for people.
+ * @param {StepView} step
+ */
+export function stepNumber(step) {
+  return step.index + 1;
+}
+
+/**
+ * @param {ApprovalRequest["kind"]} kind
+ */
+export function approvalTitle(kind) {
+  return kind === "guard" ? "Approval needed" : "Critical point";
+}
+
+/**
+ * What a screen reader should hear after a state change: new steps, a new card, a new status.
+ * @param {PanelState} before
+ * @param {PanelState} after
+ * @returns {{text: string, urgent: boolean}[]}
+ */
+export function announcements(before, after) {
+  /** @type {{text: string, urgent: boolean}[]} */
+  const out = [];
+  const sameSession = before.session !== null && before.session.id === after.session?.id;
+  if (after.session && !sameSession) out.push({ text: `New task: ${after.session.task}`, urgent: false });
+  if (sameSession) {
+    const known = new Set(before.steps.map((step) => step.index));
+    for (const step of after.steps.filter((s) => !known.has(s.index))) out.push({ text: stepSummary(step), urgent: false });
+  }
+  if (after.approval && after.approval.request_id !== before.approval?.request_id) {
+    out.push({ text: `${approvalTitle(after.approval.kind)}: ${after.approval.reason}`, urgent: true });
+  }
+  if (sameSession && after.session && after.session.status !== before.session?.status) {
+    out.push({ text: `Status: ${describeStatus(after.session.status).label}`, urgent: false });
+  }
+  if (after.error && after.error !== before.error) out.push({ text: after.error, urgent: true });
+  return out;
+}
+
+/**
+ * @param {StepView} step
+ */
+function stepSummary(step) {
+  const { verb, detail } = formatAction(step.action);
+  const line = `Step ${stepNumber(step)}: ${verb} ${detail}`.trim();
+  return step.error ? `${line}. Failed: ${step.error}` : line;
+}

@@ -1,0 +1,282 @@
+// Farol's service worker: the WebSocket client of the local bridge, the hands of the agent (through
+// cdp.js) and the relay between the bridge and the side panel. Chrome may stop this worker at any
+// time, so what the panel shows and which tab is the agent's live in chrome.storage.session.
+
+import {DriverError, TabDriver} from './cdp.js';
+import {reconnectDelay} from './backoff.js';
+
+const PROTOCOL = 1;
+const HEARTBEAT_MS = 20_000; // WebSocket traffic keeps an MV3 worker alive (Chrome 116+)
+const DEFAULT_PORT = 8765;
+const KEPT_STEPS = 60; // timeline entries kept for a reopened panel (thumbnails are small JPEGs)
+const IS_MAC = navigator.userAgent.includes('Mac OS X');
+
+/**
+ * @typedef {{state: 'unpaired' | 'connecting' | 'connected' | 'refused', detail?: string, port: number}} Connection
+ * @typedef {{session: any, steps: any[], approval: any, agentTabId: number | null, groupId: number | null}} Remembered
+ */
+
+/** @type {WebSocket | null} */
+let socket = null;
+/** @type {Connection} */
+let connection = {state: 'connecting', port: DEFAULT_PORT};
+let attempt = 0;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let reconnectTimer;
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let heartbeat;
+/** @type {Remembered} */
+let memory = {session: null, steps: [], approval: null, agentTabId: null, groupId: null};
+/** @type {Map<number, TabDriver>} */
+const drivers = new Map();
+/** @type {Set<chrome.runtime.Port>} */
+const panels = new Set();
+/** @type {number[]} tabs opened by the agent's tab since its last action */
+let openedByAgent = [];
+
+const ready = chrome.storage.session.get('memory').then((stored) => {
+  if (stored.memory) memory = /** @type {Remembered} */ (stored.memory);
+});
+
+async function remember() {
+  memory.steps = memory.steps.slice(-KEPT_STEPS);
+  await chrome.storage.session.set({memory});
+}
+
+// -- the bridge connection ------------------------------------------------------------------
+
+async function connect() {
+  await ready;
+  if (socket && socket.readyState <= WebSocket.OPEN) return;
+  clearTimeout(reconnectTimer);
+  const stored = /** @type {{token?: string, port?: number}} */ (await chrome.storage.local.get(['token', 'port']));
+  const {token, port = DEFAULT_PORT} = stored;
+  if (!token) return setConnection({state: 'unpaired', port});
+  setConnection({state: 'connecting', port});
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['farol.v1', `farol.token.${token}`]);
+  socket = ws;
+  ws.onopen = () => {
+    attempt = 0;
+    send({type: 'hello', extension_version: chrome.runtime.getManifest().version, session_id: memory.session?.id ?? null});
+    clearInterval(heartbeat);
+    heartbeat = setInterval(() => send({type: 'ping'}), HEARTBEAT_MS);
+  };
+  ws.onmessage = (event) => handleBridgeMessage(JSON.parse(event.data)).catch((error) => console.error(error));
+  ws.onclose = (event) => {
+    if (socket === ws) socket = null;
+    clearInterval(heartbeat);
+    const detail =
+      event.code === 1006
+        ? `Cannot reach the bridge on 127.0.0.1:${port} (is \`farol serve\` running, and is the token right?)`
+        : event.reason || `closed (${event.code})`;
+    setConnection({state: event.code === 4403 ? 'refused' : 'connecting', detail, port});
+    reconnectTimer = setTimeout(connect, reconnectDelay(attempt++));
+  };
+}
+
+/** @param {Record<string, any>} message */
+function send(message) {
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({v: PROTOCOL, ...message}));
+}
+
+/** @param {Connection} next */
+function setConnection(next) {
+  connection = next;
+  toPanels({type: 'connection', connection});
+}
+
+/** @param {any} message */
+async function handleBridgeMessage(message) {
+  switch (message.type) {
+    case 'welcome':
+      setConnection({state: 'connected', port: connection.port});
+      if (message.session) await showSession(message.session);
+      return;
+    case 'request':
+      return answer(message);
+    case 'session':
+      return showSession(message.session);
+    case 'step':
+      if (memory.session?.id === message.session_id) memory.steps.push(message.step);
+      await remember();
+      return toPanels(message);
+    case 'approval_request':
+      memory.approval = message;
+      await remember();
+      await setBadge(true);
+      return toPanels(message);
+    case 'error':
+    case 'pong':
+      return toPanels(message);
+  }
+}
+
+/** @param {any} session */
+async function showSession(session) {
+  if (memory.session?.id !== session.id) memory = {...memory, steps: [], approval: null};
+  memory.session = session;
+  if (session.status !== 'awaiting_approval') memory.approval = null;
+  await setBadge(memory.approval !== null);
+  await remember();
+  toPanels({type: 'session', session});
+}
+
+/** @param {boolean} waiting */
+async function setBadge(waiting) {
+  await chrome.action.setBadgeText({text: waiting ? '!' : ''});
+  if (waiting) await chrome.action.setBadgeBackgroundColor({color: '#d97706'});
+}
+
+// -- the agent's hands -----------------------------------------------------------------------
+
+/** @param {{id: string, method: string, params: Record<string, any>}} request */
+async function answer({id, method, params}) {
+  try {
+    send({type: 'result', id, ok: true, data: await perform(method, params)});
+  } catch (error) {
+    const kind = error instanceof DriverError ? error.kind : 'failed';
+    send({type: 'result', id, ok: false, error: String(error instanceof Error ? error.message : error), error_kind: kind});
+  }
+}
+
+/** @param {string} method @param {Record<string, any>} params */
+async function perform(method, params) {
+  if (method === 'open') return {tab_id: await openAgentTab(params)};
+  if (method === 'release') return release();
+  const driver = agentDriver();
+  if (method === 'observe') return driver.observe();
+  if (method === 'element_at') return driver.elementAt(params.expression);
+  if (method === 'execute') {
+    openedByAgent = [];
+    const observation = await driver.perform(params.action, params.settle, IS_MAC);
+    let settleMs = await driver.settle(params.settle);
+    const navigatedTo = await adoptOpenedTabs();
+    if (navigatedTo.length) settleMs += await agentDriver().settle(params.settle);
+    return {observation, settle_ms: Math.round(settleMs), navigated_to: navigatedTo};
+  }
+  throw new DriverError('failed', `unknown method ${method}`);
+}
+
+function agentDriver() {
+  if (memory.agentTabId === null) throw new DriverError('tab_closed', 'no agent tab');
+  let driver = drivers.get(memory.agentTabId);
+  if (!driver) drivers.set(memory.agentTabId, (driver = new TabDriver(memory.agentTabId)));
+  return driver;
+}
+
+/** @param {{url?: string, tab_id?: number}} params */
+async function openAgentTab({url, tab_id}) {
+  const tab = url ? await chrome.tabs.create({url, active: true}) : await chrome.tabs.get(/** @type {number} */ (tab_id));
+  if (tab.id === undefined) throw new DriverError('failed', 'the tab has no id');
+  memory.agentTabId = tab.id;
+  await addToAgentGroup(tab.id);
+  await remember();
+  if (url) await agentDriver().settle({mode: 'smart', fixed_ms: 0, quiet_ms: 300, cap_ms: 10_000, poll_ms: 50, watch_script: '', quiet_expression: '1e9'});
+  return tab.id;
+}
+
+/** Popups opened by the agent's tab become its tab (and join its group), as a person would follow them. */
+async function adoptOpenedTabs() {
+  const adopted = openedByAgent.splice(0);
+  if (!adopted.length) return [];
+  const tabId = /** @type {number} */ (adopted.at(-1));
+  memory.agentTabId = tabId;
+  await addToAgentGroup(tabId);
+  await remember();
+  const tab = await chrome.tabs.get(tabId);
+  return [tab.pendingUrl || tab.url || ''];
+}
+
+/** @param {number} tabId */
+async function addToAgentGroup(tabId) {
+  try {
+    const groupId = await chrome.tabs.group(memory.groupId === null ? {tabIds: [tabId]} : {tabIds: [tabId], groupId: memory.groupId});
+    if (memory.groupId !== groupId) await chrome.tabGroups.update(groupId, {title: 'Farol', color: 'blue'});
+    memory.groupId = groupId;
+  } catch {
+    memory.groupId = null; // the group was closed, or this browser has no tab groups: the task goes on
+  }
+}
+
+async function release() {
+  await Promise.all([...drivers.values()].map((driver) => driver.detach()));
+  drivers.clear();
+  return {};
+}
+
+chrome.tabs.onCreated.addListener((tab) => {
+  if (tab.id !== undefined && memory.agentTabId !== null && tab.openerTabId === memory.agentTabId) openedByAgent.push(tab.id);
+});
+
+chrome.debugger.onEvent.addListener((source, method, params) => {
+  if (source.tabId !== undefined) drivers.get(source.tabId)?.onEvent(method, params);
+});
+
+chrome.debugger.onDetach.addListener((source, reason) => {
+  if (source.tabId === undefined) return;
+  const driver = drivers.get(source.tabId);
+  if (driver) driver.attached = false;
+  // The infobar's Cancel button is the person's emergency stop.
+  if (reason === 'canceled_by_user' && memory.session) send({type: 'control', session_id: memory.session.id, command: 'stop'});
+});
+
+// -- the side panel --------------------------------------------------------------------------
+
+/** @param {Record<string, any>} message */
+function toPanels(message) {
+  for (const port of panels) port.postMessage(message);
+}
+
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== 'panel' || port.sender?.id !== chrome.runtime.id) return port.disconnect();
+  panels.add(port);
+  port.onDisconnect.addListener(() => panels.delete(port));
+  port.onMessage.addListener((message) => fromPanel(port, message).catch((error) => port.postMessage({type: 'error', message: String(error)})));
+  ready.then(() => postState(port));
+});
+
+/** @param {chrome.runtime.Port} port */
+function postState(port) {
+  port.postMessage({type: 'state', connection, session: memory.session, steps: memory.steps, approval: memory.approval});
+}
+
+/** @param {chrome.runtime.Port} port @param {any} message */
+async function fromPanel(port, message) {
+  await ready;
+  switch (message.type) {
+    case 'get_state':
+      return postState(port);
+    case 'pair':
+      await chrome.storage.local.set({token: String(message.token).trim(), port: Number(message.port) || DEFAULT_PORT});
+      socket?.close();
+      socket = null;
+      return connect();
+    case 'start_task': {
+      /** @type {{type: string, task: string, start_url: string | null, tab_id: number | null}} */
+      const start = {type: 'start_task', task: message.task, start_url: message.start_url || null, tab_id: null};
+      if (!start.start_url) start.tab_id = (await chrome.tabs.query({active: true, lastFocusedWindow: true}))[0]?.id ?? null;
+      return send(start);
+    }
+    case 'follow_up':
+      return send({...message, tab_id: memory.agentTabId});
+    case 'approval':
+      memory.approval = null;
+      await remember();
+      await setBadge(false);
+      return send(message);
+    case 'control':
+    case 'consent':
+      return send(message);
+  }
+}
+
+// -- staying connected -----------------------------------------------------------------------
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && (changes.token || changes.port) && !socket) connect();
+});
+chrome.alarms.create('farol-keepalive', {periodInMinutes: 0.5});
+chrome.alarms.onAlarm.addListener(() => connect());
+chrome.runtime.onInstalled.addListener(() => chrome.sidePanel.setPanelBehavior({openPanelOnActionClick: true}));
+
+connect();
