@@ -3,21 +3,21 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.farol-installed
+NODE_STAMP := extension/node_modules/.farol-installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-TASK ?= What is the top headline on this page?
-START_URL ?= https://www.bing.com/news
 ARGS ?=
 
 .PHONY: run test test-all bench setup system clean
 
 run: setup
-	$(BIN)/farol run "$(TASK)" --start-url "$(START_URL)" $(ARGS)
+	$(BIN)/farol serve $(ARGS)
 
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd extension && npx --no-install tsc -p . && node --test tests/
 	$(BIN)/python -m pytest
 
 test-all: setup
@@ -26,13 +26,14 @@ test-all: setup
 bench: setup
 	$(BIN)/python bench/step_overhead.py
 
-setup: system $(STAMP)
+setup: system $(STAMP) $(NODE_STAMP)
 
 # Debian packages: Chromium for the browser (Playwright cannot download its own here) and venv support.
 system:
-	@if [ ! -x "$(CHROMIUM)" ] || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then \
+	@if [ ! -x "$(CHROMIUM)" ] || ! python3 -c 'import venv, ensurepip' 2>/dev/null || ! command -v npm >/dev/null; then \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-liberation python3-venv >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-liberation python3-venv \
+			$$(command -v npm >/dev/null || echo nodejs npm) >/dev/null; \
 	fi
 
 # torch is pinned by constraints.txt (the CPU wheel on CPU machines); torchvision is never installed.
@@ -41,5 +42,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# The extension's type checker and types (no bundler, no runtime dependencies).
+$(NODE_STAMP): extension/package.json extension/package-lock.json
+	cd extension && npm ci --silent --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 clean:
-	rm -rf $(VENV) farol.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) farol.egg-info .pytest_cache .ruff_cache extension/node_modules

@@ -11,9 +11,9 @@ import logging
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ValidationError
 
@@ -37,6 +37,10 @@ from bridge.protocol import (
 from bridge.sessions import SessionManager, step_view, stored_view
 
 log = logging.getLogger(__name__)
+
+
+class ConsentBody(BaseModel):
+    shared: bool
 
 
 def create_app(manager: SessionManager, token: str) -> FastAPI:
@@ -103,7 +107,7 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
         if scheme.lower() != "bearer" or not token_matches(given.strip(), token):
             raise HTTPException(401, "wrong or missing pairing token", headers={"WWW-Authenticate": "Bearer"})
 
-    Authorised = Annotated[None, Depends(authorised)]
+    sessions = APIRouter(prefix="/api/sessions", dependencies=[Depends(authorised)])
 
     def load(session_id: str) -> Trajectory:
         try:
@@ -115,20 +119,22 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
     def health() -> dict[str, str]:
         return {"farol": __version__}
 
-    @app.get("/api/sessions")
-    def list_sessions(_: Authorised) -> dict[str, Any]:
-        return {"sessions": store.list()}
+    @sessions.get("")
+    def list_sessions(source: str | None = None) -> dict[str, Any]:
+        """Newest first; `?source=extension` keeps the person's own sessions (not eval or datagen runs)."""
+        rows = store.list()
+        return {"sessions": [row for row in rows if source is None or row["source"] == source]}
 
-    @app.get("/api/sessions/{session_id}")
-    def get_session(session_id: str, _: Authorised) -> dict[str, Any]:
+    @sessions.get("/{session_id}")
+    def get_session(session_id: str) -> dict[str, Any]:
         trajectory = load(session_id)
         live = manager.current if manager.current and manager.current.trajectory.id == session_id else None
         view = live.view() if live else stored_view(trajectory)
         steps = [step_view(step, store.read_screenshot(step.screenshot)).model_dump() for step in trajectory.steps]
         return {"session": view.model_dump(), "steps": steps}
 
-    @app.get("/api/sessions/{session_id}/share-preview")
-    def share_preview(session_id: str, _: Authorised) -> dict[str, Any]:
+    @sessions.get("/{session_id}/share-preview")
+    def share_preview(session_id: str) -> dict[str, Any]:
         """Exactly what sharing this session would hand over: the record and its screenshots."""
         trajectory = load(session_id)
         digests = dict.fromkeys(step.screenshot for step in trajectory.steps)
@@ -137,32 +143,29 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
             "screenshots": [f"/api/sessions/{session_id}/screenshots/{digest}.png" for digest in digests],
         }
 
-    @app.get("/api/sessions/{session_id}/screenshots/{digest}.png")
-    def screenshot(session_id: str, digest: str, _: Authorised) -> FileResponse:
+    @sessions.get("/{session_id}/screenshots/{digest}.png")
+    def screenshot(session_id: str, digest: str) -> FileResponse:
         if digest not in {step.screenshot for step in load(session_id).steps}:
             raise HTTPException(404, "no such screenshot in this session")
         return FileResponse(store.screenshot_path(digest), media_type="image/png")
 
-    class ConsentBody(BaseModel):
-        shared: bool
-
-    @app.post("/api/sessions/{session_id}/consent")
-    async def consent(session_id: str, body: ConsentBody, _: Authorised) -> SessionView:
+    @sessions.post("/{session_id}/consent")
+    async def consent(session_id: str, body: ConsentBody) -> SessionView:
         load(session_id)
         await manager.set_consent(SetConsent(session_id=session_id, shared=body.shared))
         live = manager.current if manager.current and manager.current.trajectory.id == session_id else None
         return live.view() if live else stored_view(load(session_id))
 
-    @app.delete("/api/sessions/{session_id}", status_code=204)
-    def delete(session_id: str, _: Authorised) -> Response:
+    @sessions.delete("/{session_id}", status_code=204)
+    def delete(session_id: str) -> Response:
         load(session_id)
         if manager.current and manager.current.running and manager.current.trajectory.id == session_id:
             raise HTTPException(409, "the session is running; stop it first")
         store.delete(session_id)
         return Response(status_code=204)
 
-    @app.get("/api/sessions/{session_id}/export")
-    def export(session_id: str, _: Authorised) -> Response:
+    @sessions.get("/{session_id}/export")
+    def export(session_id: str) -> Response:
         """A zip in the webeval layout; only for sessions the person chose to share."""
         trajectory = load(session_id)
         if not trajectory.consent.shared:
@@ -173,6 +176,8 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
                 archive.write(file, f"{session_id}/{file.name}")
         headers = {"Content-Disposition": f'attachment; filename="farol-{session_id}.zip"'}
         return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
+
+    app.include_router(sessions)
 
     @app.exception_handler(TrajectoryNotFound)
     async def not_found(request: Request, error: TrajectoryNotFound) -> JSONResponse:

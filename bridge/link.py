@@ -103,11 +103,14 @@ class ExtensionLink:
         return True
 
     async def _wait_for_connection(self) -> WebSocket:
-        try:
-            await asyncio.wait_for(self._connected.wait(), self.reconnect_grace)
-        except TimeoutError as error:
-            raise ExtensionGone(f"the extension has been disconnected for {self.reconnect_grace:.0f} s") from error
-        assert self._socket is not None
+        """The current connection; while there is none, wait for one (a restarting worker may flap)."""
+        deadline = asyncio.get_running_loop().time() + self.reconnect_grace
+        while self._socket is None:
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                await asyncio.wait_for(self._connected.wait(), max(remaining, 0))
+            except TimeoutError as error:
+                raise ExtensionGone(f"the extension has been disconnected for {self.reconnect_grace:.0f} s") from error
         return self._socket
 
     async def _send_to(self, socket: WebSocket, message: BaseModel) -> None:

@@ -331,7 +331,7 @@ class SessionManager:
         except Exception as error:  # never lose the session to an unexpected failure: record it
             log.exception("session failed")
             trajectory = session.trajectory
-            trajectory.status, trajectory.reason = "error", f"Unexpected failure: {error}"
+            trajectory.status, trajectory.reason = "error", f"Unexpected failure: {error!r}"
             self.store.save_header(trajectory)
         await session.env.close()
         await self.publish(session)

@@ -34,6 +34,16 @@ import {
  * @typedef {import("./panel_state.js").PreviewState} PreviewState
  * @typedef {import("./panel_state.js").SessionSummary} SessionSummary
  * @typedef {import("./panel_state.js").Tab} Tab
+ * @typedef {"pause"|"resume"|"stop"|"take_over"|"hand_back"} ControlCommand
+ *
+ * What the panel sends the service worker over the "panel" Port.
+ * @typedef {{type: "get_state"}
+ *   | {type: "pair", token: string, port: number}
+ *   | {type: "start_task", task: string, start_url?: string}
+ *   | {type: "follow_up", session_id: string, text: string}
+ *   | {type: "control", session_id: string, command: ControlCommand}
+ *   | {type: "approval", session_id: string, request_id: string, decision: "approve"|"deny"|"reply", text?: string}
+ *   | {type: "consent", session_id: string, shared: boolean}} PanelRequest
  */
 
 const SHORTCUT = /Mac|iPhone|iPad/.test(navigator.userAgent) ? "⌘" : "Ctrl";
@@ -172,25 +182,27 @@ function connectToWorker() {
     setTimeout(connectToWorker, reconnectDelay);
     reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
   });
-  worker.postMessage({ type: "get_state" });
+  send({ type: "get_state" });
 }
 
 /**
- * @param {object} message
+ * @param {PanelRequest} message
  * @returns {boolean} whether it was sent
  */
 function send(message) {
-  if (!worker) {
+  try {
+    if (!worker) throw new Error("no port");
+    worker.postMessage(message);
+    return true;
+  } catch {
     dispatch({ type: "error", message: "Not connected to the extension yet. Try again in a moment." });
     return false;
   }
-  worker.postMessage(message);
-  return true;
 }
 
 /**
  * @param {string} sessionId
- * @param {"pause"|"resume"|"stop"|"take_over"|"hand_back"} command
+ * @param {ControlCommand} command
  */
 function control(sessionId, command) {
   send({ type: "control", session_id: sessionId, command });
@@ -239,7 +251,7 @@ function sessionPath(id) {
 async function loadHistory() {
   dispatch({ type: "history_loading" });
   try {
-    const { sessions } = await (await api("/api/sessions")).json();
+    const { sessions } = await (await api("/api/sessions?source=extension")).json();
     dispatch({ type: "history_loaded", sessions });
   } catch (error) {
     dispatch({ type: "history_failed", message: messageOf(error) });
@@ -497,6 +509,7 @@ function createApprovalCard(card, afterAnswer) {
       shown = request;
       card.dataset.kind = request.kind;
       title.textContent = approvalTitle(request.kind);
+      card.setAttribute("aria-label", title.textContent);
       reason.textContent = request.reason;
       setText(thoughts, request.thoughts);
       screenshot.hidden = !request.screenshot;
@@ -559,12 +572,8 @@ function createConsent(block, setShared) {
     previewButton.focus();
   });
 
-  /**
-   * @param {PreviewState} preview
-   * @param {boolean} shared
-   */
-  function renderPreview(preview, shared) {
-    status.textContent = previewStatus(preview, shared);
+  /** @param {PreviewState} preview */
+  function renderPreview(preview) {
     json.hidden = preview.status !== "ready";
     json.textContent = preview.status === "ready" ? JSON.stringify(preview.trajectory, null, 2) : "";
     shots.replaceChildren(...preview.screenshots.map((url, i) => previewImage(url, i)));
@@ -582,7 +591,9 @@ function createConsent(block, setShared) {
       const mine = preview?.session_id === current.id ? preview : null;
       area.hidden = !mine;
       previewButton.disabled = mine?.status === "loading";
-      if (mine && mine !== shownPreview) renderPreview(mine, current.shared);
+      if (!mine) return;
+      status.textContent = previewStatus(mine, current.shared);
+      if (mine !== shownPreview) renderPreview(mine);
       shownPreview = mine;
     },
   };
@@ -640,6 +651,7 @@ const startButton = byId("start", HTMLButtonElement);
 const taskHintLine = byId("task-hint", HTMLElement);
 const TASK_EXAMPLE = taskInput.placeholder;
 const historyHeading = byId("history-heading", HTMLElement);
+const historyRefresh = byId("history-refresh", HTMLButtonElement);
 const historyStatus = byId("history-status", HTMLElement);
 const historyList = byId("history-list", HTMLUListElement);
 const historyListView = byId("history-list-view", HTMLElement);
@@ -704,7 +716,9 @@ function renderDock(before) {
   controls.hidden = !active;
   if (session && active) {
     const takenOver = session.status === "taken_over";
-    pauseResume.textContent = session.status === "paused" ? "Resume" : "Pause";
+    const paused = session.status === "paused";
+    pauseResume.textContent = paused ? "Resume" : "Pause";
+    pauseResume.classList.toggle("primary", paused);
     pauseResume.disabled = takenOver;
     takeOver.textContent = takenOver ? "Hand back" : "Take over";
     takeOver.classList.toggle("primary", takenOver);
@@ -732,6 +746,7 @@ function renderHistory(before) {
   reopenedSection.hidden = !history.reopened;
   reopenedView.update(history.reopened?.session ?? null, history.reopened?.steps ?? [], null, state.preview);
   historyStatus.textContent = historyStatusText();
+  historyRefresh.disabled = history.status === "loading";
   const rowsChanged =
     !before || before.history.sessions !== history.sessions || before.history.confirming_delete !== history.confirming_delete;
   if (rowsChanged || before.session !== state.session) {
@@ -795,6 +810,7 @@ function rowButton(id, selector) {
 // -- following the newest step -------------------------------------------------------------------
 
 let followLatest = true;
+let autoScrolledTo = 0; // where we last scrolled to: only a scroll above it is the person's
 
 function isNearBottom() {
   return liveScroll.scrollHeight - liveScroll.scrollTop - liveScroll.clientHeight < NEAR_BOTTOM_PX;
@@ -802,6 +818,7 @@ function isNearBottom() {
 
 function scrollToLatest() {
   liveScroll.scrollTop = liveScroll.scrollHeight;
+  autoScrolledTo = liveScroll.scrollTop;
 }
 
 /**
@@ -822,8 +839,10 @@ function followNewContent(before) {
   }
 }
 
+// A scroll event can arrive after more content was added, so "not near the bottom" alone does not
+// mean the person scrolled up.
 liveScroll.addEventListener("scroll", () => {
-  followLatest = isNearBottom();
+  followLatest = isNearBottom() || liveScroll.scrollTop >= autoScrolledTo;
   if (followLatest) jumpLatest.hidden = true;
 });
 // Content grows after a render too (images decode): keep the bottom in view while following.
@@ -896,7 +915,7 @@ takeOver.addEventListener("click", () => {
 });
 stop.addEventListener("click", () => state.session && control(state.session.id, "stop"));
 
-byId("history-refresh", HTMLButtonElement).addEventListener("click", loadHistory);
+historyRefresh.addEventListener("click", loadHistory);
 byId("reopen-back", HTMLButtonElement).addEventListener("click", () => {
   const id = state.history.reopened?.session.id;
   dispatch({ type: "reopen_closed" });

@@ -204,8 +204,10 @@ function onConsent(state, sessionId, shared) {
  */
 function onDeleted(state, sessionId) {
   const { history } = state;
+  const deletedLive = state.session?.id === sessionId; // only an ended session can be deleted
   return {
     ...state,
+    ...(deletedLive ? { session: null, steps: [], approval: null } : {}),
     preview: state.preview?.session_id === sessionId ? null : state.preview,
     history: {
       ...history,
@@ -409,38 +411,104 @@ export function connectionLine(state) {
 
 // -- formatting ---------------------------------------------------------------------------------
 
-/** Fara-7B's action names, in words a person reads at a glance. */
+/** Fara-7B's actions (canonical names, as the bridge reports them), in words read at a glance. */
 const ACTION_VERBS = {
   left_click: "Click",
-  click: "Click",
   mouse_move: "Hover",
-  hover: "Hover",
   type: "Type",
-  input_text: "Type",
   key: "Press",
-  keypress: "Press",
   scroll: "Scroll",
   visit_url: "Open",
   web_search: "Search",
   history_back: "Go back",
   pause_and_memorize_fact: "Remember",
   wait: "Wait",
-  sleep: "Wait",
   terminate: "Finish",
-  stop: "Finish",
 };
 
+/** The argument names of those actions: the bridge writes `name k=v, k=v`, and values may hold ", ". */
+const ARGUMENT_SPLIT = /, (?=(?:keys|text|coordinate|press_enter|delete_existing_text|pixels|url|query|fact|time|status)=)/;
+
 /**
- * Splits the bridge's action line ("left_click (1083, 37)") into a verb and its details.
+ * Splits the bridge's action line ("left_click coordinate=[674.0, 223.0]") into a verb and its
+ * details in plain words ("at (674, 223)"). Unknown lines ("no reply from the model") stay as they are.
  * @param {string} action
  * @returns {{verb: string, detail: string}}
  */
 export function formatAction(action) {
-  const match = /^\s*([a-z_]+)\s*(.*)$/s.exec(action);
-  if (!match) return { verb: "", detail: action.trim() };
-  const [, name, rest] = match;
-  const verb = name in ACTION_VERBS ? ACTION_VERBS[/** @type {keyof ACTION_VERBS} */ (name)] : name;
-  return { verb, detail: rest.trim() };
+  const match = /^\s*([a-z_]+)(?:\s+(.*))?$/s.exec(action);
+  const name = match?.[1] ?? "";
+  if (!match || !(name in ACTION_VERBS)) return { verb: "", detail: action.trim() };
+  const rest = (match[2] ?? "").trim();
+  return { verb: ACTION_VERBS[/** @type {keyof ACTION_VERBS} */ (name)], detail: describeArguments(name, rest) ?? rest };
+}
+
+/**
+ * @param {string} name
+ * @param {string} rest
+ * @returns {string|null} null when the arguments are not in the `k=v, k=v` form
+ */
+function describeArguments(name, rest) {
+  if (!rest) return "";
+  if (!/^[a-z_]+=/.test(rest)) return null;
+  const args = parseArguments(rest);
+  const at = args.coordinate ? point(args.coordinate) : "";
+  switch (name) {
+    case "left_click":
+    case "mouse_move":
+      return at;
+    case "type":
+      return [`“${args.text ?? ""}”`, at, args.delete_existing_text === "True" ? "replacing the text" : "", args.press_enter === "True" ? "then Enter" : ""]
+        .filter(Boolean)
+        .join(" ");
+    case "key":
+      return keyChord(args.keys ?? "");
+    case "scroll":
+      return Number(args.pixels) > 0 ? "up" : "down"; // Fara's sign: positive scrolls up
+    case "web_search":
+      return `“${args.query ?? ""}”`;
+    case "pause_and_memorize_fact":
+      return `“${args.fact ?? ""}”`;
+    case "wait":
+      return `${Number(args.time)} s`;
+    case "terminate":
+      return args.status === "failure" ? "without success" : "";
+    default:
+      return args.url ?? rest;
+  }
+}
+
+/**
+ * "text=a, b, press_enter=True" -> {text: "a, b", press_enter: "True"}
+ * @param {string} rest
+ * @returns {Record<string, string>}
+ */
+function parseArguments(rest) {
+  return Object.fromEntries(
+    rest.split(ARGUMENT_SPLIT).map((pair) => {
+      const equals = pair.indexOf("=");
+      return [pair.slice(0, equals), pair.slice(equals + 1)];
+    }),
+  );
+}
+
+/**
+ * "[674.0, 223.0]" -> "at (674, 223)"
+ * @param {string} coordinate
+ */
+function point(coordinate) {
+  const numbers = coordinate.match(/-?\d+(?:\.\d+)?/g) ?? [];
+  return numbers.length === 2 ? `at (${numbers.map((n) => Math.round(Number(n))).join(", ")})` : coordinate;
+}
+
+/**
+ * "['ctrl', 'a']" -> "Ctrl+A"
+ * @param {string} keys
+ */
+function keyChord(keys) {
+  const names = [...keys.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2]);
+  if (names.length === 0) return keys;
+  return names.map((key) => key.charAt(0).toUpperCase() + key.slice(1)).join("+");
 }
 
 /**

@@ -45,7 +45,18 @@ async function remember() {
 
 // -- the bridge connection ------------------------------------------------------------------
 
-async function connect() {
+/** @type {Promise<void> | null} */
+let connecting = null;
+
+/** Open the bridge connection unless one is open or opening (pairing, alarms and restarts all call this). */
+function connect() {
+  connecting ??= openSocket().finally(() => {
+    connecting = null;
+  });
+  return connecting;
+}
+
+async function openSocket() {
   await ready;
   if (socket && socket.readyState <= WebSocket.OPEN) return;
   clearTimeout(reconnectTimer);
@@ -63,7 +74,8 @@ async function connect() {
   };
   ws.onmessage = (event) => handleBridgeMessage(JSON.parse(event.data)).catch((error) => console.error(error));
   ws.onclose = (event) => {
-    if (socket === ws) socket = null;
+    if (socket !== ws) return; // a replaced socket: its successor owns the connection state
+    socket = null;
     clearInterval(heartbeat);
     const detail =
       event.code === 1006
@@ -76,7 +88,11 @@ async function connect() {
 
 /** @param {Record<string, any>} message */
 function send(message) {
-  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({v: PROTOCOL, ...message}));
+  if (socket?.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify({v: PROTOCOL, ...message}));
+  } else if (message.type !== 'result' && message.type !== 'ping' && message.type !== 'hello') {
+    toPanels({type: 'error', message: 'Not connected to the Farol bridge; the message was not sent. Is `farol serve` running?'});
+  }
 }
 
 /** @param {Connection} next */
@@ -246,11 +262,13 @@ async function fromPanel(port, message) {
   switch (message.type) {
     case 'get_state':
       return postState(port);
-    case 'pair':
+    case 'pair': {
+      const previous = socket;
+      socket = null; // its onclose must not touch the new connection
+      previous?.close();
       await chrome.storage.local.set({token: String(message.token).trim(), port: Number(message.port) || DEFAULT_PORT});
-      socket?.close();
-      socket = null;
       return connect();
+    }
     case 'start_task': {
       /** @type {{type: string, task: string, start_url: string | null, tab_id: number | null}} */
       const start = {type: 'start_task', task: message.task, start_url: message.start_url || null, tab_id: null};

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -186,9 +189,10 @@ def test_a_killed_service_worker_resumes_the_task(site, model, bridge, tmp_path)
             return await browser.wait_for(finished, timeout=60)
 
     row = run_async(scenario())
-    assert row["status"] == "awaiting_user", row
+    trajectory = Store(bridge.db).load(row["id"])
+    assert trajectory.status == "awaiting_user", trajectory.reason
     assert site.wait_for("click", target="target")
-    assert Store(bridge.db).load(row["id"]).final_answer == "The answer is 42."
+    assert trajectory.final_answer == "The answer is 42."
 
 
 def test_clicks_land_on_target_at_device_scale_factor_2(site, model, bridge, tmp_path):
@@ -214,3 +218,136 @@ def test_clicks_land_on_target_at_device_scale_factor_2(site, model, bridge, tmp
     )
     click = site.wait_for("click", target="target")[0]
     assert abs(click["x"] - 680) <= 2 and abs(click["y"] - 224) <= 2
+
+
+SECRET_PASSWORD = "correct-horse-battery"
+SECRET_CARD = "4111111111111111"
+
+
+def test_consent_export_and_secrets(site, model, bridge, tmp_path):
+    """Only shared sessions leave the database; password and card text is never written anywhere."""
+    model.add(
+        reply("Enter the password.", "type", text=SECRET_PASSWORD, coordinate=model_point(250, 618), press_enter=False),
+        reply("Enter the card.", "type", text=SECRET_CARD, coordinate=model_point(250, 718), press_enter=False),
+        DONE,
+        reply("Nothing to do.", "terminate", status="success"),
+    )
+
+    async def scenario():
+        async with extension_browser(bridge, tmp_path / "profile") as browser:
+            await start(browser, site, task="Log in and pay")
+            for _ in range(2):  # the guard asks before each secret field
+                card = await browser.approval()
+                await browser.send(
+                    {
+                        "type": "approval",
+                        "session_id": card["session_id"],
+                        "request_id": card["request_id"],
+                        "decision": "approve",
+                    }
+                )
+                await browser.wait_for(lambda row, n=_: row["steps"] > n)
+            shared = await browser.wait_for(finished)
+            await browser.send({"type": "consent", "session_id": shared["id"], "shared": True})
+            await start(browser, site, task="A private task")
+            private = await browser.wait_for(lambda row: row["id"] != shared["id"] and finished(row))
+            await browser.wait_for(lambda row: True)
+            return shared["id"], private["id"]
+
+    shared_id, private_id = run_async(scenario())
+    store = Store(bridge.db)
+    assert store.load(shared_id).consent.shared and not store.load(private_id).consent.shared
+    typed = [step.action.text for step in store.load(shared_id).steps if step.action.action == "type"]
+    assert typed == ["********", "********"]
+
+    out = tmp_path / "export"
+    farol = Path(sys.executable).parent / "farol"
+    result = subprocess.run(
+        [str(farol), "sessions", "export", str(out), "--consented", "--db", str(bridge.db)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [folder.name for folder in out.iterdir()] == [shared_id]
+    refused = subprocess.run(
+        [str(farol), "sessions", "export", str(tmp_path / "all"), "--db", str(bridge.db)],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2 and not (tmp_path / "all").exists()
+
+    for file in [*bridge.db.parent.rglob("*"), *out.rglob("*")]:
+        if "profile" in file.parts or not file.is_file():
+            continue
+        for secret in (SECRET_PASSWORD, SECRET_CARD):
+            assert secret not in file.name
+            assert secret.encode() not in file.read_bytes(), file
+
+
+def test_a_hidden_agent_tab_pauses_the_task_until_resumed(site, model, bridge, tmp_path):
+    model.add(
+        reply("Hover.", "mouse_move", coordinate=model_point(250, 450)),
+        Slow(reply("Hover again.", "mouse_move", coordinate=model_point(260, 450)), delay=1.5),
+        DONE,
+    )
+    # Headless Chromium reports every tab as visible; the agent's page reports what Chrome reports for
+    # a background tab, so the extension's check and the bridge's pause run for real.
+    set_visibility = (
+        "(state) => Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => state})"
+    )
+
+    async def scenario():
+        async with extension_browser(bridge, tmp_path / "profile") as browser:
+            await start(browser, site)
+            row = await browser.wait_for(lambda row: row["steps"] >= 1)  # the model is thinking about step 1
+            agent_page = next(page for page in browser.context.pages if page.url.endswith("/actions.html"))
+            await agent_page.evaluate(set_visibility, "hidden")
+            for _ in range(100):
+                paused = (await browser.memory()).get("session") or {}
+                if paused.get("status") == "paused":
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1.5)
+            requests_while_hidden = len(model.requests)
+            await agent_page.evaluate(set_visibility, "visible")
+            await browser.send({"type": "control", "session_id": row["id"], "command": "resume"})
+            return paused, requests_while_hidden, await browser.wait_for(finished)
+
+    paused, requests_while_hidden, row = run_async(scenario())
+    assert paused["status"] == "paused" and "hidden" in paused["reason"]
+    assert requests_while_hidden == 2  # nothing was sent to the model while the tab was hidden
+    assert row["status"] == "awaiting_user" and len(model.requests) == 3
+
+
+def test_farol_browser_runs_a_task_through_the_extension(site, model, tmp_path):
+    from tests.support.extension import free_port
+
+    site.events.clear()
+    model.add(reply("Click the target.", "left_click", coordinate=model_point(680, 224)), DONE)
+    farol = Path(sys.executable).parent / "farol"
+    result = subprocess.run(
+        [
+            str(farol),
+            "browser",
+            "--task",
+            "Click the target",
+            "--start-url",
+            site.url("actions.html"),
+            "--model-url",
+            model.url,
+            "--model",
+            "fara-test",
+            "--port",
+            str(free_port()),
+            "--db",
+            str(tmp_path / "farol.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "The answer is 42." in result.stdout and "left_click" in result.stdout
+    assert site.wait_for("click", target="target")
+    assert Store(tmp_path / "farol.db").list()[0]["source"] == "extension"

@@ -1,9 +1,4 @@
-// The extension's tsconfig has no @types/node, so these two imports are typed `any`; the rest of the
-// file is checked (every message below must match the reducer's Message type). With @types/node in
-// the program these directives become errors, a reminder to delete them.
-// @ts-expect-error no Node types in this project
 import assert from "node:assert/strict";
-// @ts-expect-error no Node types in this project
 import { describe, test } from "node:test";
 
 import {
@@ -56,7 +51,7 @@ function session(overrides = {}) {
  * @returns {StepView}
  */
 function step(index, overrides = {}) {
-  return { index, thoughts: `thinking ${index}`, action: `left_click (${index}, ${index})`, url: "https://a.example/", ...overrides };
+  return { index, thoughts: `thinking ${index}`, action: `left_click coordinate=[${index}.0, ${index}.0]`, url: "https://a.example/", ...overrides };
 }
 
 /**
@@ -485,6 +480,13 @@ describe("history", () => {
     assert.equal(state.preview, null);
   });
 
+  test("deleting the ended live session clears the live view", () => {
+    const state = run(live({ status: "stopped" }, [step(0)]), { type: "session_deleted", session_id: "s1" });
+    assert.equal(state.session, null);
+    assert.deepEqual(state.steps, []);
+    assert.equal(run(live({ status: "stopped" }), { type: "session_deleted", session_id: "other" }).session?.id, "s1");
+  });
+
   test("show_tab switches views", () => {
     assert.equal(run(initialState(), { type: "show_tab", tab: "history" }).tab, "history");
   });
@@ -534,14 +536,34 @@ describe("statuses", () => {
 });
 
 describe("formatting", () => {
-  test("action lines become a verb and details", () => {
-    assert.deepEqual(formatAction("left_click (1083, 37)"), { verb: "Click", detail: "(1083, 37)" });
-    assert.deepEqual(formatAction("type 'hello world' at (10, 20)"), { verb: "Type", detail: "'hello world' at (10, 20)" });
+  test("action lines, as the bridge writes them, become a verb and plain details", () => {
+    assert.deepEqual(formatAction("left_click coordinate=[674.0, 223.0]"), { verb: "Click", detail: "at (674, 223)" });
+    assert.deepEqual(formatAction("mouse_move coordinate=[1.4, 2.6]"), { verb: "Hover", detail: "at (1, 3)" });
+    assert.deepEqual(
+      formatAction("type text=hello, world, coordinate=[248.0, 217.0], press_enter=False, delete_existing_text=False"),
+      { verb: "Type", detail: "“hello, world” at (248, 217)" },
+    );
+    assert.deepEqual(
+      formatAction("type text=fara, press_enter=True, delete_existing_text=True"),
+      { verb: "Type", detail: "“fara” replacing the text then Enter" },
+    );
+    assert.deepEqual(formatAction("key keys=['ctrl', 'a']"), { verb: "Press", detail: "Ctrl+A" });
+    assert.deepEqual(formatAction("scroll pixels=-200.0"), { verb: "Scroll", detail: "down" });
+    assert.deepEqual(formatAction("scroll pixels=400"), { verb: "Scroll", detail: "up" });
+    assert.deepEqual(formatAction("visit_url url=https://a.example/?q=1, 2"), { verb: "Open", detail: "https://a.example/?q=1, 2" });
+    assert.deepEqual(formatAction("web_search query=usb-c cable"), { verb: "Search", detail: "“usb-c cable”" });
+    assert.deepEqual(formatAction("pause_and_memorize_fact fact=Price is €12"), { verb: "Remember", detail: "“Price is €12”" });
+    assert.deepEqual(formatAction("wait time=3.0"), { verb: "Wait", detail: "3 s" });
     assert.deepEqual(formatAction("history_back"), { verb: "Go back", detail: "" });
-    assert.deepEqual(formatAction("visit_url https://a.example"), { verb: "Open", detail: "https://a.example" });
-    assert.deepEqual(formatAction("terminate success"), { verb: "Finish", detail: "success" });
-    assert.deepEqual(formatAction("drag_and_drop (1, 2)"), { verb: "drag_and_drop", detail: "(1, 2)" });
-    assert.deepEqual(formatAction("(parse error)"), { verb: "", detail: "(parse error)" });
+    assert.deepEqual(formatAction("terminate status=success"), { verb: "Finish", detail: "" });
+    assert.deepEqual(formatAction("terminate status=failure"), { verb: "Finish", detail: "without success" });
+  });
+
+  test("other action lines keep their text", () => {
+    assert.deepEqual(formatAction("left_click (1083, 37)"), { verb: "Click", detail: "(1083, 37)" });
+    assert.deepEqual(formatAction("unreadable reply (no_tool_call)"), { verb: "", detail: "unreadable reply (no_tool_call)" });
+    assert.deepEqual(formatAction("no reply from the model"), { verb: "", detail: "no reply from the model" });
+    assert.deepEqual(formatAction("refresh"), { verb: "", detail: "refresh" });
   });
 
   test("short URLs drop the scheme, www and a lone slash", () => {
@@ -585,7 +607,7 @@ describe("announcements for screen readers", () => {
   test("new steps, politely", () => {
     const before = live({}, [step(0)]);
     const after = run(before, { type: "step", session_id: "s1", step: step(1, { error: "Tab closed" }) });
-    assert.deepEqual(announcements(before, after), [{ text: "Step 2: Click (1, 1). Failed: Tab closed", urgent: false }]);
+    assert.deepEqual(announcements(before, after), [{ text: "Step 2: Click at (1, 1). Failed: Tab closed", urgent: false }]);
   });
 
   test("a new approval card, urgently", () => {
