@@ -44,10 +44,16 @@ def test_the_panel_through_a_task(site, model, bridge, tmp_path):
     shots.mkdir()
 
     async def scenario():
-        async with extension_browser(bridge, tmp_path / "profile") as browser:
+        async with extension_browser(bridge, tmp_path / "profile", paired=False) as browser:
             panel = browser.panel
             await panel.set_viewport_size({"width": 420, "height": 900})
-            await panel.reload()
+            # Pairing, as a new user does it: the token `farol serve` printed, into the panel's form.
+            await panel.locator("#pair-form").wait_for()
+            await panel.screenshot(path=shots / "panel-pairing.png")
+            await panel.fill("#pair-token", bridge.token)
+            await panel.fill("#pair-port", str(bridge.port))
+            await panel.locator("#pair-form button[type=submit]").click()
+            await browser.wait_until_connected()
             await panel.fill("#task-input", "Order the blue mug and tell me the total")
             await panel.fill("#start-url", site.url("actions.html"))
             await panel.click("#start")
@@ -65,7 +71,7 @@ def test_the_panel_through_a_task(site, model, bridge, tmp_path):
             await panel.screenshot(path=shots / "panel-history.png")
 
     run_async(scenario())
-    for name in ("panel-approval.png", "panel-answer.png", "panel-history.png"):
+    for name in ("panel-pairing.png", "panel-approval.png", "panel-answer.png", "panel-history.png"):
         assert (shots / name).stat().st_size > 10_000
     if os.environ.get("FAROL_UPDATE_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)

@@ -111,14 +111,17 @@ class Browser:
 
 
 @asynccontextmanager
-async def extension_browser(bridge: BridgeThread, profile: Path, **launch: Any):
+async def extension_browser(bridge: BridgeThread, profile: Path, *, paired: bool = True, **launch: Any):
+    """Chromium with the extension and its panel open; `paired=False` leaves pairing to the test."""
     async with async_playwright() as playwright:
         context = await launch_with_extension(playwright, profile, **launch)
         try:
-            await pair(context, bridge.token, bridge.port)
+            if paired:
+                await pair(context, bridge.token, bridge.port)
             panel = await open_panel(context)
             browser = Browser(context, panel, bridge)
-            await browser.wait_until_connected()
+            if paired:
+                await browser.wait_until_connected()
             yield browser
         finally:
             await context.close()
