@@ -22,6 +22,12 @@ class _Action(BaseModel):
         arguments = self.model_dump(mode="json", exclude_none=True)
         return {"action": arguments.pop("action"), **arguments}
 
+    def summary(self) -> str:
+        """One line for people: `left_click coordinate=[674, 223]`."""
+        arguments = self.arguments()
+        name = arguments.pop("action")
+        return f"{name} {', '.join(f'{key}={value}' for key, value in arguments.items())}".strip()
+
 
 class _Pointed(_Action):
     coordinate: Point

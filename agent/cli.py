@@ -49,11 +49,7 @@ def farol(
 class ConsolePrinter(Hooks):
     async def on_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None:
         if step.action is not None:
-            what = (
-                step.action.action
-                + " "
-                + ", ".join(f"{key}={value}" for key, value in step.action.arguments().items() if key != "action")
-            )
+            what = step.action.summary()
         elif step.parse_error is not None:
             what = f"[red]unparseable reply ({step.parse_error.kind})[/red]"
         else:
@@ -72,9 +68,12 @@ class ConsolePrinter(Hooks):
 
 
 async def ask_in_terminal(request: ApprovalRequest) -> Decision:
-    console.print(
-        Panel(escape(f"{request.reason}\n\n{request.step.thoughts}"), title="Approval needed", border_style="yellow")
-    )
+    return await ask_person(request.reason, request.step.thoughts)
+
+
+async def ask_person(reason: str, thoughts: str) -> Decision:
+    """Show what needs approval and read the person's decision: yes, no, or a reply for the model."""
+    console.print(Panel(escape(f"{reason}\n\n{thoughts}"), title="Approval needed", border_style="yellow"))
     answer = (await asyncio.to_thread(input, "Approve? [y]es / [n]o / type a reply: ")).strip()
     if answer.lower() in {"y", "yes"}:
         return Decision("approve")

@@ -136,8 +136,8 @@ class Agent:
             await self._steps(user_text)
         except _Stop as stop:
             trajectory.status, trajectory.reason = stop.status, stop.reason  # type: ignore[assignment]
-        except asyncio.CancelledError:
-            trajectory.status, trajectory.reason = "cancelled", "cancelled"
+        except asyncio.CancelledError:  # the process is shutting down, not the person cancelling (that is `cancel`)
+            trajectory.status, trajectory.reason = "interrupted", "stopped before it finished: the process ended"
             await asyncio.shield(self._finish())
             raise
         await self._finish()

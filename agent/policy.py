@@ -49,12 +49,14 @@ class OpenAIPolicy:
         retries: int = 4,
         backoff: float = 1.0,
         max_tokens: int | None = None,
+        temperature: float | None = 0.0,
     ) -> None:
         self.name = model
         self.base_url = base_url
         self._retries = retries
         self._backoff = backoff
         self._max_tokens = max_tokens
+        self._temperature = temperature  # None for models that refuse the parameter (o4-mini as a judge)
         # Retries are ours (logged, with a clear final error), not the client's silent ones.
         self._client = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
@@ -62,11 +64,11 @@ class OpenAIPolicy:
 
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         extra: dict[str, Any] = {} if self._max_tokens is None else {"max_tokens": self._max_tokens}
+        if self._temperature is not None:
+            extra["temperature"] = self._temperature
         for attempt in range(self._retries + 1):
             try:
-                response = await self._client.chat.completions.create(
-                    model=self.name, messages=messages, temperature=0, **extra
-                )
+                response = await self._client.chat.completions.create(model=self.name, messages=messages, **extra)
                 break
             except (openai.APIConnectionError, openai.InternalServerError) as error:
                 if attempt == self._retries:

@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agent.cli import ask_person
 from agent.export import export_webeval
+from agent.loop import Decision
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, VLLM_HINT, OpenAIPolicy
 from agent.settle import SettleRule
 from agent.store import Store, TrajectoryNotFound
@@ -171,10 +173,10 @@ async def _run_through_extension(context, token: str, port: int, task: str, star
                     console.print(f"  [italic]{escape(step['thoughts'][:500])}[/italic]")
             shown = len(detail["steps"])
             session = detail["session"]
-            if session["status"] == "awaiting_approval":
-                approval = await _pending_approval(panel)
-                if approval:
-                    await send_from_panel(panel, {"type": "approval", **approval, **await _decide(approval)})
+            if session["status"] == "awaiting_approval" and (card := await _pending_approval(panel)):
+                decision = await _decide(card)
+                answer = {"type": "approval", "session_id": card["session_id"], "request_id": card["request_id"]}
+                await send_from_panel(panel, {**answer, "decision": decision.decision, "text": decision.text})
             elif session["status"] in FINISHED:
                 return _report(session)
 
@@ -186,30 +188,15 @@ def _after(row: dict, started: float) -> bool:  # type: ignore[type-arg]
 
 
 async def _pending_approval(panel) -> dict | None:  # type: ignore[no-untyped-def,type-arg]
-    memory = await panel.evaluate("chrome.storage.session.get('memory').then((s) => s.memory && s.memory.approval)")
-    if not memory:
-        return None
-    return {
-        "session_id": memory["session_id"],
-        "request_id": memory["request_id"],
-        "reason": memory["reason"],
-        "thoughts": memory["thoughts"],
-    }
+    """The approval card the panel is showing, as the service worker keeps it."""
+    return await panel.evaluate("chrome.storage.session.get('memory').then((s) => s.memory && s.memory.approval)")
 
 
-async def _decide(approval: dict) -> dict:  # type: ignore[type-arg]
-    console.print(
-        f"[yellow]Approval needed:[/yellow] {escape(approval.pop('reason'))}\n  {escape(approval.pop('thoughts'))}"
-    )
-    if not sys.stdin.isatty():
-        console.print("[yellow]No terminal to ask: denied.[/yellow]")
-        return {"decision": "deny"}
-    answer = (await asyncio.to_thread(input, "Approve? [y]es / [n]o / type a reply: ")).strip()
-    if answer.lower() in {"y", "yes"}:
-        return {"decision": "approve"}
-    if answer.lower() in {"", "n", "no"}:
-        return {"decision": "deny"}
-    return {"decision": "reply", "text": answer}
+async def _decide(card: dict) -> Decision:  # type: ignore[type-arg]
+    if sys.stdin.isatty():
+        return await ask_person(card["reason"], card["thoughts"])
+    console.print(f"[yellow]Approval needed ({escape(card['reason'])}); no terminal to ask, so: denied.[/yellow]")
+    return Decision("deny")
 
 
 def _report(session: dict) -> int:  # type: ignore[type-arg]

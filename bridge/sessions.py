@@ -116,8 +116,7 @@ def stored_view(trajectory: Trajectory) -> SessionView:
 
 def step_view(step: Step, screenshot: bytes | None) -> StepView:
     if step.action is not None:
-        arguments = ", ".join(f"{k}={v}" for k, v in step.action.arguments().items() if k != "action")
-        action = f"{step.action.action} {arguments}".strip()
+        action = step.action.summary()
     elif step.parse_error is not None:
         action = f"unreadable reply ({step.parse_error.kind})"
     else:
@@ -177,6 +176,7 @@ class SessionManager:
         self.url_policy = url_policy or UrlPolicy()
         self.max_steps = max_steps
         self.current: Session | None = None
+        self._reopening: asyncio.Task[None] | None = None
         self._mark_interrupted()
 
     def _mark_interrupted(self) -> None:
@@ -192,6 +192,7 @@ class SessionManager:
     # -- the panel's commands ----------------------------------------------------------------
 
     async def handle(self, message: Any) -> None:
+        """Act on a panel command. Never wait for the extension here: the caller is the reader of its replies."""
         handlers = {
             StartTask: self.start,
             FollowUp: self.follow_up,
@@ -216,13 +217,12 @@ class SessionManager:
         session.task = asyncio.create_task(self._run(session, message))
 
     async def follow_up(self, message: FollowUp) -> None:
-        session = self.current
-        if session is None or session.trajectory.id != message.session_id:
-            session = await self._reopen(message)
-            if session is None:
-                return
-        if session.running:
+        session = self._live(message.session_id)
+        if session is not None and session.running:
             await self.link.send(ErrorMessage(message="The agent is still working; wait for it or stop it."))
+            return
+        if session is None:  # a session this process does not hold: reopen it from the store, in its own task
+            self._reopening = asyncio.create_task(self._reopen_and_continue(message))
             return
         session.task = asyncio.create_task(self._drive(session, session.agent.proceed(message.text)))
 
@@ -363,26 +363,28 @@ class SessionManager:
         session.hidden = False
         await self.publish(session)
 
-    async def _reopen(self, message: FollowUp) -> Session | None:
-        """Continue a session this process does not hold (e.g. after a bridge restart)."""
+    async def _reopen_and_continue(self, message: FollowUp) -> None:
+        """Continue a session this process does not hold (e.g. after a bridge restart) from the store."""
         try:
             stored = self.store.load(message.session_id)
         except KeyError:
             await self.link.send(ErrorMessage(message="Unknown session."))
-            return None
+            return
         if message.tab_id is None:
             await self.link.send(ErrorMessage(message="The agent's tab is gone; start a new task."))
-            return None
+            return
         session = self._new_session(stored.id)
         session.tab_id = message.tab_id
         session.agent.restore(stored, self.store.read_screenshot)
+        session.task = asyncio.current_task()  # type: ignore[assignment]
+        self.current = session
         try:
             await session.env.use_tab(message.tab_id)
-        except Exception as error:
+        except Exception as error:  # the tab was closed, or the extension is gone: say so
+            self.current = None
             await self.link.send(ErrorMessage(message=f"Cannot use the agent's tab: {error}"))
-            return None
-        self.current = session
-        return session
+            return
+        await self._drive(session, session.agent.proceed(message.text))
 
     def _live(self, session_id: str) -> Session | None:
         session = self.current

@@ -45,14 +45,15 @@ async function remember() {
 
 // -- the bridge connection ------------------------------------------------------------------
 
-/** @type {Promise<void> | null} */
-let connecting = null;
+/** @type {Promise<void>} */
+let connecting = Promise.resolve();
 
-/** Open the bridge connection unless one is open or opening (pairing, alarms and restarts all call this). */
+/**
+ * Open the bridge connection unless one is open or opening. Pairing, alarms and restarts may all ask at
+ * once: the attempts run one after another, so none is lost and none opens a second socket.
+ */
 function connect() {
-  connecting ??= openSocket().finally(() => {
-    connecting = null;
-  });
+  connecting = connecting.then(openSocket).catch((error) => console.error('connecting to the bridge failed', error));
   return connecting;
 }
 

@@ -102,9 +102,9 @@ def test_critical_point(site, model, bridge, tmp_path, decision):
                     **answer,
                 }
             )
-            return await browser.wait_for(
-                lambda row: finished(row) and row["steps"] >= (1 if decision == "deny" else 2)
-            )
+            if decision == "deny":
+                return await browser.wait_for(lambda row: row["status"] == "stopped")
+            return await browser.wait_for(lambda row: finished(row) and row["steps"] >= 2)
 
     row = run_async(scenario())
     trajectory = Store(bridge.db).load(row["id"])
@@ -351,3 +351,63 @@ def test_farol_browser_runs_a_task_through_the_extension(site, model, tmp_path):
     assert "The answer is 42." in result.stdout and "left_click" in result.stdout
     assert site.wait_for("click", target="target")
     assert Store(tmp_path / "farol.db").list()[0]["source"] == "extension"
+
+
+def test_a_tab_opened_by_the_agent_becomes_its_tab(site, model, bridge, tmp_path):
+    model.add(
+        reply("Open the link in a new tab.", "left_click", coordinate=model_point(980, 420)),
+        reply("Now on the new page.", "mouse_move", coordinate=[10, 10]),
+        DONE,
+    )
+
+    async def scenario():
+        async with extension_browser(bridge, tmp_path / "profile") as browser:
+            await start(browser, site)
+            row = await browser.wait_for(finished)
+            groups = await browser.panel.evaluate(
+                "chrome.tabs.query({}).then((tabs) => tabs.filter((t) => t.groupId !== -1).map((t) => t.url))"
+            )
+            return row, groups
+
+    row, grouped_urls = run_async(scenario())
+    trajectory = Store(bridge.db).load(row["id"])
+    assert trajectory.steps[1].url == site.url("popup.html")  # the agent followed the new tab
+    assert sorted(grouped_urls) == sorted([site.url("actions.html"), site.url("popup.html")])  # both in its group
+
+
+def test_a_session_interrupted_by_a_bridge_restart_continues(site, model, tmp_path):
+    from tests.support.extension import free_port
+
+    port = free_port()
+    model.add(reply("Hover.", "mouse_move", coordinate=model_point(250, 450)), Slow(DONE, delay=30))
+
+    async def scenario():
+        first = BridgeThread(tmp_path / "farol.db", model.url, port=port)
+        async with extension_browser(first, tmp_path / "profile") as browser:
+            await start(browser, site)
+            row = await browser.wait_for(lambda row: row["steps"] >= 1)
+            first.stop()  # the bridge goes away mid-task
+            second = BridgeThread(tmp_path / "farol.db", model.url, port=port)
+            browser.bridge = second
+            try:
+                interrupted = await browser.wait_for(lambda row: row["status"] == "interrupted")
+                await browser.wait_until_connected(timeout=45)  # the worker reconnects with backoff
+                model.replies.clear()
+                model.add(reply("Picking up where we left off: done.", "terminate", status="success"))
+                await browser.send({"type": "follow_up", "session_id": row["id"], "text": "Please finish"})
+                return interrupted, await browser.wait_for(lambda row: row["status"] == "awaiting_user")
+            finally:
+                second.stop()
+
+    interrupted, row = run_async(scenario())
+    assert interrupted["id"] == row["id"]
+    trajectory = Store(tmp_path / "farol.db").load(row["id"])
+    assert trajectory.final_answer == "Picking up where we left off: done."
+    assert [turn.text for turn in trajectory.user_turns] == ["Do the task", "Please finish"]
+    # The continued conversation carries the earlier turns, rebuilt from the store.
+    messages = model.requests[-1]["messages"]
+    assert messages[2] == {
+        "role": "assistant",
+        "content": reply("Hover.", "mouse_move", coordinate=model_point(250, 450)),
+    }
+    assert messages[-1]["content"][1]["text"] == "Please finish"

@@ -1,0 +1,1 @@
+"""Benchmark suites: each module loads its tasks as `eval.tasks.EvalTask`s."""
