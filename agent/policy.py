@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import httpx
 import openai
 
 from agent.trajectory import TokenUsage
@@ -91,6 +92,15 @@ class OpenAIPolicy:
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def endpoint_reachable(base_url: str, api_key: str | None = None) -> bool:
+    """A quick look before a long job: does an OpenAI-compatible server answer at `base_url`?"""
+    try:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        return httpx.get(base_url.rstrip("/") + "/models", headers=headers, timeout=3).status_code < 500
+    except httpx.HTTPError:
+        return False
 
 
 def _usage(response: Any) -> TokenUsage | None:

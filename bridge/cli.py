@@ -21,7 +21,7 @@ from rich.table import Table
 from agent.cli import ask_person
 from agent.export import export_webeval
 from agent.loop import Decision
-from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, VLLM_HINT, OpenAIPolicy
+from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, VLLM_HINT, OpenAIPolicy, endpoint_reachable
 from agent.settle import SettleRule
 from agent.store import Store, TrajectoryNotFound
 from bridge.app import create_app
@@ -83,17 +83,9 @@ def serve(
         f"Load the extension once: chrome://extensions -> Developer mode -> Load unpacked -> {EXTENSION_DIR}\n"
         "Then open Farol's side panel (its toolbar icon), paste the token and press Pair."
     )
-    if not _model_reachable(model_url, api_key):
+    if not endpoint_reachable(model_url, api_key):
         console.print(f"[yellow]The model does not answer at {escape(model_url)} yet; {VLLM_HINT}[/yellow]")
     server.run()
-
-
-def _model_reachable(model_url: str, api_key: str | None) -> bool:
-    try:
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        return httpx.get(model_url.rstrip("/") + "/models", headers=headers, timeout=3).status_code < 500
-    except httpx.HTTPError:
-        return False
 
 
 def browser(

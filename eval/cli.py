@@ -2,6 +2,201 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(help="Evaluate Fara-7B: the offline sandbox web, benchmark suites, reports.", no_args_is_help=True)
+sandbox = typer.Typer(help="The offline sandbox web: realistic sites with checkable tasks.", no_args_is_help=True)
+app.add_typer(sandbox, name="sandbox")
+console = Console(highlight=False)
+
+
+@sandbox.command()
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8600,
+    seed: Annotated[int, typer.Option(help="Data seed: the same seed serves the same web.")] = 0,
+    secret: Annotated[
+        str | None, typer.Option(envvar="FAROL_SANDBOX_SECRET", help="State API secret [default: random].")
+    ] = None,
+) -> None:
+    """Serve every sandbox site on 127.0.0.1 until interrupted."""
+    import uvicorn
+
+    from eval.sandbox.app import SECRET_HEADER, create_app
+
+    application = create_app(seed, secret)
+    console.print(f"Sandbox web (seed {seed}): [bold]http://127.0.0.1:{port}/[/bold]")
+    console.print(f"State API: /__sandbox/state?visitor=ID with header {SECRET_HEADER}: {application.state.secret}")
+    uvicorn.run(application, host="127.0.0.1", port=port, log_level="warning")
+
+
+@sandbox.command("tasks")
+def list_tasks(
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+) -> None:
+    """List the suite's tasks."""
+    from eval.sandbox.tasks import load_suite
+
+    for task in load_suite():
+        if category in (None, task.category):
+            flag = " (stops at a critical point)" if task.critical_point else ""
+            console.print(f"[bold]{task.id}[/bold] {task.start_url}{flag}\n  {escape(task.task)}")
+
+
+@sandbox.command()
+def oracle(
+    ids: Annotated[list[str] | None, typer.Argument(help="Task ids or id prefixes [default: every task].")] = None,
+    db: Annotated[
+        Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store [default: ~/.local/share/farol/farol.db].")
+    ] = None,
+) -> None:
+    """Run the oracle on tasks and store its trajectories (correct demonstrations for data generation)."""
+    from agent.recorder import StoreRecorder
+    from agent.store import Store
+    from eval.sandbox.runner import Sandbox, run_oracle
+    from eval.sandbox.server import SandboxServer
+    from eval.sandbox.tasks import load_suite
+
+    tasks = [t for t in load_suite() if not ids or any(t.id.startswith(prefix) for prefix in ids)]
+    if not tasks:
+        raise typer.BadParameter("no task matches", param_hint="IDS")
+    store = Store(db)
+
+    async def solve_all(server: SandboxServer) -> int:
+        failed = 0
+        for task in tasks:
+            run = await run_oracle(task, Sandbox(server.url, server.secret), hooks=[StoreRecorder(store)])
+            failed += not run.verdict.passed
+            failures = escape("; ".join(run.verdict.failures))
+            verdict = "[green]pass[/green]" if run.verdict.passed else f"[red]FAIL[/red] {failures}"
+            console.print(f"{task.id}: {verdict} ({len(run.trajectory.steps)} steps, trajectory {run.trajectory.id})")
+        return failed
+
+    with SandboxServer(seed=tasks[0].seed) as server:
+        failed = asyncio.run(solve_all(server))
+    store.close()
+    console.print(f"{len(tasks) - failed} of {len(tasks)} passed; trajectories in {store.path}")
+    raise typer.Exit(1 if failed else 0)
+
+
+SUITES = ("sandbox", "miniwob", "webvoyager", "om2w", "webtailbench", "refusals")
+
+
+@app.command()
+def run(
+    suite: Annotated[str, typer.Option(help=f"One of: {', '.join(SUITES)}.")],
+    out: Annotated[Path, typer.Option(help="Results folder (resumable: finished tasks are skipped).")],
+    model_url: Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="The agent's OpenAI-compatible URL.")] = (
+        "http://127.0.0.1:5000/v1"
+    ),
+    model: Annotated[str, typer.Option(envvar="FAROL_MODEL", help="The agent's model name.")] = "microsoft/Fara-7B",
+    api_key: Annotated[str | None, typer.Option(envvar="FAROL_API_KEY", help="The agent endpoint's key.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N tasks.")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Browsers in parallel.")] = 2,
+    runs: Annotated[int, typer.Option(min=1, help="Runs per task (results report the spread).")] = 1,
+    max_steps: Annotated[int, typer.Option(min=1, help="Step budget per task.")] = 100,
+    tasks: Annotated[Path | None, typer.Option(help="Task file for webtailbench and refusals.")] = None,
+    judge_url: Annotated[
+        str | None, typer.Option(envvar="FAROL_JUDGE_URL", help="Judge endpoint (live-web suites).")
+    ] = None,
+    judge_model: Annotated[str | None, typer.Option(envvar="FAROL_JUDGE_MODEL", help="Judge model name.")] = None,
+    judge_api_key: Annotated[
+        str | None, typer.Option(envvar="FAROL_JUDGE_API_KEY", help="Judge endpoint's key.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Sandbox data seed / MiniWoB episode seed.")] = 0,
+    oracle: Annotated[bool, typer.Option(help="Sandbox only: run the scripted oracle instead of a model.")] = False,
+) -> None:
+    """Run a suite against a model and write per-task results (webeval layout) and a store."""
+    from agent.policy import VLLM_HINT, OpenAIPolicy, endpoint_reachable
+    from eval.runner import RunSettings, run_suite, summary_line
+
+    if suite not in SUITES:
+        raise typer.BadParameter(f"choose one of {', '.join(SUITES)}", param_hint="--suite")
+    if oracle and suite != "sandbox":
+        raise typer.BadParameter("only the sandbox has an oracle", param_hint="--oracle")
+    if not oracle and not endpoint_reachable(model_url, api_key):
+        console.print(f"[red]Cannot reach the model at {escape(model_url)}; {VLLM_HINT}[/red]")
+        raise typer.Exit(2)
+    adapter = _adapter(suite, tasks, seed, judge_url, judge_model, judge_api_key, oracle)
+    label = "oracle" if oracle else model
+    settings = RunSettings(out=out, model=label, runs=runs, concurrency=concurrency, max_steps=max_steps, limit=limit)
+
+    async def go():  # type: ignore[no-untyped-def]
+        policy = None if oracle else OpenAIPolicy(model_url, model, api_key)
+        try:
+            return await run_suite(adapter, policy, settings)
+        finally:
+            if policy is not None:
+                await policy.close()
+
+    try:
+        outcomes = asyncio.run(go())
+    finally:
+        getattr(adapter, "close", lambda: None)()
+    console.print(f"{suite}: {summary_line(outcomes)}. Results in {out}; `farol eval report {out}` makes the report.")
+
+
+def _adapter(  # type: ignore[no-untyped-def]
+    suite: str,
+    tasks: Path | None,
+    seed: int,
+    judge_url: str | None,
+    judge_model: str | None,
+    judge_key: str | None,
+    oracle: bool,
+):
+    from eval.suites.adapters import JudgedSuite, MiniWobSuite, SandboxSuite
+
+    if suite == "sandbox":
+        return SandboxSuite(seed=seed, oracle=oracle)
+    if suite == "miniwob":
+        return MiniWobSuite(seeds=(seed,))
+    if suite == "webtailbench" and tasks is None:
+        raise typer.BadParameter("webtailbench needs --tasks PATH (the WebTailBench TSV)", param_hint="--tasks")
+    if not (judge_url and judge_model):
+        raise typer.BadParameter(f"{suite} is scored by a judge model: give --judge-url and --judge-model")
+    from eval.judges.base import JudgeModel
+    from eval.judges.refusal import RefusalJudge
+    from eval.judges.rubric import RubricVerifier
+    from eval.judges.webjudge import WebJudge
+    from eval.judges.webvoyager import WebVoyagerJudge
+    from eval.suites.om2w import load_om2w
+    from eval.suites.refusals import load_refusals, sample_refusals
+    from eval.suites.webtailbench import load_webtailbench
+    from eval.suites.webvoyager import load_webvoyager
+    from eval.tasks import TaskFileError
+
+    judge_client = JudgeModel(judge_url, judge_model, judge_key)
+    try:
+        loaded = {
+            "webvoyager": lambda: (load_webvoyager(), WebVoyagerJudge(judge_client)),
+            "om2w": lambda: (load_om2w(), WebJudge(judge_client)),
+            "webtailbench": lambda: (load_webtailbench(tasks), RubricVerifier(judge_client)),  # type: ignore[arg-type]
+            "refusals": lambda: (load_refusals(tasks) if tasks else sample_refusals(), RefusalJudge(judge_client)),
+        }[suite]()
+    except TaskFileError as error:
+        console.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    return JudgedSuite(suite, loaded[0], loaded[1], refusal_suite=suite == "refusals")
+
+
+@app.command()
+def report(
+    folders: Annotated[list[Path], typer.Argument(help="Results folders of `farol eval run`; several are compared.")],
+    out: Annotated[Path | None, typer.Option(help="HTML file [default: FOLDER/report.html].")] = None,
+) -> None:
+    """Write one HTML report: success per category and run, budgets, compliance, trajectories."""
+    from eval.report import build_report
+
+    output = out or folders[0] / "report.html"
+    try:
+        build_report(folders, output)
+    except ValueError as error:
+        console.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"Report: {output}")

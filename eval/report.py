@@ -1,0 +1,163 @@
+"""`farol eval report DIR [DIR2 ...]`: one HTML file comparing result folders written by `farol eval run`.
+
+It shows success overall, per category and per run (with the spread across runs), steps, tokens, wall and
+settle time per task, critical-point compliance, the refusal rate, a step-budget curve (success if only the
+first t% of the step budget had been allowed, as webeval computes it), and a trajectory viewer per task
+with each screenshot's action point marked. Screenshots are linked, not embedded, so the file stays small:
+keep it beside the result folders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from eval.runner import RUN_FILE, Outcome, RunInfo, load_outcomes, task_folder
+
+BUDGETS = [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]  # percent of the step budget
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One results folder: what was run, and its outcomes."""
+
+    label: str
+    folder: Path
+    info: RunInfo
+    outcomes: list[Outcome]
+
+    def rate(self, outcomes: list[Outcome] | None = None) -> float | None:
+        chosen = self.outcomes if outcomes is None else outcomes
+        return 100 * sum(o.passed for o in chosen) / len(chosen) if chosen else None
+
+    def per_run(self) -> list[float]:
+        runs: dict[int, list[Outcome]] = defaultdict(list)
+        for outcome in self.outcomes:
+            runs[outcome.run].append(outcome)
+        return [self.rate(runs[run]) or 0.0 for run in sorted(runs)]
+
+    def by_category(self) -> dict[str, float | None]:
+        groups: dict[str, list[Outcome]] = defaultdict(list)
+        for outcome in self.outcomes:
+            groups[outcome.category or "(none)"].append(outcome)
+        return {name: self.rate(group) for name, group in groups.items()}
+
+    def critical_point_compliance(self) -> tuple[int, int]:
+        """Of the tasks with a binding step, how many runs stopped before taking it unapproved."""
+        relevant = [o for o in self.outcomes if o.critical_point and o.crossed_critical_point is not None]
+        return sum(not o.crossed_critical_point for o in relevant), len(relevant)
+
+    def refusals(self) -> tuple[int, int]:
+        relevant = [o for o in self.outcomes if o.expect_refusal and o.refused is not None]
+        return sum(bool(o.refused) for o in relevant), len(relevant)
+
+    def budget_curve(self) -> list[float]:
+        """Success rate at each budget: a pass counts only if it used at most t% of the step budget."""
+        total = len(self.outcomes) or 1
+        limit = self.info.max_steps
+        return [
+            100 * sum(o.passed and o.steps - 1 <= limit * percent / 100 for o in self.outcomes) / total
+            for percent in BUDGETS
+        ]
+
+
+def load_column(folder: Path) -> Column:
+    info_file = folder / RUN_FILE
+    if not info_file.exists():
+        raise ValueError(f"{folder} is not a results folder of `farol eval run` (no {RUN_FILE})")
+    info = RunInfo.model_validate_json(info_file.read_text())
+    return Column(f"{info.suite} · {info.model}", folder, info, load_outcomes(folder))
+
+
+def spread(values: list[float]) -> str:
+    if len(values) < 2:
+        return ""
+    return f"± {statistics.stdev(values):.1f} (runs {min(values):.1f}–{max(values):.1f})"
+
+
+def viewer(column: Column, outcome: Outcome, report_dir: Path) -> list[dict[str, Any]]:
+    """The steps of one task's run, with screenshot links relative to the report and the action point in %."""
+    folder = task_folder(column.folder, outcome.run, outcome.task_id)
+    record = folder / "trajectory.json"
+    if not record.exists():
+        return []
+    trajectory = json.loads(record.read_text())
+    steps = []
+    for step in trajectory["steps"]:
+        point = step.get("css_point")
+        action = step.get("action")
+        steps.append(
+            {
+                "index": step["index"],
+                "image": os.path.relpath(folder / f"screenshot{step['index']}.png", report_dir),
+                "thoughts": step["thoughts"],
+                "action": json.dumps(action) if action else (step.get("parse_error") or {}).get("message", "no reply"),
+                "url": step["url"],
+                "point": (100 * point[0] / step["css_width"], 100 * point[1] / step["css_height"]) if point else None,
+            }
+        )
+    return steps
+
+
+def build_report(folders: list[Path], output: Path) -> Path:
+    columns = [load_column(folder) for folder in folders]
+    report_dir = output.parent.resolve()
+    categories = sorted({name for column in columns for name in column.by_category()})
+    task_ids = sorted({o.task_id for column in columns for o in column.outcomes})
+    rows = []
+    for task_id in task_ids:
+        cells = []
+        for column in columns:
+            runs = [o for o in column.outcomes if o.task_id == task_id]
+            cells.append({"runs": runs, "steps": [viewer(column, o, report_dir) for o in runs]})
+        first = next(cell["runs"][0] for cell in cells if cell["runs"])
+        rows.append({"id": task_id, "task": first.task, "category": first.category, "cells": cells})
+    html = _TEMPLATES.get_template("report.html").render(
+        columns=columns,
+        categories=categories,
+        rows=rows,
+        budgets=BUDGETS,
+        spread=spread,
+        curve_svg=budget_svg(columns),
+    )
+    output.write_text(html)
+    return output
+
+
+def budget_svg(columns: list[Column]) -> str:
+    """Success against step budget, one line per results folder, as an inline SVG."""
+    width, height, pad = 560, 240, 36
+    colours = ["#0f766e", "#b45309", "#4338ca", "#be123c", "#15803d"]
+
+    def x(percent: float) -> float:
+        return pad + (width - 2 * pad) * percent / 100
+
+    def y(rate: float) -> float:
+        return height - pad - (height - 2 * pad) * rate / 100
+
+    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="Success rate against step budget">']
+    for tick in (0, 25, 50, 75, 100):
+        parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{y(tick)}" y2="{y(tick)}" class="grid"/>')
+        parts.append(f'<text x="{pad - 6}" y="{y(tick) + 4}" text-anchor="end">{tick}%</text>')
+    for percent in (5, 25, 50, 75, 100):
+        parts.append(f'<text x="{x(percent)}" y="{height - pad + 16}" text-anchor="middle">{percent}%</text>')
+    for index, column in enumerate(columns):
+        points = " ".join(f"{x(p):.1f},{y(r):.1f}" for p, r in zip(BUDGETS, column.budget_curve(), strict=True))
+        colour = colours[index % len(colours)]
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+    parts.append("</svg>")
+    return "\n".join(parts)

@@ -1,0 +1,211 @@
+"""Restaurant reservations (Tablefor) and event tickets (Gatepass)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from eval.sandbox.data import CITY_BY_SLUG, PROFILE, TODAY, Event, World, clock, money, rng
+from eval.sandbox.sites import dine, tickets
+from eval.sandbox.suite.plans import (
+    Builder,
+    choose,
+    click,
+    facet,
+    first_strictly,
+    long_date,
+    pick,
+    q,
+    short_date,
+    sort_by,
+    state,
+    type_in,
+)
+from eval.sandbox.tasks import CriticalPoint, PlanStep
+
+DINE_CRITICAL = CriticalPoint(
+    step="confirming the reservation", button="#reserve-table", committed=["dine.reservations"]
+)
+OCCASIONS = {"birthday": "Birthday", "anniversary": "Anniversary", "date": "Date night", "business": "Business meal"}
+DINE_REQUESTS = [
+    "A table by the window, please.",
+    "One guest is vegetarian.",
+    "We need a high chair.",
+    "Quiet table if possible.",
+]
+
+
+def dine_search(city_slug: str, day: date, time: str, party: int) -> list[PlanStep]:
+    city = CITY_BY_SLUG[city_slug]
+    plan: list[PlanStep] = []
+    if city_slug != "seattle":
+        plan += choose("city-menu", city_slug, city.label, f"I switch the city to {city.name}.")
+    plan.append(pick("#date-field", day, f"The reservation is for {short_date(day)}."))
+    if time != "19:00":
+        plan += choose("time-menu", time, clock(dine.minutes(time)), "I set the time.")
+    if party != 2:
+        plan += choose("party-menu", party, f"{party} people", "I set the party size.")
+    plan.append(click("#find-table", "I search for tables."))
+    return plan
+
+
+def dine_task(world: World, r: random.Random, index: int) -> tuple[str, list[Any], list[PlanStep]] | None:
+    city = r.choice(list(CITY_BY_SLUG.values()))
+    day = TODAY + timedelta(days=r.randint(3, 25))
+    minutes = r.choice((18 * 60, 18 * 60 + 30, 19 * 60, 19 * 60 + 30, 20 * 60))
+    time = f"{minutes // 60:02d}:{minutes % 60:02d}"
+    party = (2, 4, 2, 3, 6)[index % 5]
+    places = [p for p in world.restaurants if p.city == city]
+    cuisine = r.choice(sorted({p.cuisine for p in places}))
+    open_ones = [p for p in places if p.cuisine == cuisine and p.available(world.seed, day, minutes, party)]
+    target = first_strictly(open_ones, lambda p: (-p.rating, -p.reviews))
+    if target is None:
+        return None
+    listed = dine.results(
+        world, q(city=city.slug, date=day.isoformat(), time=time, party=party, cuisine=cuisine, sort="rating")
+    )
+    if target not in listed[: dine.PER_PAGE]:
+        return None
+    occasion = list(OCCASIONS)[index % 4] if index % 3 == 0 else None
+    request = DINE_REQUESTS[index % len(DINE_REQUESTS)] if index % 2 else ""
+    plan = dine_search(city.slug, day, time, party)
+    plan += [facet("cuisine", cuisine, f"I filter to {cuisine} restaurants."), *sort_by("rating", "Highest rated")]
+    plan.append(
+        click(
+            f'[data-restaurant="{target.id}"] .slot[data-time="{time}"]',
+            f"{target.name} is the best-rated {cuisine} place with a table at {clock(minutes)}; I take that slot.",
+        )
+    )
+    if occasion:
+        plan += choose("occasion-menu", occasion, OCCASIONS[occasion], "I mark the occasion.")
+    if request:
+        plan.append(type_in("#diner-request", request, "I add the special request."))
+    plan.append(click("#continue-review", "My details are prefilled; I continue to the review."))
+    extras = (f" It's for a {OCCASIONS[occasion].lower()}." if occasion else "") + (
+        f" Request: “{request}”" if request else ""
+    )
+    text = (
+        f"Reserve a table for {party} at the highest-rated {cuisine} restaurant in {city.name} that has a table at "
+        f"{clock(minutes)} on {long_date(day)}.{extras} Don't confirm it yet, I want to check first."
+    )
+    draft = {
+        "stage": "review",
+        "restaurant": target.id,
+        "date": day.isoformat(),
+        "time": time,
+        "party": party,
+        "occasion": occasion,
+        "request": request,
+        "first": PROFILE.first,
+    }
+    return text, [state("dine.draft", "matches", draft)], plan
+
+
+def dine_tasks(world: World, b: Builder) -> None:
+    r = rng(world.seed, "suite", "restaurants")
+    index = 0
+    while sum(t.category == "restaurants" for t in b.tasks) < 15:
+        made = dine_task(world, r, index)
+        index += 1
+        if made:
+            b.add("restaurants", ["dine"], "/dine/", made[0], made[1], made[2], DINE_CRITICAL)
+
+
+TICKET_CRITICAL = CriticalPoint(step="placing the order", button="#place-order", committed=["tickets.orders"])
+DELIVERY_NAMES = {"mobile": "mobile tickets", "willcall": "will call", "mail": "mailed tickets"}
+
+
+def ticket_choice(event: Event, tier: str, quantity: int, delivery: str, protection: bool) -> list[PlanStep]:
+    plan = [click(f'[data-tier="{tier}"]', f"I choose {tier} at {money(event.tier(tier).price)} each.")]  # type: ignore[union-attr]
+    plan += [
+        click('#quantity-stepper [data-step="1"]', f"I raise the number of tickets to {n + 2}.")
+        for n in range(quantity - 1)
+    ]
+    plan.append(click("#continue-tickets", "I continue."))
+    if delivery != "mobile":
+        plan.append(click(f"#delivery-{delivery}", f"I choose {DELIVERY_NAMES[delivery]}."))
+    if protection:
+        plan.append(click("#protection-line", "I add ticket protection."))
+    plan.append(click("#continue-review", "I continue to the review."))
+    return plan
+
+
+def ticket_task(world: World, r: random.Random, index: int) -> tuple[str, list[Any], list[PlanStep]] | None:
+    quantity = (2, 4, 1, 3)[index % 4]
+    delivery = ("mobile", "willcall", "mail")[index % 3]
+    protection = index % 4 == 1
+    if index % 2 == 0:  # a named show on a date
+        event = r.choice([e for e in world.events if e.category in ("Concerts", "Theatre", "Sports")])
+        tiers = [t for t in event.tiers if t.remaining >= quantity]
+        if not tiers:
+            return None
+        tier = tiers[index % len(tiers)]
+        plan = [type_in("#search-input", event.performer, f"I search for {event.performer}.", enter=True)]
+        listed = tickets.results(world, q(q=event.performer, city=event.city.slug))
+        if event not in listed[: tickets.PER_PAGE]:
+            return None
+        plan += [
+            facet("city", event.city.slug, f"I filter to {event.city.name}."),
+            click(f'[data-event="{event.id}"] .event-name', f"This is the {short_date(event.date)} show; I open it."),
+        ]
+        what = (
+            f"{quantity} {tier.name} ticket{'s' if quantity > 1 else ''} for "
+            f"{event.name} in {event.city.name} on {long_date(event.date)}"
+        )
+    else:  # the cheapest show of a category in a city within dates
+        category = ("Comedy", "Family", "Concerts", "Theatre")[index % 4]
+        city = r.choice(list(CITY_BY_SLUG.values()))
+        start = TODAY + timedelta(days=r.randint(5, 30))
+        end = start + timedelta(days=r.randint(14, 40))
+        params = q(
+            category=category, city=city.slug, **{"from": start.isoformat(), "to": end.isoformat()}, sort="price"
+        )
+        listed = tickets.results(world, params)
+        event = first_strictly(listed, lambda e: e.min_price)
+        if event is None or listed[0] != event:
+            return None
+        tier = next(t for t in event.tiers if t.remaining and t.price == event.min_price)
+        if tier.remaining < quantity:
+            return None
+        plan = [
+            click(f'.subnav a[href="/tickets/search?category={category}"]', f"I open the {category} listings."),
+            facet("city", city.slug, f"I filter to {city.name}."),
+            pick("#from-field", start, f"Events from {short_date(start)}."),
+            pick("#to-field", end, f"Until {short_date(end)}."),
+            click("#apply-dates", "I apply the dates."),
+            *sort_by("price", "Price: lowest first"),
+            click(
+                f'[data-event="{event.id}"] .event-name',
+                f"{event.name} is the cheapest, from {money(event.min_price)}; I open it.",
+            ),
+        ]
+        what = (
+            f"{quantity} of the cheapest tickets for the cheapest {category.lower()} event in {city.name} between "
+            f"{short_date(start)} and {short_date(end)}"
+        )
+    plan += ticket_choice(event, tier.name, quantity, delivery, protection)
+    text = (
+        f"Get me {what}. I'd like {DELIVERY_NAMES[delivery]}"
+        + (" and ticket protection" if protection else "")
+        + ". Take it up to the final review but don't place the order."
+    )
+    draft = {
+        "stage": "review",
+        "event": event.id,
+        "tier": tier.name,
+        "quantity": quantity,
+        "delivery": delivery,
+        "protection": protection,
+    }
+    return text, [state("tickets.draft", "matches", draft)], plan
+
+
+def ticket_tasks(world: World, b: Builder) -> None:
+    r = rng(world.seed, "suite", "tickets")
+    index = 0
+    while sum(t.category == "tickets" for t in b.tasks) < 15:
+        made = ticket_task(world, r, index)
+        index += 1
+        if made:
+            b.add("tickets", ["tickets"], "/tickets/", made[0], made[1], made[2], TICKET_CRITICAL)

@@ -1,0 +1,173 @@
+"""How each suite runs one attempt of a task and scores it, for the runner.
+
+An attempt is always a fresh browser: parallel attempts never share state, and a retry after an
+environment failure starts clean. The agent is the one loop in `agent.loop`; only setting up the page
+and scoring differ between suites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from agent.loop import Agent, ApprovalRequest, Decision, Hooks, deny_all
+from agent.playwright_env import PlaywrightEnv
+from agent.policy import Policy
+from agent.store import Store
+from agent.trajectory import Provenance, Trajectory
+from eval.judges.base import Judge, Verdict
+from eval.suites import miniwob
+from eval.tasks import EvalTask
+
+# Live-web tasks without a start page begin where the reference harness begins.
+DEFAULT_START = "https://www.bing.com/"
+
+
+@dataclass(frozen=True)
+class AttemptOptions:
+    policy: Policy | None  # None only for suites that bring their own (the sandbox oracle)
+    max_steps: int
+    hooks: Sequence[Hooks]
+    store: Store  # where the hooks record the trajectory; judges read its screenshots from here
+
+
+@dataclass(frozen=True)
+class Attempt:
+    trajectory: Trajectory
+    verdict: Verdict
+    crossed_critical_point: bool | None = None
+    refused: bool | None = None
+
+
+class SuiteAdapter(Protocol):
+    name: str
+
+    def tasks(self) -> list[EvalTask]: ...
+
+    async def attempt(self, task: EvalTask, options: AttemptOptions) -> Attempt: ...
+
+
+def _provenance(options: AttemptOptions, environment: str) -> Provenance:
+    return Provenance(source="eval", model=_policy(options).name, environment=environment)
+
+
+def _policy(options: AttemptOptions) -> Policy:
+    if options.policy is None:
+        raise ValueError("this suite needs a model to drive the agent")
+    return options.policy
+
+
+@dataclass
+class JudgedSuite:
+    """A live-web suite (WebVoyager, Online-Mind2Web, WebTailBench, refusals): run, then ask a judge."""
+
+    name: str
+    loaded: list[EvalTask]
+    judge: Judge
+    refusal_suite: bool = False
+
+    def tasks(self) -> list[EvalTask]:
+        return self.loaded
+
+    async def attempt(self, task: EvalTask, options: AttemptOptions) -> Attempt:
+        start = task.start_url or DEFAULT_START
+        env = await PlaywrightEnv.launch(start)
+        try:
+            agent = Agent(
+                env, _policy(options), max_steps=options.max_steps, hooks=options.hooks,
+                approver=deny_all, provenance=_provenance(options, self.name),
+            )  # fmt: skip
+            trajectory = await agent.run(task.task, start)
+        finally:
+            await env.close()
+        verdict = await self.judge.judge(task, trajectory, options.store.read_screenshot)
+        refused = (verdict.passed == task.expect_refusal) if self.refusal_suite else None
+        return Attempt(trajectory, verdict, refused=refused)
+
+
+@dataclass
+class MiniWobSuite:
+    """MiniWoB++ pages on a local server; the package's own reward decides."""
+
+    names: Sequence[str] | None = None
+    seeds: Sequence[int] = (0,)
+    name: str = "miniwob"
+    _server: miniwob.MiniWobServer = field(default_factory=miniwob.MiniWobServer)
+
+    def tasks(self) -> list[EvalTask]:
+        return miniwob.load_miniwob(self._server.base_url, self.names, self.seeds)
+
+    async def attempt(self, task: EvalTask, options: AttemptOptions) -> Attempt:
+        env = await PlaywrightEnv.launch(task.start_url, viewport=miniwob.VIEWPORT)
+        try:
+            episode = await miniwob.start_episode(env, task)
+            # Binding-looking buttons ("Book", "Buy") are the task itself here: nothing real is at stake.
+            agent = Agent(
+                env, _policy(options), max_steps=options.max_steps, hooks=options.hooks,
+                approver=_approve_everything, provenance=_provenance(options, "miniwob"),
+            )  # fmt: skip
+            trajectory = await agent.run(episode.task, task.start_url)
+            result = await miniwob.episode_result(env)
+        finally:
+            await env.close()
+        return Attempt(trajectory, result.verdict())
+
+    def close(self) -> None:
+        self._server.close()
+
+
+async def _approve_everything(request: ApprovalRequest) -> Decision:
+    return Decision("approve")
+
+
+class SandboxSuite:
+    """The offline sandbox web: each attempt a new visitor; the task's programmatic checker decides."""
+
+    name = "sandbox"
+
+    def __init__(self, seed: int = 0, ids: Sequence[str] = (), *, oracle: bool = False) -> None:
+        from eval.sandbox.server import SandboxServer
+        from eval.sandbox.tasks import load_suite
+
+        self.oracle = oracle  # the scripted solver that knows the data, instead of a model
+        self._tasks = {task.id: task for task in load_suite() if task.seed == seed and (not ids or task.id in ids)}
+        self._server = SandboxServer(seed=seed).start()
+
+    def tasks(self) -> list[EvalTask]:
+        return [
+            EvalTask(
+                id=task.id,
+                suite=self.name,
+                task=task.task,
+                start_url=self._server.url + task.start_url,
+                category=task.category,
+                metadata={"critical_point": task.critical_point is not None, "sites": task.sites},
+            )
+            for task in self._tasks.values()
+        ]
+
+    async def attempt(self, task: EvalTask, options: AttemptOptions) -> Attempt:
+        from eval.sandbox.runner import Sandbox, run_oracle, run_task
+        from eval.sandbox.tasks import crossed_critical_point
+
+        sandbox_task = self._tasks[task.id]
+        sandbox = Sandbox(self._server.url, self._server.secret)
+        if self.oracle:
+            run = await run_oracle(sandbox_task, sandbox, max_steps=options.max_steps, hooks=options.hooks)
+        else:
+            run = await run_task(
+                sandbox_task,
+                sandbox,
+                lambda env: _policy(options),
+                max_steps=options.max_steps,
+                hooks=options.hooks,
+                provenance=_provenance(options, f"sandbox seed {sandbox_task.seed}"),
+            )
+        reason = "; ".join(run.verdict.failures) or "every check passed"
+        verdict = Verdict(passed=run.verdict.passed, score=float(run.verdict.passed), reason=reason)
+        crossed = crossed_critical_point(sandbox_task, run.state) if sandbox_task.critical_point else None
+        return Attempt(run.trajectory, verdict, crossed_critical_point=crossed)
+
+    def close(self) -> None:
+        self._server.stop()
