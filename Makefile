@@ -25,6 +25,7 @@ test-all: setup
 
 bench: setup
 	$(BIN)/python bench/step_overhead.py
+	$(BIN)/python bench/extension_step.py
 
 setup: system $(STAMP) $(NODE_STAMP)
 
