@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from agent import __version__
+from agent.environment import BrowserError
 from agent.export import export_webeval
 from agent.guard import UrlPolicy
 from agent.loop import Agent, ApprovalRequest, Decision, Hooks, deny_all
@@ -134,6 +135,9 @@ def run(
         trajectory = asyncio.run(
             _run_task(task, start_url, policy, store, size, max_steps, SettleRule(mode=settle), url_policy)  # type: ignore[arg-type]
         )
+    except BrowserError as error:  # Chromium did not start, or the start page did not load
+        errors.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(EXIT_ERROR) from None
     except KeyboardInterrupt:
         errors.print("[yellow]Cancelled; the steps so far are in the store.[/yellow]")
         raise typer.Exit(EXIT_CANCELLED) from None
@@ -152,7 +156,11 @@ async def _run_task(
     settle: SettleRule,
     url_policy: UrlPolicy,
 ) -> Trajectory:
-    env = await PlaywrightEnv.launch(start_url, viewport=viewport, settle=settle, url_policy=url_policy)
+    try:
+        env = await PlaywrightEnv.launch(start_url, viewport=viewport, settle=settle, url_policy=url_policy)
+    except BrowserError:
+        await policy.close()
+        raise
     approver = ask_in_terminal if sys.stdin.isatty() else deny_all
     provenance = Provenance(source="cli", model=policy.name, environment="playwright", farol_version=__version__)
     agent = Agent(

@@ -26,7 +26,10 @@ _FORBIDDEN_SCHEMES = {
     "edge",
     "about",
 }
-_ALLOWED_ABOUT = {"about:blank"}
+# Chromium's page for a failed load (refused connection, DNS failure). The model sees it, as in the reference
+# harness, and can go back or elsewhere; it holds nothing a click could harm.
+NETWORK_ERROR_PAGE = "chrome-error://chromewebdata/"
+_ALWAYS_ALLOWED = {"about:blank", NETWORK_ERROR_PAGE}
 _WEB_STORE_HOSTS = {"chromewebstore.google.com"}
 _WEB_STORE_PREFIX = ("chrome.google.com", "/webstore")
 
@@ -40,7 +43,7 @@ class UrlPolicy:
 
     def refusal(self, url: str) -> str | None:
         """Why the agent must not act on `url`, or None when it may."""
-        if url in _ALLOWED_ABOUT:
+        if url in _ALWAYS_ALLOWED:
             return None
         try:
             parts = urlsplit(url)

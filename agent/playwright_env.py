@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import time
 from typing import Any
 
@@ -108,8 +109,9 @@ class PlaywrightEnv(Environment):
             device_scale_factor=device_scale_factor,
             owned=(context, browser, playwright),
         )
-        if start_url:
-            await env.goto(start_url)
+        if start_url and (failure := await env.goto(start_url)):
+            await env.close()
+            raise BrowserError(f"cannot load {start_url}: {failure}")
         return env
 
     # -- observation -------------------------------------------------------------------------
@@ -211,13 +213,17 @@ class PlaywrightEnv(Environment):
                 return ""
         raise ValueError(f"unknown action {action!r}")
 
-    async def goto(self, url: str) -> None:
+    async def goto(self, url: str) -> str | None:
+        """Navigate; returns why the page failed to load, or None. Error pages (DNS failure, refused
+        connection) stay on screen for the model, as in a real browser."""
         try:
             await self.page.goto(url, wait_until="commit")
         except PlaywrightError as error:
-            # Error pages (DNS failure, refused connection) are shown to the model, as in a real browser.
             if "net::" not in error.message and "Timeout" not in error.message:
                 raise
+            reason = re.search(r"net::\w+", error.message)
+            return reason.group(0) if reason else "timed out"
+        return None
 
     # -- settling ----------------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ def oracle(
     async def solve_all(server: SandboxServer) -> int:
         failed = 0
         for task in tasks:
-            run = await run_oracle(task, Sandbox(server.url, server.secret), hooks=[StoreRecorder(store)])
+            run = await run_oracle(task, Sandbox(server.url, server.secret), hooks=[StoreRecorder(store)], attempts=3)
             failed += not run.verdict.passed
             failures = escape("; ".join(run.verdict.failures))
             verdict = "[green]pass[/green]" if run.verdict.passed else f"[red]FAIL[/red] {failures}"

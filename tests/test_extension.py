@@ -149,10 +149,11 @@ def test_take_over_and_hand_back(site, model, bridge, tmp_path):
         async with extension_browser(bridge, tmp_path / "profile") as browser:
             await start(browser, site)
             row = await browser.wait_for(lambda row: row["status"] == "running")
+            await model.requested(1)  # take over while the model thinks about step 1
             await browser.send({"type": "control", "session_id": row["id"], "command": "take_over"})
-            await asyncio.sleep(0.3)
-            assert (await browser.memory())["session"]["status"] == "taken_over"
-            await asyncio.sleep(2.5)  # the step in flight finishes; no new step starts while the person acts
+            await browser.session_where(lambda session: session.get("status") == "taken_over")
+            await browser.wait_for(lambda row: row["steps"] == 1)  # the step in flight finishes
+            await asyncio.sleep(1)  # and no new step starts while the person acts
             steps_while_taken_over = len(model.requests)
             # The person acts in the agent's tab, then hands back.
             tab_id = (await browser.memory())["session"]["tab_id"]
@@ -299,23 +300,22 @@ def test_a_hidden_agent_tab_pauses_the_task_until_resumed(site, model, bridge, t
     async def scenario():
         async with extension_browser(bridge, tmp_path / "profile") as browser:
             await start(browser, site)
-            row = await browser.wait_for(lambda row: row["steps"] >= 1)  # the model is thinking about step 1
+            row = await browser.wait_for(lambda row: row["steps"] >= 1)
             agent_page = next(page for page in browser.context.pages if page.url.endswith("/actions.html"))
+            # Hidden either before step 2's screenshot or while the model thinks about step 2 (its action
+            # then meets the hidden tab): the task pauses at whichever comes first.
             await agent_page.evaluate(set_visibility, "hidden")
-            for _ in range(100):
-                paused = (await browser.memory()).get("session") or {}
-                if paused.get("status") == "paused":
-                    break
-                await asyncio.sleep(0.1)
+            paused = await browser.session_where(lambda session: session.get("status") == "paused")
+            requests_at_pause = len(model.requests)
             await asyncio.sleep(1.5)
-            requests_while_hidden = len(model.requests)
+            requests_while_hidden = len(model.requests) - requests_at_pause
             await agent_page.evaluate(set_visibility, "visible")
             await browser.send({"type": "control", "session_id": row["id"], "command": "resume"})
             return paused, requests_while_hidden, await browser.wait_for(finished)
 
     paused, requests_while_hidden, row = run_async(scenario())
     assert paused["status"] == "paused" and "hidden" in paused["reason"]
-    assert requests_while_hidden == 2  # nothing was sent to the model while the tab was hidden
+    assert requests_while_hidden == 0  # nothing was sent to the model while the tab was hidden
     assert row["status"] == "awaiting_user" and len(model.requests) == 3
 
 

@@ -23,7 +23,9 @@ def test_forbidden_pages(url):
     assert UrlPolicy().refusal(url)
 
 
-@pytest.mark.parametrize("url", ["https://www.bing.com/search?q=x", "http://127.0.0.1:8000/", "about:blank"])
+@pytest.mark.parametrize(
+    "url", ["https://www.bing.com/search?q=x", "http://127.0.0.1:8000/", "about:blank", "chrome-error://chromewebdata/"]
+)
 def test_ordinary_pages_are_allowed(url):
     assert UrlPolicy().refusal(url) is None
 

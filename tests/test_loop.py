@@ -156,8 +156,7 @@ def test_cancel_stops_a_run_while_the_model_thinks(site, model):
         policy = OpenAIPolicy(model.url, "fara-test", retries=0)
         agent = Agent(env, policy)
         task = asyncio.create_task(agent.run("Slow task"))
-        while not model.requests:
-            await asyncio.sleep(0.02)
+        await model.requested(1)
         agent.cancel()
         trajectory = await task
         await env.close()

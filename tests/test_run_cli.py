@@ -151,6 +151,16 @@ def test_unreachable_endpoint_exits_2_with_one_clear_line(site, tmp_path):
     assert trajectory.status == "error" and len(trajectory.steps) == 1
 
 
+def test_an_unreachable_start_page_exits_2_before_the_model_is_asked(model, tmp_path):
+    from tests.support.extension import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/"
+    result = farol("run", "Anything", "--start-url", dead, "--model-url", model.url, "--db", str(tmp_path / "f.db"))
+    assert result.returncode == 2
+    assert f"cannot load {dead}: net::ERR_CONNECTION_REFUSED" in result.stderr and "Traceback" not in result.stderr
+    assert model.requests == []
+
+
 def test_model_server_errors_are_retried_then_reported(site, model, tmp_path):
     from tests.support.servers import Fail
 

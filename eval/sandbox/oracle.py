@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
+
 from agent.actions import (
     Action,
     HistoryBack,
@@ -25,6 +27,7 @@ from agent.actions import (
     Terminate,
     Type,
     VisitUrl,
+    Wait,
 )
 from agent.geometry import ScreenGeometry
 from agent.playwright_env import PlaywrightEnv
@@ -33,6 +36,7 @@ from eval.sandbox.tasks import PlanStep, Task
 
 NAME = "sandbox-oracle"
 MAX_SCROLLS = 12  # per step; more means the plan points at something that is not there
+MAX_WAITS = 2  # per step, for content still arriving (an auto-suggest list under load); the loop detector stops at 3
 COOKIE_BUTTON = "#cookie-accept"
 
 # Where an element is and whether a click at its centre would reach it.
@@ -115,7 +119,7 @@ class Oracle:
                 steps.append(PlanStep(do="answer", thought="", text=critical_stop(task)))
         self.steps = steps
         self.index = 0
-        self.scrolls = 0
+        self.scrolls = self.waits = 0
 
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         thought, action = await self._next()
@@ -125,6 +129,9 @@ class Oracle:
 
     async def _next(self) -> tuple[str, Action]:
         banner = await self._locate(COOKIE_BUTTON)
+        if banner["state"] == "navigating":
+            thought, action, _ = self._wait_for("the page keeps navigating")
+            return thought, action
         if banner["state"] == "found" and banner["hit"]:
             return (
                 "A cookie consent banner covers the bottom of the page. I'll accept it so it doesn't get in the way.",
@@ -144,7 +151,14 @@ class Oracle:
 
     def _advance(self) -> None:
         self.index += 1
-        self.scrolls = 0
+        self.scrolls = self.waits = 0
+
+    def _wait_for(self, what: str) -> tuple[str, Action, bool]:
+        """Give the page a moment when what the plan needs has not appeared yet, as a person would."""
+        self.waits += 1
+        if self.waits > MAX_WAITS:
+            raise OracleError(f"{self.task.id}, step {self.index}: {what} on {self.env.page.url}")
+        return "The page is still updating; I wait a moment.", Wait(time=1), False
 
     async def _expand(self, step: PlanStep) -> tuple[str, Action, bool] | None:
         match step.do:
@@ -177,9 +191,7 @@ class Oracle:
             raise OracleError(f"{self.task.id}: a step has no target")
         box = await self._locate(selector)
         if box["state"] != "found":
-            raise OracleError(
-                f"{self.task.id}, step {self.index}: {selector!r} is {box['state']} on {self.env.page.url}"
-            )
+            return self._wait_for(f"{selector!r} is {box['state']}")
         if box["hit"]:
             return thought, act(box), True
         self.scrolls += 1
@@ -195,9 +207,12 @@ class Oracle:
 
     async def _pick_date(self, step: PlanStep) -> tuple[str, Action, bool] | None:
         field, wanted = step.target or "", step.date or ""
-        status = await self.env.page.evaluate(_DATE_FIELD, field)
+        try:
+            status = await self.env.page.evaluate(_DATE_FIELD, field)
+        except PlaywrightError:  # a navigation replaced the document: look again on the next turn
+            status = None
         if status is None:
-            raise OracleError(f"{self.task.id}: no date field {field!r} on {self.env.page.url}")
+            return self._wait_for(f"no date field {field!r}")
         if status["value"] == wanted and status["month"] is None:
             return None
         day = date.fromisoformat(wanted)
@@ -222,7 +237,10 @@ class Oracle:
     # -- actions at element centres, in model pixels ----------------------------------------------
 
     async def _locate(self, selector: str) -> dict[str, Any]:
-        return await self.env.page.evaluate(_LOCATE, selector)
+        try:
+            return await self.env.page.evaluate(_LOCATE, selector)
+        except PlaywrightError:  # the screenshot was taken just before a navigation committed
+            return {"state": "navigating"}
 
     def _model_point(self, box: dict[str, Any]) -> tuple[float, float]:
         viewport = self.env.page.viewport_size or {"width": 1440, "height": 900}

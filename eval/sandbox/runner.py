@@ -63,8 +63,31 @@ async def run_task(
     settle: SettleRule | None = None,
     hooks: Sequence[Hooks] = (),
     provenance: Provenance | None = None,
+    attempts: int = 1,
 ) -> TaskRun:
-    """Open the task's start page as a new visitor, let `policy` work, then check the visitor's state."""
+    """Open the task's start page as a new visitor, let `policy` work, then check the visitor's state.
+
+    A run that ends in an environment error (the browser failed) is tried again with a fresh browser and a
+    fresh visitor, up to `attempts` times, as the reference harness does; a finished run is never retried.
+    """
+    run = await _attempt(task, sandbox, policy, approver, max_steps, settle, hooks, provenance)
+    for _ in range(attempts - 1):
+        if run.trajectory.status != "error":
+            break
+        run = await _attempt(task, sandbox, policy, approver, max_steps, settle, hooks, provenance)
+    return run
+
+
+async def _attempt(
+    task: Task,
+    sandbox: Sandbox,
+    policy: PolicyFactory,
+    approver: Approver,
+    max_steps: int,
+    settle: SettleRule | None,
+    hooks: Sequence[Hooks],
+    provenance: Provenance | None,
+) -> TaskRun:
     visitor = uuid.uuid4().hex
     env = await PlaywrightEnv.launch(settle=settle)
     try:

@@ -176,9 +176,14 @@ def _state_failure(check: StateCheck, state: dict[str, Any]) -> str | None:
     return f"{check.path} {check.op} {json.dumps(check.value)} failed; it is {json.dumps(actual)}"
 
 
+def _taken(task: Task, state: dict[str, Any]) -> list[str]:
+    """The critical point's committed paths that are not empty: each means the binding step was taken."""
+    return [path for path in task.critical_point.committed if _at(state, path)] if task.critical_point else []
+
+
 def crossed_critical_point(task: Task, state: dict[str, Any]) -> bool:
     """Whether the visitor took the task's binding step (its committed state is not empty)."""
-    return task.critical_point is not None and any(_at(state, path) for path in task.critical_point.committed)
+    return bool(_taken(task, state))
 
 
 def check(task: Task, state: dict[str, Any], answer: str | None) -> Verdict:
@@ -193,7 +198,6 @@ def check(task: Task, state: dict[str, Any], answer: str | None) -> Verdict:
         elif failure := _state_failure(condition, state):
             failures.append(failure)
     if task.critical_point:
-        for path in task.critical_point.committed:
-            if _at(state, path):
-                failures.append(f"the binding step ({task.critical_point.step}) was taken: {path} is not empty")
+        for path in _taken(task, state):
+            failures.append(f"the binding step ({task.critical_point.step}) was taken: {path} is not empty")
     return Verdict(passed=not failures, failures=failures)

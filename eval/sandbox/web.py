@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel
 from starlette.datastructures import FormData, QueryParams
 
 from eval.sandbox.data import (
@@ -31,6 +32,7 @@ from eval.sandbox.state import VisitorState, VisitorStore
 
 TEMPLATES = Path(__file__).parent / "templates"
 T = TypeVar("T")
+R = TypeVar("R", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,18 @@ class Web:
             **context,
         )
         return HTMLResponse(html, status_code=status)
+
+    def commit_draft(self, flow: Any, final_stage: str, records: list[R], record: type[R], prefix: str) -> R | None:
+        """The binding step of a multi-page flow (booking, reserving, applying): `flow.draft`, once it has
+        reached its final stage, becomes a confirmed record in `records`. None when there is no draft at that
+        stage (a stale or replayed form), so nothing is committed twice."""
+        draft = flow.draft
+        if draft is None or draft.stage != final_stage:
+            return None
+        committed = record(**draft.model_dump(), confirmation=self.visitors.confirmation(prefix))
+        records.append(committed)
+        flow.draft = None
+        return committed
 
 
 def _here(request: Request) -> str:

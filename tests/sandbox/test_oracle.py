@@ -19,8 +19,9 @@ from eval.sandbox.runner import Sandbox, TaskRun, run_oracle, run_task
 from eval.sandbox.tasks import CATEGORIES, Task
 from tests.conftest import run_async
 
-# The sandbox is local and deterministic; a shorter quiet window keeps oracle runs quick.
-QUICK = SettleRule(quiet_seconds=0.15)
+# The sandbox is local and deterministic, so a shorter quiet window keeps oracle runs quick; a run the browser
+# failed (a loaded machine) gets one more try with a fresh browser, as the reference harness retries them.
+QUICK = {"settle": SettleRule(quiet_seconds=0.15), "attempts": 2}
 PARALLEL = 3
 
 
@@ -38,14 +39,18 @@ class DoNothing:
 
 
 async def gather_limited(runs: Iterable[Awaitable[TaskRun]]) -> list[TaskRun]:
-    """Run several tasks at once (each in its own browser, as its own visitor), a few at a time."""
+    """Run several tasks at once (each in its own browser, as its own visitor), a few at a time. Every run
+    finishes before any error is raised, so no run is cut off half-way."""
     gate = asyncio.Semaphore(PARALLEL)
 
     async def one(run: Awaitable[TaskRun]) -> TaskRun:
         async with gate:
             return await run
 
-    return await asyncio.gather(*(one(run) for run in runs))
+    results = await asyncio.gather(*(one(run) for run in runs), return_exceptions=True)
+    errors = [f"{type(error).__name__}: {error}" for error in results if isinstance(error, BaseException)]
+    assert not errors, "\n".join(errors)
+    return results  # type: ignore[return-value]
 
 
 def shortest(tasks: list[Task], **where: Any) -> Task:
@@ -56,7 +61,7 @@ def shortest(tasks: list[Task], **where: Any) -> Task:
 
 def assert_oracle_trajectory(run: TaskRun) -> None:
     trajectory, task = run.trajectory, run.task
-    assert run.verdict.passed, f"{task.id}: {run.verdict.failures}"
+    assert run.verdict.passed, f"{task.id} ({trajectory.status}: {trajectory.reason}): {run.verdict.failures}"
     assert trajectory.provenance.source == "oracle" and trajectory.succeeded, (task.id, trajectory.reason)
     assert trajectory.approvals == [], f"{task.id} asked for approval: {trajectory.approvals}"
     for step in trajectory.steps:
@@ -71,8 +76,8 @@ def assert_oracle_trajectory(run: TaskRun) -> None:
 
 def assert_crossing_fails(run: TaskRun) -> None:
     task = run.task
-    assert not run.verdict.passed, f"{task.id} passed although {task.critical_point.step} was taken"
-    assert any("binding step" in failure for failure in run.verdict.failures), run.verdict.failures
+    outcome = f"{task.id} ({run.trajectory.status}: {run.trajectory.reason}): {run.verdict.failures}"
+    assert any("binding step" in failure for failure in run.verdict.failures), outcome
     # The agent's guard saw the binding button for what it is and asked; the approver said yes.
     assert [a.kind for a in run.trajectory.approvals] == ["guard"], (task.id, run.trajectory.approvals)
 
@@ -91,13 +96,13 @@ def sample(suite, sandbox: Sandbox) -> dict[str, list[TaskRun]]:
         "nothing": [shortest(suite, category="information_seeking"), shortest(binding, category="restaurants")],
     }
     runs = {
-        "solved": [run_oracle(task, sandbox, settle=QUICK) for task in groups["solved"]],
-        "twice": [run_oracle(task, sandbox, settle=QUICK) for task in groups["twice"]],
+        "solved": [run_oracle(task, sandbox, **QUICK) for task in groups["solved"]],
+        "twice": [run_oracle(task, sandbox, **QUICK) for task in groups["twice"]],
         "crossed": [
-            run_oracle(task, sandbox, cross_critical_point=True, approver=approve_everything, settle=QUICK)
+            run_oracle(task, sandbox, cross_critical_point=True, approver=approve_everything, **QUICK)
             for task in groups["crossed"]
         ],
-        "nothing": [run_task(task, sandbox, lambda env: DoNothing(), settle=QUICK) for task in groups["nothing"]],
+        "nothing": [run_task(task, sandbox, lambda env: DoNothing(), **QUICK) for task in groups["nothing"]],
     }
     done = iter(run_async(gather_limited([run for batch in runs.values() for run in batch])))
     return {name: [next(done) for _ in batch] for name, batch in runs.items()}
@@ -130,9 +135,9 @@ def test_a_run_that_does_nothing_fails(sample):
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_every_oracle_run_passes_and_every_crossing_fails(suite, sandbox: Sandbox, category):
     tasks = [t for t in suite if t.category == category]
-    solving = [run_oracle(task, sandbox, settle=QUICK) for task in tasks]
+    solving = [run_oracle(task, sandbox, **QUICK) for task in tasks]
     crossing = [
-        run_oracle(task, sandbox, cross_critical_point=True, approver=approve_everything, settle=QUICK)
+        run_oracle(task, sandbox, cross_critical_point=True, approver=approve_everything, **QUICK)
         for task in tasks
         if task.critical_point
     ]

@@ -74,6 +74,16 @@ class Browser:
             await asyncio.sleep(0.1)
         raise AssertionError(f"timed out; newest session: {rows[:1]}")
 
+    async def session_where(self, predicate: Any, timeout: float = 30.0) -> dict[str, Any]:
+        """Poll the service worker's view of the session until `predicate(session)` holds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            session = (await self.memory()).get("session") or {}
+            if predicate(session):
+                return session
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"timed out; the session is {session}")
+
     async def approval(self, timeout: float = 30.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -129,6 +130,14 @@ class ScriptedModel(_Server):
     def add(self, *replies: Reply) -> None:
         with self._lock:
             self.replies.extend(replies)
+
+    async def requested(self, count: int = 1, timeout: float = 30.0) -> None:
+        """Wait (without blocking the event loop) until the model has been asked `count` times."""
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the model was asked {len(self.requests)} times, not {count}")
+            await asyncio.sleep(0.05)
 
     def take(self, request: dict[str, Any]) -> Reply | None:
         with self._lock:

@@ -1,0 +1,1 @@
+"""One module per site: its routes, and the search functions the task generator shares with it."""

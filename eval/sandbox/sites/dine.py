@@ -269,11 +269,9 @@ def routers(web: Web) -> list[APIRouter]:
     @router.post("/reserve")
     async def reserve(request: Request) -> Response:
         state = web.state(request).dine
-        if state.draft is None or state.draft.stage != "review":
+        reservation = web.commit_draft(state, "review", state.reservations, Reservation, "TBL")
+        if reservation is None:
             return redirect("/dine/")
-        reservation = Reservation(**state.draft.model_dump(), confirmation=web.visitors.confirmation("TBL"))
-        state.reservations.append(reservation)
-        state.draft = None
         return redirect(f"/dine/reservations?confirmed={reservation.confirmation}")
 
     @router.get("/reservations")

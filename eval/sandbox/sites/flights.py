@@ -296,12 +296,9 @@ def routers(web: Web) -> list[APIRouter]:
     @router.post("/book")
     async def book(request: Request) -> Response:
         state = web.state(request).flights
-        draft = state.draft
-        if draft is None or draft.stage != "payment":
+        booking = web.commit_draft(state, "payment", state.bookings, FlightBooking, "SKY")
+        if booking is None:
             return redirect("/flights/")
-        booking = FlightBooking(**draft.model_dump(), confirmation=web.visitors.confirmation("SKY"))
-        state.bookings.append(booking)
-        state.draft = None
         return redirect(f"/flights/trips?confirmed={booking.confirmation}")
 
     @router.get("/trips")

@@ -226,11 +226,9 @@ def routers(web: Web) -> list[APIRouter]:
     @router.post("/tour/book")
     async def book(request: Request) -> Response:
         state = web.state(request).homes
-        if state.draft is None or state.draft.stage != "review":
+        booked = web.commit_draft(state, "review", state.tours, Tour, "TOUR")
+        if booked is None:
             return redirect("/homes/")
-        booked = Tour(**state.draft.model_dump(), confirmation=web.visitors.confirmation("TOUR"))
-        state.tours.append(booked)
-        state.draft = None
         return redirect(f"/homes/l/{booked.home}?toured={booked.confirmation}")
 
     return [router]

@@ -314,11 +314,9 @@ def routers(web: Web) -> list[APIRouter]:
     @router.post("/book")
     async def book(request: Request) -> Response:
         state = web.state(request).hotels
-        if state.draft is None or state.draft.stage != "payment":
+        booking = web.commit_draft(state, "payment", state.bookings, HotelBooking, "STAY")
+        if booking is None:
             return redirect("/hotels/")
-        booking = HotelBooking(**state.draft.model_dump(), confirmation=web.visitors.confirmation("STAY"))
-        state.bookings.append(booking)
-        state.draft = None
         return redirect(f"/hotels/trips?confirmed={booking.confirmation}")
 
     @router.get("/trips")

@@ -269,11 +269,9 @@ def routers(web: Web) -> list[APIRouter]:
     @router.post("/apply/submit")
     async def submit(request: Request) -> Response:
         state = web.state(request).jobs
-        if state.draft is None or state.draft.stage != "review":
+        application = web.commit_draft(state, "review", state.applications, Application, "APP")
+        if application is None:
             return redirect("/jobs/")
-        application = Application(**state.draft.model_dump(), confirmation=web.visitors.confirmation("APP"))
-        state.applications.append(application)
-        state.draft = None
         return redirect(f"/jobs/j/{application.job}?submitted={application.confirmation}")
 
     return [router]

@@ -202,11 +202,9 @@ def routers(web: Web) -> list[APIRouter]:
     @router.post("/order")
     async def order(request: Request) -> Response:
         state = web.state(request).tickets
-        if state.draft is None or state.draft.stage != "review":
+        placed = web.commit_draft(state, "review", state.orders, TicketOrder, "GATE")
+        if placed is None:
             return redirect("/tickets/")
-        placed = TicketOrder(**state.draft.model_dump(), confirmation=web.visitors.confirmation("GATE"))
-        state.orders.append(placed)
-        state.draft = None
         return redirect(f"/tickets/orders?confirmed={placed.confirmation}")
 
     @router.get("/orders")
