@@ -12,16 +12,6 @@ from agent.actions import Action
 
 
 @dataclass(frozen=True)
-class Observation:
-    screenshot: bytes  # PNG in device pixels (css size x device_pixel_ratio)
-    css_width: int
-    css_height: int
-    device_pixel_ratio: float
-    url: str
-    title: str = ""
-
-
-@dataclass(frozen=True)
 class ElementInfo:
     """What lies under a point, for the guard. Never carries the element's current value."""
 
@@ -32,6 +22,33 @@ class ElementInfo:
     id: str = ""
     role: str = ""
     text: str = ""  # visible text / label / aria-label, trimmed
+
+
+@dataclass(frozen=True)
+class FilledField:
+    """A text field with a value, on screen when the screenshot was taken; its box is in CSS pixels."""
+
+    element: ElementInfo
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @classmethod
+    def from_page(cls, data: dict) -> FilledField:
+        """From what `page_scripts.FILLED_FIELDS_FUNCTION` returns for one field."""
+        return cls(ElementInfo(**data["element"]), *(float(data[k]) for k in ("x", "y", "width", "height")))
+
+
+@dataclass(frozen=True)
+class Observation:
+    screenshot: bytes  # PNG in device pixels (css size x device_pixel_ratio)
+    css_width: int
+    css_height: int
+    device_pixel_ratio: float
+    url: str
+    title: str = ""
+    filled_fields: tuple[FilledField, ...] = ()  # so secret ones can be painted over before storing
 
 
 @dataclass

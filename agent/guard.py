@@ -79,7 +79,10 @@ _BINDING_WORDS = re.compile(
 
 
 def is_secret_field(element: ElementInfo) -> bool:
-    """A password or payment-card field: its typed value must never be stored."""
+    """A password or payment-card field: its typed value must never be stored. A cross-origin frame (its
+    inside cannot be read) counts as one, since card forms are embedded that way."""
+    if element.tag == "iframe":
+        return True
     if element.tag != "input" and element.tag != "textarea":
         return False
     if element.input_type == "password":
@@ -94,6 +97,8 @@ def sensitive_reason(action: Action, element: ElementInfo | None) -> str | None:
     if element is None:
         return None
     if isinstance(action, Type) and is_secret_field(element):
+        if element.tag == "iframe":
+            return "typing into an embedded frame Farol cannot see into (card forms are embedded this way)"
         kind = "password" if element.input_type == "password" else "payment"
         return f"typing into a {kind} field"
     if isinstance(action, LeftClick) and _is_button_like(element) and _BINDING_WORDS.search(element.text):

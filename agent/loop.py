@@ -22,6 +22,7 @@ from agent.history import Turn, build_messages, turns_from_trajectory
 from agent.navigation import navigation_target
 from agent.parser import ParseError, parse_reply
 from agent.policy import ModelUnavailable, Policy
+from agent.redact import screenshot_to_keep
 from agent.store import screenshot_digest
 from agent.trajectory import Approval, ParseFailure, Provenance, Step, StepResult, Trajectory, UserTurn, utcnow
 
@@ -167,7 +168,7 @@ class Agent:
             observation = self._last_observation
             step = Step(
                 index=len(trajectory.steps),
-                screenshot=screenshot_digest(turn.screenshot),
+                screenshot=screenshot_digest(self._kept_screenshot),
                 url=observation.url,
                 title=observation.title,
                 css_width=observation.css_width,
@@ -185,7 +186,7 @@ class Agent:
                     reply = await self._cancellable(self.policy.complete(messages))
                 except ModelUnavailable as error:
                     step.result = StepResult(ok=False, error=str(error))
-                    await self._record(step, timing, turn.screenshot)
+                    await self._record(step, timing)
                     raise _Stop("error", str(error)) from error
             step.raw_text, step.tokens = reply.text, reply.usage
             with _timed(timing, "parse"):
@@ -193,7 +194,7 @@ class Agent:
             if isinstance(parsed, ParseError):
                 step.thoughts = parsed.thoughts
                 step.parse_error = ParseFailure(kind=parsed.kind, message=parsed.message)
-                await self._record(step, timing, turn.screenshot)
+                await self._record(step, timing)
                 if retry_turn is not None:
                     raise _Stop("error", f"the model's reply could not be parsed twice: {parsed.message}")
                 retry_turn = turn
@@ -205,7 +206,7 @@ class Agent:
 
             if isinstance(parsed.action, Terminate):
                 step.result = StepResult(observation=parsed.thoughts)
-                await self._record(step, timing, turn.screenshot)
+                await self._record(step, timing)
                 trajectory.terminate_status = parsed.action.status
                 trajectory.final_answer = parsed.thoughts
                 raise _Stop("awaiting_user", f"the model terminated with status {parsed.action.status}")
@@ -215,13 +216,13 @@ class Agent:
             last_key = key
             if repeats >= self.loop_limit:
                 step.result = StepResult(ok=False, error="not executed: loop detected")
-                await self._record(step, timing, turn.screenshot)
+                await self._record(step, timing)
                 raise _Stop("stopped", f"the model repeated the same action {repeats} times on an unchanged screen")
 
             try:
                 reply_text = await self._act(step, parsed.action, turn.geometry, timing)
             finally:
-                await self._record(step, timing, turn.screenshot)
+                await self._record(step, timing)
             if reply_text is not None:
                 user_text = reply_text
                 trajectory.user_turns.append(UserTurn(text=reply_text, before_step=len(trajectory.steps)))
@@ -240,6 +241,7 @@ class Agent:
             width, height, observation.css_width, observation.css_height, max_pixels=self.max_pixels
         )
         self._last_observation = observation
+        self._kept_screenshot = screenshot_to_keep(observation)
         return Turn(observation.screenshot, geometry, observation.url, user_text=user_text)
 
     async def _act(self, step: Step, action: Action, geometry: ScreenGeometry, timing: dict[str, float]) -> str | None:
@@ -273,7 +275,7 @@ class Agent:
         assert trajectory is not None
         reason = sensitive_reason(action, element)
         if reason:
-            decision = await self.approver(ApprovalRequest("guard", reason, step, self._last_observation.screenshot))
+            decision = await self.approver(ApprovalRequest("guard", reason, step, self._kept_screenshot))
             trajectory.approvals.append(
                 Approval(step=step.index, kind="guard", reason=reason, decision=decision.decision, text=decision.text)
             )
@@ -296,12 +298,12 @@ class Agent:
         step.result = result
         return None
 
-    async def _record(self, step: Step, timing: dict[str, float], screenshot: bytes) -> None:
+    async def _record(self, step: Step, timing: dict[str, float]) -> None:
         assert self.trajectory is not None
         step.timing = timing
         self.trajectory.steps.append(step)
         self.trajectory.updated_at = utcnow()
-        await self._each(lambda hook: hook.on_step(self.trajectory, step, screenshot))
+        await self._each(lambda hook: hook.on_step(self.trajectory, step, self._kept_screenshot))
 
     async def _cancellable(self, awaitable: Awaitable):  # type: ignore[no-untyped-def]
         task = asyncio.ensure_future(awaitable)

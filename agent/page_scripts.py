@@ -16,28 +16,73 @@ DOM_WATCH_SCRIPT = """
 
 DOM_QUIET_EXPRESSION = "performance.now() - (window.__farolLastMutation ?? 0)"
 
-ELEMENT_AT_FUNCTION = """
-([x, y]) => {
-  let el = document.elementFromPoint(x, y);
-  while (el && el.shadowRoot) {
-    const inner = el.shadowRoot.elementFromPoint(x, y);
-    if (!inner || inner === el) break;
-    el = inner;
-  }
-  if (!el) return null;
-  let target = el.closest('button, a, input, textarea, select, summary, [role], label') || el;
-  if (target.tagName === 'LABEL' && target.control) target = target.control;
+# What the guard may know of an element: never the value a person typed (only button-like inputs expose
+# theirs, as it is their label). Shared by the two functions below.
+_DESCRIBE = """
+const describe = (target) => {
   const tag = target.tagName.toLowerCase();
   const type = (target.getAttribute('type') || '').toLowerCase();
-  // Never read what a person typed: only button-like inputs expose their value (their label).
   const buttonValue = tag === 'input' && ['submit', 'button'].includes(type) ? target.value : '';
   const text = target.getAttribute('aria-label') || (tag === 'input' || tag === 'textarea' ? '' : target.innerText)
     || buttonValue || target.getAttribute('placeholder') || target.getAttribute('title') || '';
   return {tag, input_type: type, autocomplete: (target.getAttribute('autocomplete') || '').toLowerCase(),
           name: target.getAttribute('name') || '', id: target.id || '', role: target.getAttribute('role') || '',
           text: text.trim().replace(/\\s+/g, ' ').slice(0, 200)};
-}
+};
 """
+
+ELEMENT_AT_FUNCTION = f"""
+([x, y]) => {{
+  {_DESCRIBE.strip()}
+  let el = document.elementFromPoint(x, y);
+  for (;;) {{
+    let inner = null;
+    if (el && el.shadowRoot) {{
+      inner = el.shadowRoot.elementFromPoint(x, y);
+    }} else if (el && (el.tagName === 'IFRAME' || el.tagName === 'FRAME') && el.contentDocument) {{
+      // A same-origin frame: look inside it. A cross-origin one stays an 'iframe' (the guard treats typing
+      // into it as secret, since payment forms live in such frames).
+      const box = el.getBoundingClientRect();
+      x -= box.left + el.clientLeft;
+      y -= box.top + el.clientTop;
+      inner = el.contentDocument.elementFromPoint(x, y);
+    }}
+    if (!inner || inner === el) break;
+    el = inner;
+  }}
+  if (!el) return null;
+  let target = el.closest('button, a, input, textarea, select, summary, [role], label') || el;
+  if (target.tagName === 'LABEL' && target.control) target = target.control;
+  return describe(target);
+}}
+"""
+
+# The filled text fields in view, with their boxes in CSS pixels of the top page: the agent paints over the
+# secret ones before a screenshot is stored. Same-origin frames are searched too; cross-origin ones cannot be.
+FILLED_FIELDS_FUNCTION = f"""
+() => {{
+  {_DESCRIBE.strip()}
+  const fields = [];
+  const collect = (doc, dx, dy) => {{
+    for (const el of doc.querySelectorAll('input, textarea')) {{
+      if (!el.value) continue;
+      const box = el.getBoundingClientRect();
+      const x = box.left + dx, y = box.top + dy;
+      if (box.width === 0 || box.height === 0 || x + box.width < 0 || y + box.height < 0
+          || x > innerWidth || y > innerHeight) continue;
+      fields.push({{element: describe(el), x, y, width: box.width, height: box.height}});
+    }}
+    for (const frame of doc.querySelectorAll('iframe, frame')) {{
+      if (!frame.contentDocument) continue;
+      const box = frame.getBoundingClientRect();
+      collect(frame.contentDocument, dx + box.left + frame.clientLeft, dy + box.top + frame.clientTop);
+    }}
+  }};
+  collect(document, 0, 0);
+  return fields;
+}}
+"""
+FILLED_FIELDS_EXPRESSION = f"({FILLED_FIELDS_FUNCTION.strip()})()"
 
 
 def element_at_expression(x: float, y: float) -> str:

@@ -33,10 +33,16 @@ from agent.actions import (
     Wait,
     WebSearch,
 )
-from agent.environment import ActionOutcome, BrowserError, ElementInfo, Environment, Observation
+from agent.environment import ActionOutcome, BrowserError, ElementInfo, Environment, FilledField, Observation
 from agent.guard import UrlPolicy
 from agent.navigation import navigation_target
-from agent.page_scripts import DOM_QUIET_EXPRESSION, DOM_WATCH_SCRIPT, ELEMENT_AT_FUNCTION, dom_key
+from agent.page_scripts import (
+    DOM_QUIET_EXPRESSION,
+    DOM_WATCH_SCRIPT,
+    ELEMENT_AT_FUNCTION,
+    FILLED_FIELDS_FUNCTION,
+    dom_key,
+)
 from agent.settle import SettleRule
 
 CHROMIUM = os.environ.get("FAROL_CHROMIUM", "/usr/bin/chromium")
@@ -128,10 +134,17 @@ class PlaywrightEnv(Environment):
         viewport = self.page.viewport_size or {"width": 0, "height": 0}
         try:
             title = await self.page.title()
-        except PlaywrightError:
-            title = ""
+            fields = await self.page.evaluate(FILLED_FIELDS_FUNCTION)
+        except PlaywrightError:  # the page is navigating away
+            title, fields = "", []
         return Observation(
-            screenshot, viewport["width"], viewport["height"], self.device_scale_factor, self.page.url, title
+            screenshot,
+            viewport["width"],
+            viewport["height"],
+            self.device_scale_factor,
+            self.page.url,
+            title,
+            tuple(FilledField.from_page(field) for field in fields),
         )
 
     async def element_at(self, x: float, y: float) -> ElementInfo | None:

@@ -13,9 +13,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.actions import Action, Key
-from agent.environment import ActionOutcome, BrowserError, ElementInfo, Environment, Observation
+from agent.environment import ActionOutcome, BrowserError, ElementInfo, Environment, FilledField, Observation
 from agent.navigation import navigation_target
-from agent.page_scripts import DOM_QUIET_EXPRESSION, DOM_WATCH_SCRIPT, dom_key, element_at_expression
+from agent.page_scripts import (
+    DOM_QUIET_EXPRESSION,
+    DOM_WATCH_SCRIPT,
+    FILLED_FIELDS_EXPRESSION,
+    dom_key,
+    element_at_expression,
+)
 from agent.settle import SettleRule
 from bridge.link import ConnectionLost, ExtensionFailed, ExtensionGone, ExtensionLink
 
@@ -45,7 +51,7 @@ class ExtensionEnv(Environment):
     async def observe(self) -> Observation:
         while True:
             try:
-                data = await self._call("observe", {}, repeatable=True)
+                data = await self._call("observe", {"fields_expression": FILLED_FIELDS_EXPRESSION}, repeatable=True)
                 break
             except ExtensionFailed as error:
                 if error.kind != "tab_hidden":
@@ -58,6 +64,7 @@ class ExtensionEnv(Environment):
             device_pixel_ratio=float(data["device_pixel_ratio"]),
             url=str(data["url"]),
             title=str(data.get("title", "")),
+            filled_fields=tuple(FilledField.from_page(field) for field in data.get("fields", [])),
         )
 
     async def execute(self, action: Action) -> ActionOutcome:

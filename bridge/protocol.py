@@ -130,7 +130,7 @@ class Welcome(_Message):
 class Request(_Message):
     """The agent asks the extension to act on its tab.
 
-    observe -> {png (base64), css_width, css_height, device_pixel_ratio, url, title}
+    observe {fields_expression} -> {png (base64), css_width, css_height, device_pixel_ratio, url, title, fields}
     execute {action (CSS px, DOM key names), settle rule and page scripts} -> {observation, settle_ms, navigated_to}
     element_at {expression} -> {element: {tag, input_type, autocomplete, name, id, role, text} | null}
     open {url} or {tab_id} -> {tab_id}: act in a new agent tab or in an existing one

@@ -114,7 +114,8 @@ export class TabDriver {
     return tab;
   }
 
-  async observe() {
+  /** @param {string} [fieldsExpression] lists the filled text fields in view, so the bridge can mask secret ones */
+  async observe(fieldsExpression) {
     const tab = await this.checkActionable();
     await this.attach();
     // Capturing a hidden tab waits for a frame that never comes (claude-code #78533): report it instead.
@@ -123,7 +124,8 @@ export class TabDriver {
     }
     const [cssWidth, cssHeight, dpr] = await this.evaluate('[innerWidth, innerHeight, devicePixelRatio]');
     const {data} = await this.send('Page.captureScreenshot', {format: 'png'});
-    return {png: data, css_width: cssWidth, css_height: cssHeight, device_pixel_ratio: dpr, url: tab.url, title: tab.title || ''};
+    const fields = fieldsExpression ? await this.evaluate(fieldsExpression).catch(() => []) : [];
+    return {png: data, css_width: cssWidth, css_height: cssHeight, device_pixel_ratio: dpr, url: tab.url, title: tab.title || '', fields};
   }
 
   /** @param {string} expression */

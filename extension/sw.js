@@ -161,7 +161,7 @@ async function perform(method, params) {
   if (method === 'open') return {tab_id: await openAgentTab(params)};
   if (method === 'release') return release();
   const driver = agentDriver();
-  if (method === 'observe') return driver.observe();
+  if (method === 'observe') return driver.observe(params.fields_expression);
   if (method === 'element_at') return driver.elementAt(params.expression);
   if (method === 'execute') {
     openedByAgent = [];

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from agent.redact import MASK_COLOUR
 from agent.store import Store
 from tests.conftest import model_point, reply, run_async
 from tests.support.extension import FINISHED, BridgeThread, extension_browser
@@ -258,8 +260,13 @@ def test_consent_export_and_secrets(site, model, bridge, tmp_path):
     shared_id, private_id = run_async(scenario())
     store = Store(bridge.db)
     assert store.load(shared_id).consent.shared and not store.load(private_id).consent.shared
-    typed = [step.action.text for step in store.load(shared_id).steps if step.action.action == "type"]
+    steps = store.load(shared_id).steps
+    typed = [step.action.text for step in steps if step.action.action == "type"]
     assert typed == ["********", "********"]
+    # Their pixels are painted over too, in the screenshot kept after both were typed.
+    after = Image.open(store.screenshot_path(steps[2].screenshot)).convert("RGB")
+    assert after.getpixel((250, 618)) == after.getpixel((250, 718)) == MASK_COLOUR
+    assert after.getpixel((250, 560)) != MASK_COLOUR
 
     out = tmp_path / "export"
     farol = Path(sys.executable).parent / "farol"

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
+
+from PIL import Image
 
 from agent.guard import UrlPolicy
 from agent.loop import Agent, ApprovalRequest, Decision, Hooks
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import OpenAIPolicy
 from agent.recorder import StoreRecorder
+from agent.redact import MASK_COLOUR
 from agent.store import Store
 from tests.conftest import model_point, reply, run_async
 from tests.support.servers import Slow
@@ -115,6 +120,14 @@ def test_typing_a_password_needs_approval_and_is_never_stored(site, model, tmp_p
             assert b"hunter2-secret" not in file.read_bytes(), file
     # The live history keeps the model's words verbatim.
     assert "hunter2-secret" in model.requests[1]["messages"][2]["content"]
+    # The kept screenshot after typing has the field painted over; the model saw it as captured.
+    kept = Image.open(store.screenshot_path(trajectory.steps[1].screenshot)).convert("RGB")
+    assert {kept.getpixel((x, 618)) for x in range(101, 400, 20)} == {MASK_COLOUR}
+    assert kept.getpixel((250, 560)) != MASK_COLOUR
+    seen = next(part for part in model.requests[1]["messages"][-1]["content"] if part["type"] == "image_url")
+    image = Image.open(io.BytesIO(base64.b64decode(seen["image_url"]["url"].split(",", 1)[1]))).convert("RGB")
+    x, y = model_point(250, 618)
+    assert image.getpixel((x, y)) != MASK_COLOUR
 
 
 def test_denying_a_binding_click_ends_the_run_without_clicking(site, model):
