@@ -51,6 +51,7 @@ def test_a_task_runs_in_the_real_extension(site, model, bridge, tmp_path):
         async with extension_browser(bridge, tmp_path / "profile") as browser:
             await start(browser, site)
             row = await browser.wait_for(finished)
+            await browser.session_where(lambda session: session.get("status") == "awaiting_user")
             return row, await browser.memory()
 
     row, memory = run_async(scenario())
