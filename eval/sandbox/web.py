@@ -149,6 +149,14 @@ async def read_form(request: Request) -> FormData:
     return FormData(parse_qsl(body, keep_blank_values=True))
 
 
+def toggle(saved: list[str], item: str) -> None:
+    """Save an item to a visitor's list, or unsave it when it is already there (the heart buttons)."""
+    if item in saved:
+        saved.remove(item)
+    else:
+        saved.append(item)
+
+
 def local_path(value: str | None, default: str) -> str:
     """A redirect target from a form: only paths on this origin."""
     return value if value and value.startswith("/") and not value.startswith("//") else default

@@ -38,6 +38,7 @@ from eval.sandbox.web import (
     read_form,
     redirect,
     sort_options,
+    toggle,
 )
 
 SITE = SITES["homes"]
@@ -171,10 +172,7 @@ def routers(web: Web) -> list[APIRouter]:
         home_id = str(form.get("home", ""))
         saved = web.state(request).homes.saved
         if home_id in world.home:
-            if home_id in saved:
-                saved.remove(home_id)
-            else:
-                saved.append(home_id)
+            toggle(saved, home_id)
         return redirect(f"/homes/l/{home_id}")
 
     @router.get("/saved")

@@ -27,6 +27,7 @@ from eval.sandbox.web import (
     read_form,
     redirect,
     sort_options,
+    toggle,
 )
 
 SITE = SITES["jobs"]
@@ -188,10 +189,7 @@ def routers(web: Web) -> list[APIRouter]:
         job_id = str(form.get("job", ""))
         saved = web.state(request).jobs.saved
         if job_id in world.job:
-            if job_id in saved:
-                saved.remove(job_id)
-            else:
-                saved.append(job_id)
+            toggle(saved, job_id)
         return redirect(f"/jobs/j/{job_id}")
 
     @router.get("/saved")

@@ -33,6 +33,7 @@ from eval.sandbox.web import (
     read_form,
     redirect,
     sort_options,
+    toggle,
 )
 
 PER_PAGE = 24
@@ -250,10 +251,7 @@ def _router(web: Web, site: Site, store: Store) -> APIRouter:
         product_id = str(form.get("product", ""))
         state = mine(request)
         if product_id in store.by_id:
-            if product_id in state.wishlist:
-                state.wishlist.remove(product_id)
-            else:
-                state.wishlist.append(product_id)
+            toggle(state.wishlist, product_id)
         return redirect(f"{site.root}p/{product_id}")
 
     @router.get("/lists")
