@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
+import signal
 import time
 from typing import Any
 
-from playwright.async_api import Browser, Page, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from agent.actions import (
@@ -58,6 +60,10 @@ CHROMIUM_ARGS = [
 SCROLL_STEP = 400
 MAX_WAIT_SECONDS = 60.0
 NAVIGATION_TIMEOUT_MS = 30_000
+SCREENSHOT_TIMEOUT_MS = 15_000
+STATE_TIMEOUT_SECONDS = 10.0
+
+log = logging.getLogger(__name__)
 
 
 class PlaywrightEnv(Environment):
@@ -72,11 +78,15 @@ class PlaywrightEnv(Environment):
         device_scale_factor: float = 1.0,
         owned: tuple[Any, ...] = (),
     ) -> None:
-        self.page = page
         self.settle = settle or SettleRule()
         self.url_policy = url_policy or UrlPolicy()
         self.device_scale_factor = device_scale_factor
         self._owned = owned  # (context, browser, playwright) we started and must close
+        self._launch_options: dict[str, Any] | None = None  # set by `launch`: how to start the browser again
+        self._adopt(page)
+
+    def _adopt(self, page: Page) -> None:
+        self.page = page
         self._inflight: set[Any] = set()
         self._last_network_activity = time.monotonic()
         self._new_pages: list[Page] = []
@@ -94,27 +104,10 @@ class PlaywrightEnv(Environment):
         settle: SettleRule | None = None,
         url_policy: UrlPolicy | None = None,
     ) -> PlaywrightEnv:
-        playwright: Playwright = await async_playwright().start()
-        try:
-            browser: Browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=headless, args=CHROMIUM_ARGS
-            )
-        except PlaywrightError as error:
-            await playwright.stop()
-            raise BrowserError(f"cannot start Chromium at {CHROMIUM} (apt-get install chromium): {error}") from error
-        context = await browser.new_context(
-            viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=device_scale_factor
-        )
-        context.set_default_timeout(NAVIGATION_TIMEOUT_MS)
-        await context.add_init_script(DOM_WATCH_SCRIPT)
-        page = await context.new_page()
-        env = cls(
-            page,
-            settle=settle,
-            url_policy=url_policy,
-            device_scale_factor=device_scale_factor,
-            owned=(context, browser, playwright),
-        )
+        launch_options = {"viewport": viewport, "device_scale_factor": device_scale_factor, "headless": headless}
+        page, owned = await _start_browser(**launch_options)
+        env = cls(page, settle=settle, url_policy=url_policy, device_scale_factor=device_scale_factor, owned=owned)
+        env._launch_options = launch_options
         if start_url and (failure := await env.goto(start_url)):
             await env.close()
             raise BrowserError(f"cannot load {start_url}: {failure}")
@@ -123,14 +116,7 @@ class PlaywrightEnv(Environment):
     # -- observation -------------------------------------------------------------------------
 
     async def observe(self) -> Observation:
-        try:
-            screenshot = await self.page.screenshot(timeout=15_000)
-        except PlaywrightError:
-            try:  # the reference's recovery: stop loading, then try once more
-                await self.page.evaluate("window.stop()")
-                screenshot = await self.page.screenshot(timeout=15_000)
-            except PlaywrightError as error:
-                raise BrowserError(f"cannot take a screenshot: {error}") from error
+        screenshot = await self._screenshot()
         viewport = self.page.viewport_size or {"width": 0, "height": 0}
         try:
             title = await self.page.title()
@@ -146,6 +132,62 @@ class PlaywrightEnv(Environment):
             title,
             tuple(FilledField.from_page(field) for field in fields),
         )
+
+    async def _screenshot(self) -> bytes:
+        """Seen under load: Chromium's compositor stops delivering frames while scripts still run, and
+        every later screenshot in that browser times out. Chromium replaces a GPU process that dies, which
+        keeps the page as it is; failing that, a new browser opens the same URL."""
+        try:
+            return await self.page.screenshot(timeout=SCREENSHOT_TIMEOUT_MS)
+        except PlaywrightError as error:
+            failure = error
+        recoveries = (
+            [("restarting its GPU process", self._restart_gpu_process), ("opening a new one", self._restart_browser)]
+            if self._launch_options
+            else []
+        )
+        for remedy, recover in recoveries:
+            if self.page.is_closed():
+                break
+            log.warning("Chromium stopped painting %s; %s", self.page.url, remedy)
+            await recover()
+            try:
+                return await self.page.screenshot(timeout=SCREENSHOT_TIMEOUT_MS)
+            except PlaywrightError as error:
+                failure = error
+        raise BrowserError(f"cannot take a screenshot: {failure}")
+
+    async def _restart_gpu_process(self) -> None:
+        await self._kill_chromium_processes("GPU")
+
+    async def _restart_browser(self) -> None:
+        """Start a new browser on the current URL with the old one's cookies and local storage (a signed-in
+        visitor stays signed in). What only lived in the old page (typed text, history) is lost."""
+        assert self._launch_options is not None
+        url, context = self.page.url, self.page.context
+        try:
+            state = await asyncio.wait_for(context.storage_state(), STATE_TIMEOUT_SECONDS)
+        except (PlaywrightError, TimeoutError):  # local storage is read through the page, which may hang
+            state = {"cookies": await context.cookies(), "origins": []}
+        await self._kill_chromium_processes("browser")
+        await self.close()
+        page, self._owned = await _start_browser(**self._launch_options, storage_state=state)
+        self._adopt(page)
+        if failure := await self.goto(url):
+            raise BrowserError(f"cannot load {url} after restarting Chromium: {failure}")
+        await self.settle_page()
+
+    async def _kill_chromium_processes(self, kind: str) -> None:
+        """Kill this browser's processes of one kind ("GPU", "browser"), as the browser lists them."""
+        browser = self.page.context.browser
+        assert browser is not None
+        session = await browser.new_browser_cdp_session()
+        processes = (await session.send("SystemInfo.getProcessInfo"))["processInfo"]
+        await session.detach()
+        for process in processes:
+            if process["type"] == kind:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process["id"], signal.SIGKILL)
 
     async def element_at(self, x: float, y: float) -> ElementInfo | None:
         try:
@@ -301,3 +343,23 @@ class PlaywrightEnv(Environment):
         for resource in self._owned:
             with contextlib.suppress(PlaywrightError):
                 await (resource.stop() if isinstance(resource, Playwright) else resource.close())
+
+
+async def _start_browser(
+    *, viewport: tuple[int, int], device_scale_factor: float, headless: bool, storage_state: Any = None
+) -> tuple[Page, tuple[BrowserContext, Browser, Playwright]]:
+    """Debian's Chromium with one agent page; returns the page and what must be closed, in order."""
+    playwright = await async_playwright().start()
+    try:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=headless, args=CHROMIUM_ARGS)
+    except PlaywrightError as error:
+        await playwright.stop()
+        raise BrowserError(f"cannot start Chromium at {CHROMIUM} (apt-get install chromium): {error}") from error
+    context = await browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]},
+        device_scale_factor=device_scale_factor,
+        storage_state=storage_state,
+    )
+    context.set_default_timeout(NAVIGATION_TIMEOUT_MS)
+    await context.add_init_script(DOM_WATCH_SCRIPT)
+    return await context.new_page(), (context, browser, playwright)

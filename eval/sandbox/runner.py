@@ -70,44 +70,31 @@ async def run_task(
     A run that ends in an environment error (the browser failed) is tried again with a fresh browser and a
     fresh visitor, up to `attempts` times, as the reference harness does; a finished run is never retried.
     """
-    run = await _attempt(task, sandbox, policy, approver, max_steps, settle, hooks, provenance)
-    for _ in range(attempts - 1):
-        if run.trajectory.status != "error":
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, not {attempts}")
+    for attempt in range(1, attempts + 1):
+        visitor = uuid.uuid4().hex
+        env = await PlaywrightEnv.launch(settle=settle)
+        try:
+            await env.page.context.add_cookies([{"name": VISITOR_COOKIE, "value": visitor, "url": sandbox.url}])
+            start = sandbox.url + task.start_url
+            await env.goto(start)
+            await env.settle_page()
+            chosen = policy(env)
+            agent = Agent(
+                env,
+                chosen,
+                max_steps=max_steps,
+                approver=approver,
+                hooks=hooks,
+                provenance=provenance
+                or Provenance(source="eval", model=chosen.name, environment=f"sandbox seed {task.seed}"),
+            )
+            trajectory = await agent.run(task.task, start)
+        finally:
+            await env.close()
+        if trajectory.status != "error" or attempt == attempts:
             break
-        run = await _attempt(task, sandbox, policy, approver, max_steps, settle, hooks, provenance)
-    return run
-
-
-async def _attempt(
-    task: Task,
-    sandbox: Sandbox,
-    policy: PolicyFactory,
-    approver: Approver,
-    max_steps: int,
-    settle: SettleRule | None,
-    hooks: Sequence[Hooks],
-    provenance: Provenance | None,
-) -> TaskRun:
-    visitor = uuid.uuid4().hex
-    env = await PlaywrightEnv.launch(settle=settle)
-    try:
-        await env.page.context.add_cookies([{"name": VISITOR_COOKIE, "value": visitor, "url": sandbox.url}])
-        start = sandbox.url + task.start_url
-        await env.goto(start)
-        await env.settle_page()
-        chosen = policy(env)
-        agent = Agent(
-            env,
-            chosen,
-            max_steps=max_steps,
-            approver=approver,
-            hooks=hooks,
-            provenance=provenance
-            or Provenance(source="eval", model=chosen.name, environment=f"sandbox seed {task.seed}"),
-        )
-        trajectory = await agent.run(task.task, start)
-    finally:
-        await env.close()
     state = await asyncio.to_thread(sandbox.state, visitor)
     return TaskRun(task, visitor, trajectory, state, check(task, state, trajectory.final_answer))
 
