@@ -81,7 +81,7 @@ _BINDING_WORDS = re.compile(
 def is_secret_field(element: ElementInfo) -> bool:
     """A password or payment-card field: its typed value must never be stored. A cross-origin frame (its
     inside cannot be read) counts as one, since card forms are embedded that way."""
-    if element.tag == "iframe":
+    if element.tag in ("iframe", "frame"):
         return True
     if element.tag != "input" and element.tag != "textarea":
         return False

@@ -5,12 +5,20 @@ Keeping one copy means headless Chromium and the person's Chrome settle and insp
 
 from __future__ import annotations
 
-# Installed in every document: remembers when the DOM last changed.
+# Installed in every document: remembers when the DOM last changed, and which frames the keyboard focus has
+# entered (a cross-origin one may hold a card form that no script of ours can read). Safe to run twice.
 DOM_WATCH_SCRIPT = """
 (() => {
+  if (window.__farolFocusedFrames) return;
+  window.__farolFocusedFrames = new Set();
   window.__farolLastMutation = performance.now();
   new MutationObserver(() => { window.__farolLastMutation = performance.now(); })
     .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  // Focus moving into a frame blurs this window; only then is the frame the active element.
+  window.addEventListener('blur', () => setTimeout(() => {
+    const el = document.activeElement;
+    if (el && (el.tagName === 'IFRAME' || el.tagName === 'FRAME')) window.__farolFocusedFrames.add(el);
+  }));
 })();
 """
 
@@ -58,22 +66,29 @@ ELEMENT_AT_FUNCTION = f"""
 """
 
 # The filled text fields in view, with their boxes in CSS pixels of the top page: the agent paints over the
-# secret ones before a screenshot is stored. Same-origin frames are searched too; cross-origin ones cannot be.
+# secret ones before a screenshot is stored. Same-origin frames are searched too. A cross-origin frame cannot
+# be: once the keyboard focus has been inside one, the whole frame is listed (as an 'iframe', which is secret).
 FILLED_FIELDS_FUNCTION = f"""
 () => {{
   {_DESCRIBE.strip()}
   const fields = [];
+  const add = (el, dx, dy) => {{
+    const box = el.getBoundingClientRect();
+    const x = box.left + dx, y = box.top + dy;
+    if (box.width === 0 || box.height === 0 || x + box.width < 0 || y + box.height < 0
+        || x > innerWidth || y > innerHeight) return;
+    fields.push({{element: describe(el), x, y, width: box.width, height: box.height}});
+  }};
   const collect = (doc, dx, dy) => {{
     for (const el of doc.querySelectorAll('input, textarea')) {{
-      if (!el.value) continue;
-      const box = el.getBoundingClientRect();
-      const x = box.left + dx, y = box.top + dy;
-      if (box.width === 0 || box.height === 0 || x + box.width < 0 || y + box.height < 0
-          || x > innerWidth || y > innerHeight) continue;
-      fields.push({{element: describe(el), x, y, width: box.width, height: box.height}});
+      if (el.value) add(el, dx, dy);
     }}
+    const focused = doc.defaultView.__farolFocusedFrames ?? new Set();
     for (const frame of doc.querySelectorAll('iframe, frame')) {{
-      if (!frame.contentDocument) continue;
+      if (!frame.contentDocument) {{
+        if (focused.has(frame) || doc.activeElement === frame) add(frame, dx, dy);
+        continue;
+      }}
       const box = frame.getBoundingClientRect();
       collect(frame.contentDocument, dx + box.left + frame.clientLeft, dy + box.top + frame.clientTop);
     }}

@@ -293,6 +293,40 @@ def test_consent_export_and_secrets(site, model, bridge, tmp_path):
             assert secret.encode() not in file.read_bytes(), file
 
 
+def test_a_card_form_in_a_cross_origin_frame_is_painted_over(site, model, bridge, tmp_path):
+    """Typing into a frame no script can read asks first; afterwards the whole frame is masked in kept pixels."""
+    frame_field, elsewhere = (762, 132), (50, 500)
+    model.add(
+        reply("Enter the card.", "type", text=SECRET_CARD, coordinate=model_point(*frame_field), press_enter=False),
+        reply("Done with the card.", "left_click", coordinate=model_point(*elsewhere)),
+        DONE,
+    )
+
+    async def scenario():
+        async with extension_browser(bridge, tmp_path / "profile") as browser:
+            await start(browser, site, task="Pay", page="frames.html")
+            card = await browser.approval()
+            assert "embedded frame" in card["reason"]
+            await browser.send(
+                {
+                    "type": "approval",
+                    "session_id": card["session_id"],
+                    "request_id": card["request_id"],
+                    "decision": "approve",
+                }
+            )
+            return await browser.wait_for(finished)
+
+    row = run_async(scenario())
+    steps = Store(bridge.db).load(row["id"]).steps
+    assert [step.action.text for step in steps if step.action.action == "type"] == ["********"]
+    before = Image.open(Store(bridge.db).screenshot_path(steps[0].screenshot)).convert("RGB")
+    after = Image.open(Store(bridge.db).screenshot_path(steps[2].screenshot)).convert("RGB")
+    assert before.getpixel(frame_field) != MASK_COLOUR
+    assert after.getpixel(frame_field) == after.getpixel((1003, 183)) == MASK_COLOUR
+    assert after.getpixel(elsewhere) != MASK_COLOUR
+
+
 def test_a_hidden_agent_tab_pauses_the_task_until_resumed(site, model, bridge, tmp_path):
     model.add(
         reply("Hover.", "mouse_move", coordinate=model_point(250, 450)),

@@ -62,6 +62,8 @@ def test_secret_fields():
     assert is_secret_field(PASSWORD) and is_secret_field(CARD) and is_secret_field(CVV)
     assert not is_secret_field(NAME)
     assert not is_secret_field(ElementInfo(tag="div", name="cvv"))
+    # A cross-origin frame, which no script can see into (the element at the point is the frame itself).
+    assert is_secret_field(ElementInfo(tag="iframe")) and is_secret_field(ElementInfo(tag="frame"))
 
 
 def test_typing_into_secret_fields_needs_approval():
