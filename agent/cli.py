@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -204,5 +205,7 @@ def _add_package_commands() -> None:
 
 
 def main() -> None:
+    # Warnings (a browser recovered, a retried attempt) go to stderr as one line each, before any error.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     _add_package_commands()
     app()

@@ -35,6 +35,12 @@ def finished(row):
     return row["status"] in FINISHED
 
 
+def decide(browser, card, decision="approve", **answer):
+    """Answer an approval card as the panel does."""
+    ids = {"session_id": card["session_id"], "request_id": card["request_id"]}
+    return browser.send({"type": "approval", **ids, "decision": decision, **answer})
+
+
 def test_a_task_runs_in_the_real_extension(site, model, bridge, tmp_path):
     site.events.clear()
     model.add(
@@ -96,15 +102,7 @@ def test_critical_point(site, model, bridge, tmp_path, decision):
             assert card["kind"] == "critical_point" and "critical point" in card["thoughts"]
             assert card["screenshot"].startswith("data:image/jpeg;base64,")
             answer = {"approve": {}, "deny": {}, "reply": {"text": "Use the blue one instead"}}[decision]
-            await browser.send(
-                {
-                    "type": "approval",
-                    "session_id": card["session_id"],
-                    "request_id": card["request_id"],
-                    "decision": decision,
-                    **answer,
-                }
-            )
+            await decide(browser, card, decision, **answer)
             if decision == "deny":
                 return await browser.wait_for(lambda row: row["status"] == "stopped")
             return await browser.wait_for(lambda row: finished(row) and row["steps"] >= 2)
@@ -130,14 +128,7 @@ def test_guard_hit_waits_for_the_person(site, model, bridge, tmp_path):
             card = await browser.approval()
             assert card["kind"] == "guard" and "Place order" in card["reason"]
             assert not site.of_type("click", target="buy")  # nothing happened before the decision
-            await browser.send(
-                {
-                    "type": "approval",
-                    "session_id": card["session_id"],
-                    "request_id": card["request_id"],
-                    "decision": "approve",
-                }
-            )
+            await decide(browser, card)
             return await browser.wait_for(finished)
 
     row = run_async(scenario())
@@ -242,14 +233,7 @@ def test_consent_export_and_secrets(site, model, bridge, tmp_path):
             await start(browser, site, task="Log in and pay")
             for _ in range(2):  # the guard asks before each secret field
                 card = await browser.approval()
-                await browser.send(
-                    {
-                        "type": "approval",
-                        "session_id": card["session_id"],
-                        "request_id": card["request_id"],
-                        "decision": "approve",
-                    }
-                )
+                await decide(browser, card)
                 await browser.wait_for(lambda row, n=_: row["steps"] > n)
             shared = await browser.wait_for(finished)
             await browser.send({"type": "consent", "session_id": shared["id"], "shared": True})
@@ -307,14 +291,7 @@ def test_a_card_form_in_a_cross_origin_frame_is_painted_over(site, model, bridge
             await start(browser, site, task="Pay", page="frames.html")
             card = await browser.approval()
             assert "embedded frame" in card["reason"]
-            await browser.send(
-                {
-                    "type": "approval",
-                    "session_id": card["session_id"],
-                    "request_id": card["request_id"],
-                    "decision": "approve",
-                }
-            )
+            await decide(browser, card)
             return await browser.wait_for(finished)
 
     row = run_async(scenario())

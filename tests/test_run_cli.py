@@ -144,7 +144,7 @@ def test_unreachable_endpoint_exits_2_with_one_clear_line(site, tmp_path):
         str(db),
     )
     assert result.returncode == 2
-    error_lines = [line for line in result.stderr.splitlines() if line.strip()]
+    error_lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("WARNING: ")]
     assert len(error_lines) == 1 and "vllm serve microsoft/Fara-7B --port 5000 --dtype auto" in error_lines[0]
     assert "Traceback" not in result.stdout + result.stderr
     trajectory = Store(db).load(Store(db).list()[0]["id"])  # nothing lost: the run is in the store
