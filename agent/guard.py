@@ -78,10 +78,15 @@ _BINDING_WORDS = re.compile(
 )
 
 
+def _is_frame(element: ElementInfo) -> bool:
+    """The element at a point is a frame only when the page script could not look inside it (cross-origin)."""
+    return element.tag in ("iframe", "frame")
+
+
 def is_secret_field(element: ElementInfo) -> bool:
     """A password or payment-card field: its typed value must never be stored. A cross-origin frame (its
     inside cannot be read) counts as one, since card forms are embedded that way."""
-    if element.tag in ("iframe", "frame"):
+    if _is_frame(element):
         return True
     if element.tag != "input" and element.tag != "textarea":
         return False
@@ -97,7 +102,7 @@ def sensitive_reason(action: Action, element: ElementInfo | None) -> str | None:
     if element is None:
         return None
     if isinstance(action, Type) and is_secret_field(element):
-        if element.tag == "iframe":
+        if _is_frame(element):
             return "typing into an embedded frame Farol cannot see into (card forms are embedded this way)"
         kind = "password" if element.input_type == "password" else "payment"
         return f"typing into a {kind} field"

@@ -67,7 +67,7 @@ ELEMENT_AT_FUNCTION = f"""
 
 # The filled text fields in view, with their boxes in CSS pixels of the top page: the agent paints over the
 # secret ones before a screenshot is stored. Same-origin frames are searched too. A cross-origin frame cannot
-# be: once the keyboard focus has been inside one, the whole frame is listed (as an 'iframe', which is secret).
+# be: once the keyboard focus has been inside one, the whole frame is listed (a frame element, which is secret).
 FILLED_FIELDS_FUNCTION = f"""
 () => {{
   {_DESCRIBE.strip()}

@@ -72,6 +72,8 @@ def test_typing_into_secret_fields_needs_approval():
     assert "payment" in sensitive_reason(typing, CARD)
     assert sensitive_reason(typing, NAME) is None
     assert sensitive_reason(typing, None) is None
+    for frame in ("iframe", "frame"):
+        assert "embedded frame" in sensitive_reason(typing, ElementInfo(tag=frame))
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import time
@@ -18,6 +17,7 @@ from agent.settle import SettleRule
 from agent.store import Store
 from bridge.browser import launch_with_extension, open_panel, pair, send_from_panel, service_worker
 from bridge.cli import build_server
+from tests.support.polling import poll
 
 FINISHED = {"awaiting_user", "stopped", "error", "cancelled", "interrupted"}
 
@@ -66,32 +66,30 @@ class Browser:
 
     async def wait_for(self, predicate: Any, timeout: float = 30.0) -> dict[str, Any]:
         """Poll the store's newest session until `predicate(row)` holds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            rows = Store(self.bridge.db).list()
-            if rows and predicate(rows[0]):
-                return rows[0]
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"timed out; newest session: {rows[:1]}")
+        rows = await poll(
+            lambda: Store(self.bridge.db).list(),
+            lambda rows: rows and predicate(rows[0]),
+            timeout=timeout,
+            failure=lambda rows: f"timed out; newest session: {rows[:1]}",
+        )
+        return rows[0]
 
     async def session_where(self, predicate: Any, timeout: float = 30.0) -> dict[str, Any]:
         """Poll the service worker's view of the session until `predicate(session)` holds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            session = (await self.memory()).get("session") or {}
-            if predicate(session):
-                return session
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"timed out; the session is {session}")
+        return await poll(
+            lambda: self._remembered("session", {}),
+            predicate,
+            timeout=timeout,
+            failure=lambda session: f"timed out; the session is {session}",
+        )
 
     async def approval(self, timeout: float = 30.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pending = (await self.memory()).get("approval")
-            if pending:
-                return pending
-            await asyncio.sleep(0.1)
-        raise AssertionError("no approval request arrived")
+        return await poll(
+            lambda: self._remembered("approval"), bool, timeout=timeout, failure=lambda _: "no approval request arrived"
+        )
+
+    async def _remembered(self, key: str, default: Any = None) -> Any:
+        return (await self.memory()).get(key) or default
 
     async def connection_state(self) -> str:
         """Ask the service worker, as the panel does on opening, how its bridge connection is."""
@@ -105,11 +103,13 @@ class Browser:
         )
 
     async def wait_until_connected(self, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while await self.connection_state() != "connected":
-            if time.monotonic() > deadline:
-                raise AssertionError("the extension did not connect to the bridge")
-            await asyncio.sleep(0.2)
+        await poll(
+            self.connection_state,
+            lambda state: state == "connected",
+            timeout=timeout,
+            failure=lambda _: "the extension did not connect to the bridge",
+            interval=0.2,
+        )
 
     async def kill_service_worker(self) -> None:
         """What Chrome does to an idle or crashed worker: the target goes away with its state in memory."""

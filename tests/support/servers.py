@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -12,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.polling import poll
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 
@@ -133,11 +134,13 @@ class ScriptedModel(_Server):
 
     async def requested(self, count: int = 1, timeout: float = 30.0) -> None:
         """Wait (without blocking the event loop) until the model has been asked `count` times."""
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the model was asked {len(self.requests)} times, not {count}")
-            await asyncio.sleep(0.05)
+        await poll(
+            lambda: len(self.requests),
+            lambda asked: asked >= count,
+            timeout=timeout,
+            failure=lambda asked: f"the model was asked {asked} times, not {count}",
+            interval=0.05,
+        )
 
     def take(self, request: dict[str, Any]) -> Reply | None:
         with self._lock:
