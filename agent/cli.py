@@ -15,10 +15,11 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from agent import __version__
+from agent.approval import ApprovalRequest, Approver, Decision, deny_all
 from agent.environment import BrowserError
 from agent.export import export_webeval
 from agent.guard import UrlPolicy
-from agent.loop import Agent, ApprovalRequest, Decision, Hooks, deny_all
+from agent.loop import Agent, Hooks
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy
 from agent.recorder import StoreRecorder
@@ -32,8 +33,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+# Piped or logged, a line stays whole: rich wraps only on a terminal.
+console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+errors = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -49,7 +51,7 @@ def farol(
 
 
 class ConsolePrinter(Hooks):
-    async def on_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None:
+    async def on_step(self, trajectory: Trajectory, step: Step) -> None:
         if step.action is not None:
             what = step.action.summary()
         elif step.parse_error is not None:
@@ -121,6 +123,13 @@ def run(
         list[str] | None, typer.Option("--allow-host", help="Only act on these hosts (wildcards allowed).")
     ] = None,
     deny: Annotated[list[str] | None, typer.Option("--deny-host", help="Never act on these hosts.")] = None,
+    no_ask: Annotated[
+        bool,
+        typer.Option(
+            "--no-ask",
+            help="Ask nothing: stop at a critical point and report it (as the reference); refuse guard hits.",
+        ),
+    ] = False,
 ) -> None:
     """Run one task in headless Chromium and print the final answer."""
     if settle not in {"smart", "fixed"}:
@@ -134,7 +143,17 @@ def run(
     policy = OpenAIPolicy(model_url, model, api_key, retries=3, backoff=0.5)
     try:
         trajectory = asyncio.run(
-            _run_task(task, start_url, policy, store, size, max_steps, SettleRule(mode=settle), url_policy)  # type: ignore[arg-type]
+            _run_task(
+                task,
+                start_url,
+                policy,
+                store,
+                size,
+                max_steps,
+                SettleRule(mode=settle),
+                url_policy,
+                _approver(no_ask),  # type: ignore[arg-type]
+            )
         )
     except BrowserError as error:  # Chromium did not start, or the start page did not load
         errors.print(f"[red]{escape(str(error))}[/red]")
@@ -156,13 +175,13 @@ async def _run_task(
     max_steps: int,
     settle: SettleRule,
     url_policy: UrlPolicy,
+    approver: Approver | None,
 ) -> Trajectory:
     try:
         env = await PlaywrightEnv.launch(start_url, viewport=viewport, settle=settle, url_policy=url_policy)
     except BrowserError:
         await policy.close()
         raise
-    approver = ask_in_terminal if sys.stdin.isatty() else deny_all
     provenance = Provenance(source="cli", model=policy.name, environment="playwright", farol_version=__version__)
     agent = Agent(
         env,
@@ -180,6 +199,13 @@ async def _run_task(
         await policy.close()
 
 
+def _approver(no_ask: bool) -> Approver | None:
+    """Who answers approvals: the person at the terminal; without one, nobody may approve (all refused)."""
+    if no_ask:
+        return None
+    return ask_in_terminal if sys.stdin.isatty() else deny_all
+
+
 def _report(trajectory: Trajectory, store: Store) -> int:
     console.print(f"[dim]Saved as {trajectory.id} in {store.path}[/dim]")
     if trajectory.status == "error":
@@ -187,7 +213,7 @@ def _report(trajectory: Trajectory, store: Store) -> int:
         return EXIT_ERROR
     if trajectory.final_answer is not None:
         console.print(Panel(escape(trajectory.final_answer), title=f"Final answer ({trajectory.terminate_status})"))
-    else:
+    if trajectory.status != "awaiting_user":
         console.print(f"[yellow]Stopped: {escape(trajectory.reason or '')}[/yellow]")
     return EXIT_SUCCESS if trajectory.succeeded else EXIT_FAILURE
 

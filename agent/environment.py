@@ -22,6 +22,8 @@ class ElementInfo:
     id: str = ""
     role: str = ""
     text: str = ""  # visible text / label / aria-label, trimmed
+    href: str = ""  # a link's href attribute as written ("" for anything but a link)
+    form_method: str = ""  # "get" or "post": the method of the form a click would submit ("" when it submits none)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class Observation:
     device_pixel_ratio: float
     url: str
     title: str = ""
-    filled_fields: tuple[FilledField, ...] = ()  # so secret ones can be painted over before storing
+    # So secret ones can be painted over before storing; None when the page could not be checked.
+    filled_fields: tuple[FilledField, ...] | None = ()
 
 
 @dataclass
@@ -62,6 +65,10 @@ class BrowserError(Exception):
     """The browser could not carry out a request (crashed, closed, timed out)."""
 
 
+class PageClosed(BrowserError):
+    """The agent's page or tab was closed (by the person, or with its browser): the task cannot go on."""
+
+
 class Environment(ABC):
     @abstractmethod
     async def observe(self) -> Observation: ...
@@ -71,6 +78,10 @@ class Environment(ABC):
 
     @abstractmethod
     async def element_at(self, x: float, y: float) -> ElementInfo | None: ...
+
+    @abstractmethod
+    async def focused_element(self) -> ElementInfo | None:
+        """The element the keyboard types into (what `type` without a coordinate targets)."""
 
     async def close(self) -> None:
         return None

@@ -71,11 +71,15 @@ def _host_matches(host: str, pattern: str) -> bool:
 
 _PAYMENT_AUTOCOMPLETE = re.compile(r"\bcc-(number|csc|exp|exp-month|exp-year|name|type)\b")
 _PAYMENT_NAME = re.compile(r"card.?(number|num|no)|cc.?(num|number)|cvv|cvc|csc|security.?code|iban|expir", re.I)
-_BINDING_WORDS = re.compile(
-    r"\b(buy|pay|purchase|place (your )?order|order now|confirm (order|booking|purchase|payment)|book|reserve|"
-    r"checkout|check out|submit (application|order|payment)|apply now|complete (purchase|booking|order))\b",
+# Labels that can only mean committing: a click on any control reading like this needs the person.
+_COMMIT_PHRASES = re.compile(
+    r"\b(place (your )?order|pay now|confirm (order|booking|purchase|payment|reservation)|"
+    r"submit (application|order|payment)|complete (purchase|booking|order|reservation))\b",
     re.I,
 )
+# Words that also name navigation ("Buy" homes, a "Book" tab, the "Checkout" link): they need the person only
+# on a control that acts (a script button, a form sent with POST), not on one that merely leads somewhere.
+_BINDING_WORDS = re.compile(r"\b(buy|pay|purchase|order now|book|reserve|checkout|check out|apply now)\b", re.I)
 
 
 def _is_frame(element: ElementInfo) -> bool:
@@ -106,9 +110,26 @@ def sensitive_reason(action: Action, element: ElementInfo | None) -> str | None:
             return "typing into an embedded frame Farol cannot see into (card forms are embedded this way)"
         kind = "password" if element.input_type == "password" else "payment"
         return f"typing into a {kind} field"
-    if isinstance(action, LeftClick) and _is_button_like(element) and _BINDING_WORDS.search(element.text):
+    if isinstance(action, LeftClick) and _is_button_like(element) and _is_binding_label(element):
         return f"clicking {element.text[:60]!r}, which looks like a binding step"
     return None
+
+
+def _is_binding_label(element: ElementInfo) -> bool:
+    if _COMMIT_PHRASES.search(element.text):
+        return True
+    return bool(_BINDING_WORDS.search(element.text)) and not _only_navigates(element)
+
+
+def _only_navigates(element: ElementInfo) -> bool:
+    """A click that only leads somewhere and commits nothing: a link to a page, a tab, a disclosure, or a form
+    sent with GET (a search, a filter). A button run by a script or a form sent with POST may commit."""
+    if element.role == "tab" or element.tag == "summary":
+        return True
+    if element.form_method:
+        return element.form_method == "get"
+    href = element.href.strip().lower()
+    return bool(href) and not href.startswith(("#", "javascript:"))
 
 
 def _is_button_like(element: ElementInfo) -> bool:

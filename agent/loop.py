@@ -11,11 +11,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 from agent.actions import Action, PauseAndMemorizeFact, Terminate, Type, action_point
-from agent.environment import BrowserError, ElementInfo, Environment
+from agent.approval import (
+    APPROVED_TEXT,
+    CRITICAL_POINT_REASON,
+    ApprovalRequest,
+    Approver,
+    Decision,
+    is_critical_point,
+)
+from agent.environment import BrowserError, ElementInfo, Environment, PageClosed
 from agent.geometry import MAX_PIXELS, ScreenGeometry, png_size
 from agent.guard import UrlPolicy, is_secret_field, sensitive_reason
 from agent.history import Turn, build_messages, turns_from_trajectory
@@ -23,39 +29,30 @@ from agent.navigation import navigation_target
 from agent.parser import ParseError, parse_reply
 from agent.policy import ModelUnavailable, Policy
 from agent.redact import screenshot_to_keep
-from agent.store import screenshot_digest
-from agent.trajectory import Approval, ParseFailure, Provenance, Step, StepResult, Trajectory, UserTurn, utcnow
+from agent.screenshot import Screenshot
+from agent.trajectory import (
+    Approval,
+    ApprovalKind,
+    ParseFailure,
+    Provenance,
+    Step,
+    StepResult,
+    Trajectory,
+    UserTurn,
+    utcnow,
+)
 
 SECRET_MASK = "********"
-
-
-@dataclass(frozen=True)
-class ApprovalRequest:
-    kind: Literal["guard", "critical_point"]
-    reason: str
-    step: Step
-    screenshot: bytes
-
-
-@dataclass(frozen=True)
-class Decision:
-    decision: Literal["approve", "deny", "reply"]
-    text: str | None = None
-
-
-Approver = Callable[[ApprovalRequest], Awaitable[Decision]]
-
-
-async def deny_all(request: ApprovalRequest) -> Decision:
-    return Decision("deny")
 
 
 class Hooks:
     """Per-step callbacks (UI, logging, the store). Override what you need."""
 
-    async def on_start(self, trajectory: Trajectory) -> None: ...
+    async def on_round_start(self, trajectory: Trajectory) -> None:
+        """A round begins (the task, or a follow-up): the status is running and the new user turn is on it."""
 
-    async def on_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None: ...
+    async def on_step(self, trajectory: Trajectory, step: Step) -> None:
+        """A step is finished; its kept screenshot is `step.image`."""
 
     async def on_end(self, trajectory: Trajectory) -> None: ...
 
@@ -78,13 +75,15 @@ class Agent:
         loop_limit: int = 3,
         url_policy: UrlPolicy | None = None,
         hooks: Sequence[Hooks] = (),
-        approver: Approver = deny_all,
+        approver: Approver | None = None,
         max_pixels: int = MAX_PIXELS,
         provenance: Provenance | None = None,
     ) -> None:
         self.env, self.policy = env, policy
         self.max_steps, self.loop_limit = max_steps, loop_limit
         self.url_policy = url_policy or UrlPolicy()
+        # With no approver nobody can be asked: guard hits are refused, and a critical point ends the run
+        # as the model reported it (the reference harness's behaviour).
         self.hooks, self.approver, self.max_pixels = list(hooks), approver, max_pixels
         self.provenance = provenance or Provenance(model=policy.name)
         self.trajectory: Trajectory | None = None
@@ -118,7 +117,6 @@ class Agent:
         if trajectory_id is not None:
             self.trajectory.id = trajectory_id
         self._turns = []
-        await self._each(lambda hook: hook.on_start(self.trajectory))
         return await self._round(task)
 
     async def proceed(self, text: str) -> Trajectory:
@@ -132,7 +130,9 @@ class Agent:
         assert trajectory is not None
         trajectory.status, trajectory.reason, trajectory.final_answer = "running", None, None
         trajectory.user_turns.append(UserTurn(text=user_text, before_step=len(trajectory.steps)))
+        trajectory.updated_at = utcnow()
         self._cancel.clear()
+        await self._each(lambda hook: hook.on_round_start(trajectory))
         try:
             await self._steps(user_text)
         except _Stop as stop:
@@ -165,10 +165,12 @@ class Agent:
                     turn = await self._observe(user_text)
             else:
                 turn = retry_turn
-            observation = self._last_observation
+            observation, kept = self._last_observation, self._kept
             step = Step(
                 index=len(trajectory.steps),
-                screenshot=screenshot_digest(self._kept_screenshot),
+                screenshot=kept.digest,
+                screenshot_withheld=kept.withheld,
+                image=kept,
                 url=observation.url,
                 title=observation.title,
                 css_width=observation.css_width,
@@ -209,7 +211,14 @@ class Agent:
                 await self._record(step, timing)
                 trajectory.terminate_status = parsed.action.status
                 trajectory.final_answer = parsed.thoughts
-                raise _Stop("awaiting_user", f"the model terminated with status {parsed.action.status}")
+                if not (is_critical_point(parsed.thoughts) and self.approver is not None):
+                    raise _Stop("awaiting_user", f"the model terminated with status {parsed.action.status}")
+                # The person answers the critical point; the same conversation goes on with their words.
+                decision = await self._ask("critical_point", CRITICAL_POINT_REASON, step)
+                user_text = (decision.text or "") if decision.decision == "reply" else APPROVED_TEXT
+                trajectory.terminate_status = trajectory.final_answer = None
+                trajectory.user_turns.append(UserTurn(text=user_text, before_step=len(trajectory.steps)))
+                continue
 
             key = (step.screenshot, parsed.action.model_dump_json())
             repeats = repeats + 1 if key == last_key else 1
@@ -231,6 +240,8 @@ class Agent:
     async def _observe(self, user_text: str | None) -> Turn:
         try:
             observation = await self.env.observe()
+        except PageClosed as error:
+            raise _Stop("stopped", f"Stopped because the agent's tab was closed ({error}).") from error
         except BrowserError as error:
             raise _Stop("error", f"the browser failed: {error}") from error
         refusal = self.url_policy.refusal(observation.url)
@@ -241,7 +252,7 @@ class Agent:
             width, height, observation.css_width, observation.css_height, max_pixels=self.max_pixels
         )
         self._last_observation = observation
-        self._kept_screenshot = screenshot_to_keep(observation)
+        self._kept: Screenshot = screenshot_to_keep(observation)
         return Turn(observation.screenshot, geometry, observation.url, user_text=user_text)
 
     async def _act(self, step: Step, action: Action, geometry: ScreenGeometry, timing: dict[str, float]) -> str | None:
@@ -260,7 +271,7 @@ class Agent:
         if isinstance(action, PauseAndMemorizeFact):
             trajectory.memorized_facts.append(action.fact)
 
-        element = await self.env.element_at(*step.css_point) if step.css_point else None
+        element = await self._target(action, step.css_point)
         secret = action.text if isinstance(action, Type) and element and is_secret_field(element) else None
         try:
             return await self._check_and_execute(step, action, element, result, timing)
@@ -275,13 +286,7 @@ class Agent:
         assert trajectory is not None
         reason = sensitive_reason(action, element)
         if reason:
-            decision = await self.approver(ApprovalRequest("guard", reason, step, self._kept_screenshot))
-            trajectory.approvals.append(
-                Approval(step=step.index, kind="guard", reason=reason, decision=decision.decision, text=decision.text)
-            )
-            if decision.decision == "deny":
-                step.result = StepResult(ok=False, blocked=f"denied by the person: {reason}")
-                raise _Stop("stopped", f"the person denied: {reason}")
+            decision = await self._ask("guard", reason, step)
             if decision.decision == "reply":
                 step.result = StepResult(ok=False, blocked=f"not executed; the person replied instead: {reason}")
                 return decision.text or ""
@@ -289,6 +294,9 @@ class Agent:
         try:
             with _timed(timing, "execute"):
                 outcome = await self.env.execute(action)
+        except PageClosed as error:
+            step.result = StepResult(ok=False, error=str(error))
+            raise _Stop("stopped", f"Stopped because the agent's tab was closed ({error}).") from error
         except BrowserError as error:
             step.result = StepResult(ok=False, error=str(error))
             raise _Stop("error", f"the browser failed: {error}") from error
@@ -298,12 +306,39 @@ class Agent:
         step.result = result
         return None
 
+    async def _target(self, action: Action, css_point: tuple[float, float] | None) -> ElementInfo | None:
+        """The element an action lands on: under its point, or for `type` without one, the focused element."""
+        if css_point is not None:
+            return await self.env.element_at(*css_point)
+        if isinstance(action, Type):
+            return await self.env.focused_element()
+        return None
+
+    async def _ask(self, kind: ApprovalKind, reason: str, step: Step) -> Decision:
+        """Ask the person and record the answer; a refusal (or nobody to ask) ends the round."""
+        trajectory = self.trajectory
+        assert trajectory is not None and step.image is not None
+        if self.approver is None:
+            decision, refused = Decision("deny"), f"refused, with nobody to approve it: {reason}"
+        else:
+            decision = await self.approver(ApprovalRequest(kind, reason, step, step.image))
+            refused = f"the person denied: {reason}"
+        trajectory.approvals.append(
+            Approval(step=step.index, kind=kind, reason=reason, decision=decision.decision, text=decision.text)
+        )
+        if decision.decision != "deny":
+            return decision
+        if kind == "critical_point":
+            raise _Stop("stopped", "The person declined at the critical point.")
+        step.result = StepResult(ok=False, blocked=refused)
+        raise _Stop("stopped", refused)
+
     async def _record(self, step: Step, timing: dict[str, float]) -> None:
         assert self.trajectory is not None
         step.timing = timing
         self.trajectory.steps.append(step)
         self.trajectory.updated_at = utcnow()
-        await self._each(lambda hook: hook.on_step(self.trajectory, step, self._kept_screenshot))
+        await self._each(lambda hook: hook.on_step(self.trajectory, step))
 
     async def _cancellable(self, awaitable: Awaitable):  # type: ignore[no-untyped-def]
         task = asyncio.ensure_future(awaitable)

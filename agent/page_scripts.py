@@ -33,9 +33,15 @@ const describe = (target) => {
   const buttonValue = tag === 'input' && ['submit', 'button'].includes(type) ? target.value : '';
   const text = target.getAttribute('aria-label') || (tag === 'input' || tag === 'textarea' ? '' : target.innerText)
     || buttonValue || target.getAttribute('placeholder') || target.getAttribute('title') || '';
+  // Where a click leads or what it sends, so the guard can tell a "Buy" link from a "Buy" button.
+  const href = tag === 'a' || tag === 'area' ? (target.getAttribute('href') || '').trim() : '';
+  const submits = (tag === 'button' && (type === '' || type === 'submit'))
+    || (tag === 'input' && (type === 'submit' || type === 'image'));
+  const form = submits ? target.form : null;
+  const formMethod = form ? (target.getAttribute('formmethod') || form.getAttribute('method') || 'get') : '';
   return {tag, input_type: type, autocomplete: (target.getAttribute('autocomplete') || '').toLowerCase(),
           name: target.getAttribute('name') || '', id: target.id || '', role: target.getAttribute('role') || '',
-          text: text.trim().replace(/\\s+/g, ' ').slice(0, 200)};
+          text: text.trim().replace(/\\s+/g, ' ').slice(0, 200), href, form_method: formMethod.toLowerCase()};
 };
 """
 
@@ -64,6 +70,27 @@ ELEMENT_AT_FUNCTION = f"""
   return describe(target);
 }}
 """
+
+# The element that keystrokes go to: the active element, followed into shadow roots and same-origin frames.
+# A cross-origin frame stays an 'iframe', as for ELEMENT_AT_FUNCTION. None when nothing takes text.
+FOCUSED_ELEMENT_FUNCTION = f"""
+() => {{
+  {_DESCRIBE.strip()}
+  let el = document.activeElement;
+  for (;;) {{
+    let inner = null;
+    if (el && el.shadowRoot) inner = el.shadowRoot.activeElement;
+    else if (el && (el.tagName === 'IFRAME' || el.tagName === 'FRAME') && el.contentDocument) {{
+      inner = el.contentDocument.activeElement;
+    }}
+    if (!inner || inner === el) break;
+    el = inner;
+  }}
+  if (!el || el.tagName === 'BODY' || el.tagName === 'HTML') return null;
+  return describe(el);
+}}
+"""
+FOCUSED_ELEMENT_EXPRESSION = f"({FOCUSED_ELEMENT_FUNCTION.strip()})()"
 
 # The filled text fields in view, with their boxes in CSS pixels of the top page: the agent paints over the
 # secret ones before a screenshot is stored. Same-origin frames are searched too. A cross-origin frame cannot

@@ -35,7 +35,15 @@ from agent.actions import (
     Wait,
     WebSearch,
 )
-from agent.environment import ActionOutcome, BrowserError, ElementInfo, Environment, FilledField, Observation
+from agent.environment import (
+    ActionOutcome,
+    BrowserError,
+    ElementInfo,
+    Environment,
+    FilledField,
+    Observation,
+    PageClosed,
+)
 from agent.guard import UrlPolicy
 from agent.navigation import navigation_target
 from agent.page_scripts import (
@@ -43,6 +51,7 @@ from agent.page_scripts import (
     DOM_WATCH_SCRIPT,
     ELEMENT_AT_FUNCTION,
     FILLED_FIELDS_FUNCTION,
+    FOCUSED_ELEMENT_FUNCTION,
     dom_key,
 )
 from agent.settle import SettleRule
@@ -121,8 +130,8 @@ class PlaywrightEnv(Environment):
         try:
             title = await self.page.title()
             fields = await self.page.evaluate(FILLED_FIELDS_FUNCTION)
-        except PlaywrightError:  # the page is navigating away
-            title, fields = "", []
+        except PlaywrightError:  # the page is navigating away: its fields are unknown, so none of it is kept
+            title, fields = "", None
         return Observation(
             screenshot,
             viewport["width"],
@@ -130,7 +139,7 @@ class PlaywrightEnv(Environment):
             self.device_scale_factor,
             self.page.url,
             title,
-            tuple(FilledField.from_page(field) for field in fields),
+            None if fields is None else tuple(FilledField.from_page(field) for field in fields),
         )
 
     async def _screenshot(self) -> bytes:
@@ -190,8 +199,14 @@ class PlaywrightEnv(Environment):
                     os.kill(process["id"], signal.SIGKILL)
 
     async def element_at(self, x: float, y: float) -> ElementInfo | None:
+        return await self._describe(ELEMENT_AT_FUNCTION, [x, y])
+
+    async def focused_element(self) -> ElementInfo | None:
+        return await self._describe(FOCUSED_ELEMENT_FUNCTION)
+
+    async def _describe(self, function: str, argument: Any = None) -> ElementInfo | None:
         try:
-            info = await self.page.evaluate(ELEMENT_AT_FUNCTION, [x, y])
+            info = await self.page.evaluate(function, argument)
         except PlaywrightError:
             return None
         return ElementInfo(**info) if info else None
@@ -203,7 +218,7 @@ class PlaywrightEnv(Environment):
             observation = await self._perform(action)
         except PlaywrightError as error:
             if self.page.is_closed():
-                raise BrowserError(f"the agent's page closed: {error}") from error
+                raise PageClosed(f"the agent's page closed: {error}") from error
             observation = f"the action failed: {error.message.splitlines()[0]}"
         outcome = ActionOutcome(observation=observation)
         if isinstance(action, (PauseAndMemorizeFact, Terminate, Wait)):

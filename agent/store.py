@@ -1,13 +1,16 @@
 """The one place trajectories are written and read: SQLite (WAL) plus PNG files named by content hash.
 
 Every step is committed the moment it completes, so a crash loses at most the step in flight.
-Screenshot files are written (atomically) before the row that names them.
+Screenshot files are written (atomically) before the row that names them. What the store holds is what
+the pairing token protects: the folder is private to its owner (0700, files 0600).
+
+A trajectory still `running` whose process is gone (killed, crashed) is shown `interrupted`: each row
+names the process that last wrote it.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import sqlite3
@@ -18,11 +21,11 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from agent.trajectory import SCHEMA_VERSION, Step, Trajectory
+from agent.process import ProcessId, this_process
+from agent.screenshot import digest_of
+from agent.trajectory import SCHEMA_VERSION, Step, Trajectory, utcnow
 
-
-def screenshot_digest(png: bytes) -> str:
-    return hashlib.sha256(png).hexdigest()
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 
 def default_db_path() -> Path:
@@ -53,9 +56,13 @@ def _serialised(method: Method) -> Method:
 class Store:
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private_dir(self.path.parent, repair=path is None)
         self.screenshot_dir = self.path.parent / "screenshots"
+        _private_dir(self.screenshot_dir)
         self._lock = threading.RLock()
+        self._process = this_process()
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE))  # SQLite's -wal/-shm take its mode
+        os.chmod(self.path, PRIVATE_FILE)
         self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
         self.db.enable_wal()
         self._create_tables()
@@ -72,10 +79,13 @@ class Store:
                     "created_at": str,
                     "updated_at": str,
                     "data": str,
+                    "owner": str,
                 },
                 pk="id",
             )
             self.db["trajectories"].create_index(["created_at"])
+        if "owner" not in self.db["trajectories"].columns_dict:  # stores made before it existed
+            self.db["trajectories"].add_column("owner", str)
         if "steps" not in self.db.table_names():
             self.db["steps"].create(
                 {"trajectory_id": str, "idx": int, "screenshot": str, "data": str},
@@ -100,13 +110,27 @@ class Store:
                 "created_at": header["created_at"],
                 "updated_at": header["updated_at"],
                 "data": json.dumps(header),
+                "owner": str(self._process),
             },
             pk="id",
         )
 
     @_serialised
-    def add_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None:
-        self.put_screenshot(screenshot)
+    def add_step(self, trajectory: Trajectory, step: Step) -> None:
+        """Commit a finished step with its kept screenshot (`step.image`)."""
+        if step.image is None:
+            raise ValueError(f"step {step.index} has no screenshot to store")
+        self._write_step(trajectory, step, step.image.png)
+
+    @_serialised
+    def save(self, trajectory: Trajectory, screenshots: dict[str, bytes]) -> None:
+        """Write a whole trajectory at once (imports, synthetic data); `screenshots` maps digest -> PNG."""
+        for step in trajectory.steps:
+            self._write_step(trajectory, step, screenshots[step.screenshot])
+        self.save_header(trajectory)
+
+    def _write_step(self, trajectory: Trajectory, step: Step, png: bytes) -> None:
+        self.put_screenshot(png, step.screenshot)
         with self.db.conn:
             self.save_header(trajectory)
             self.db["steps"].upsert(
@@ -119,20 +143,16 @@ class Store:
                 pk=("trajectory_id", "idx"),
             )
 
-    @_serialised
-    def save(self, trajectory: Trajectory, screenshots: dict[str, bytes]) -> None:
-        """Write a whole trajectory at once (imports, synthetic data)."""
-        for step in trajectory.steps:
-            self.add_step(trajectory, step, screenshots[step.screenshot])
-        self.save_header(trajectory)
-
-    def put_screenshot(self, png: bytes) -> str:
-        digest = screenshot_digest(png)
+    def put_screenshot(self, png: bytes, digest: str | None = None) -> str:
+        """Store a PNG under its digest (computed unless the caller has it already)."""
+        digest = digest or digest_of(png)
         path = self.screenshot_path(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _private_dir(path.parent)
             partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(png)
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(png)
             partial.replace(path)
         return digest
 
@@ -146,6 +166,7 @@ class Store:
 
     @_serialised
     def load(self, trajectory_id: str) -> Trajectory:
+        self._mark_orphans()
         rows = list(self.db["trajectories"].rows_where("id = ?", [trajectory_id]))
         if not rows:
             raise TrajectoryNotFound(trajectory_id)
@@ -161,6 +182,7 @@ class Store:
     @_serialised
     def list(self, limit: int | None = None, shared: bool | None = None) -> list[dict[str, Any]]:
         """Summaries, newest first: id, task, status, source, shared, created_at, steps."""
+        self._mark_orphans()
         where, args = ("shared = ?", [int(shared)]) if shared is not None else (None, [])
         sql = (
             "select t.id, t.task, t.status, t.source, t.shared, t.created_at, "
@@ -170,6 +192,21 @@ class Store:
             + (f" limit {int(limit)}" if limit else "")
         )
         return list(self.db.query(sql, args))
+
+    def _mark_orphans(self) -> None:
+        """Trajectories left `running` by a process that is gone are `interrupted`, whoever started them."""
+        orphans = [
+            (row["id"], owner)
+            for row in self.db.query("select id, owner from trajectories where status = 'running'")
+            if not (owner := ProcessId.parse(row["owner"])).alive()
+        ]
+        for trajectory_id, owner in orphans:
+            header = json.loads(self.db["trajectories"].get(trajectory_id)["data"])
+            header.update(status="interrupted", reason=f"stopped before it finished: its process ({owner.pid}) ended")
+            header["updated_at"] = utcnow().isoformat()
+            self.db["trajectories"].update(
+                trajectory_id, {"status": "interrupted", "updated_at": header["updated_at"], "data": json.dumps(header)}
+            )
 
     # -- deleting --------------------------------------------------------------------------
 
@@ -189,3 +226,10 @@ class Store:
     @_serialised
     def close(self) -> None:
         self.db.close()
+
+
+def _private_dir(folder: Path, *, repair: bool = True) -> None:
+    """Create `folder` readable by its owner only; `repair` also narrows an existing one (our data folder)."""
+    folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    if repair and folder.stat().st_mode & 0o077:
+        os.chmod(folder, PRIVATE_DIR)

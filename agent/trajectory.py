@@ -10,15 +10,18 @@ import uuid
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.actions import Action
+from agent.screenshot import Screenshot
 
 SCHEMA_VERSION = 1
 
 # interrupted: the process running it ended mid-task (a bridge restart); it can be continued.
 Status = Literal["running", "awaiting_user", "stopped", "error", "cancelled", "interrupted"]
 Source = Literal["cli", "extension", "datagen", "eval", "oracle", "test"]
+# guard: an action the guard stopped for the person; critical_point: the model stopped at a binding step.
+ApprovalKind = Literal["guard", "critical_point"]
 
 
 def utcnow() -> datetime:
@@ -44,9 +47,12 @@ class ParseFailure(BaseModel):
 
 
 class Step(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     index: int
     started_at: datetime = Field(default_factory=utcnow)
-    screenshot: str  # sha256 of the PNG observed before the model call
+    screenshot: str  # sha256 of the kept screenshot (`image`): the capture before the model call, secrets masked
+    screenshot_withheld: str | None = None  # why the kept screenshot is a placeholder, not the capture
     url: str
     title: str = ""
     css_width: int
@@ -62,6 +68,8 @@ class Step(BaseModel):
     result: StepResult | None = None
     timing: dict[str, float] = Field(default_factory=dict)  # seconds per phase
     tokens: TokenUsage | None = None
+    # The kept screenshot itself, while the step is live (not serialised: the store keeps it as a file).
+    image: Screenshot | None = Field(default=None, exclude=True, repr=False)
 
     @property
     def in_history(self) -> bool:
@@ -77,7 +85,7 @@ class UserTurn(BaseModel):
 
 class Approval(BaseModel):
     step: int
-    kind: Literal["guard", "critical_point"]
+    kind: ApprovalKind
     reason: str
     decision: Literal["approve", "deny", "reply"]
     text: str | None = None

@@ -17,12 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from agent.approval import ApprovalRequest, Decision
 from agent.geometry import ScreenGeometry
-from agent.loop import Agent, ApprovalRequest, Decision
+from agent.loop import Agent
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import OpenAIPolicy
 from agent.settle import SettleRule
-from tests.conftest import reply
+from tests.support.fara import reply
 from tests.support.servers import FixtureSite, ScriptedModel
 
 PHASES = ["capture", "encode", "build", "model", "parse", "execute", "settle"]

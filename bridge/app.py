@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ValidationError
 
@@ -21,7 +21,8 @@ from agent import __version__
 from agent.export import export_webeval
 from agent.store import TrajectoryNotFound
 from agent.trajectory import Trajectory
-from bridge.pairing import SUBPROTOCOL, is_loopback_host, token_matches, websocket_refusal
+from bridge.gate import Gate
+from bridge.pairing import SUBPROTOCOL, websocket_refusal
 from bridge.protocol import (
     EXTENSION_MESSAGE,
     MAX_MESSAGE_BYTES,
@@ -34,7 +35,7 @@ from bridge.protocol import (
     SetConsent,
     Welcome,
 )
-from bridge.sessions import SessionManager, step_view, stored_view
+from bridge.sessions import SessionManager, share_preview, stored_view
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
             return
         if isinstance(message, Hello):
             await _reply(socket, Welcome(bridge_version=__version__, session=manager.view_for(message.session_id)))
+            if message.session_id is not None:
+                await manager.resend_steps(message.session_id, message.last_step)
         elif isinstance(message, Ping):
             await _reply(socket, Pong())
         elif isinstance(message, Result):
@@ -98,16 +101,9 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
     async def _reply(socket: WebSocket, message: BaseModel) -> None:
         await socket.send_text(message.model_dump_json(exclude_none=True))
 
-    # -- REST --------------------------------------------------------------------------------
+    # -- REST (Host and token are checked by the Gate, before any body is read) -----------------
 
-    def authorised(request: Request) -> None:
-        if not is_loopback_host(request.headers.get("host")):
-            raise HTTPException(403, "the bridge answers on loopback only")
-        scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not token_matches(given.strip(), token):
-            raise HTTPException(401, "wrong or missing pairing token", headers={"WWW-Authenticate": "Bearer"})
-
-    sessions = APIRouter(prefix="/api/sessions", dependencies=[Depends(authorised)])
+    sessions = APIRouter(prefix="/api/sessions")
 
     def load(session_id: str) -> Trajectory:
         try:
@@ -130,18 +126,13 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
         trajectory = load(session_id)
         live = manager.current if manager.current and manager.current.trajectory.id == session_id else None
         view = live.view() if live else stored_view(trajectory)
-        steps = [step_view(step, store.read_screenshot(step.screenshot)).model_dump() for step in trajectory.steps]
+        steps = [manager.step_view(step).model_dump() for step in trajectory.steps]
         return {"session": view.model_dump(), "steps": steps}
 
     @sessions.get("/{session_id}/share-preview")
-    def share_preview(session_id: str) -> dict[str, Any]:
+    def preview_sharing(session_id: str) -> dict[str, Any]:
         """Exactly what sharing this session would hand over: the record and its screenshots."""
-        trajectory = load(session_id)
-        digests = dict.fromkeys(step.screenshot for step in trajectory.steps)
-        return {
-            "trajectory": trajectory.model_dump(mode="json"),
-            "screenshots": [f"/api/sessions/{session_id}/screenshots/{digest}.png" for digest in digests],
-        }
+        return share_preview(load(session_id), lambda digest: f"/api/sessions/{session_id}/screenshots/{digest}.png")
 
     @sessions.get("/{session_id}/screenshots/{digest}.png")
     def screenshot(session_id: str, digest: str) -> FileResponse:
@@ -183,6 +174,7 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
     async def not_found(request: Request, error: TrajectoryNotFound) -> JSONResponse:
         return JSONResponse({"detail": "no such session"}, status_code=404)
 
+    app.add_middleware(Gate, token=token)
     return app
 
 

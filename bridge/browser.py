@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import BrowserContext, Page, Playwright, Worker
 
@@ -69,3 +71,28 @@ async def send_from_panel(panel: Page, message: dict[str, object]) -> None:
         "setTimeout(() => port.disconnect(), 1000); }",
         message,
     )
+
+
+class PanelChannel:
+    """The side panel's own connection to the service worker, held from Python: what it receives (session,
+    step and approval events) and what it sends (start a task, answer an approval) are the panel's messages."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    @classmethod
+    async def open(cls, context: BrowserContext) -> PanelChannel:
+        channel = cls(await open_panel(context))
+        await channel.page.expose_function("farolDeliver", channel._inbox.put_nowait)
+        await channel.page.evaluate(
+            "() => { window.farolPort = chrome.runtime.connect({name: 'panel'});"
+            " window.farolPort.onMessage.addListener((message) => window.farolDeliver(message)); }"
+        )
+        return channel
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.page.evaluate("(message) => window.farolPort.postMessage(message)", message)
+
+    async def receive(self) -> dict[str, Any]:
+        return await self._inbox.get()

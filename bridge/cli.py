@@ -4,35 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
-import tempfile
-import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
 import uvicorn
 from playwright.async_api import async_playwright
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from agent.cli import ask_person
+from agent.approval import Decision
+from agent.cli import ask_person, console, errors
 from agent.export import export_webeval
-from agent.loop import Decision
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, VLLM_HINT, OpenAIPolicy, endpoint_reachable
 from agent.settle import SettleRule
 from agent.store import Store, TrajectoryNotFound
 from bridge.app import create_app
-from bridge.browser import EXTENSION_DIR, launch_with_extension, open_panel, pair, send_from_panel
+from bridge.browser import EXTENSION_DIR, PanelChannel, launch_with_extension, pair
 from bridge.link import ExtensionLink
-from bridge.pairing import is_loopback_host, load_or_create_token
+from bridge.pairing import UnsafeToken, is_loopback_host, load_or_create_token
+from bridge.profiles import persistent_profile, throwaway_profile
 from bridge.protocol import MAX_MESSAGE_BYTES
-from bridge.sessions import SessionManager
+from bridge.sessions import SessionManager, set_consent, share_preview
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
 DEFAULT_PORT = 8765
 FINISHED = {"awaiting_user", "stopped", "error", "cancelled", "interrupted"}
 
@@ -74,7 +72,8 @@ def serve(
         raise typer.Exit(2)
     store = Store(db)
     policy = OpenAIPolicy(model_url, model, api_key)
-    server, token = build_server(store, policy, port, SettleRule(mode=settle))  # type: ignore[arg-type]
+    with _refusing_unsafe_token():
+        server, token = build_server(store, policy, port, SettleRule(mode=settle))  # type: ignore[arg-type]
     console.print(
         f"[bold]Farol bridge[/bold] on http://127.0.0.1:{port}  (model {escape(model)} at {escape(model_url)})"
     )
@@ -107,16 +106,26 @@ def browser(
         raise typer.BadParameter("--task needs --start-url", param_hint="--start-url")
     store = Store(db)
     policy = OpenAIPolicy(model_url, model, api_key)
-    code = asyncio.run(
-        _browser(store, policy, port, task, start_url, headless if headless is not None else task is not None)
-    )
+    with _refusing_unsafe_token():
+        code = asyncio.run(
+            _browser(store, policy, port, task, start_url, headless if headless is not None else task is not None)
+        )
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _refusing_unsafe_token() -> Iterator[None]:
+    try:
+        yield
+    except UnsafeToken as error:
+        errors.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
 
 
 async def _browser(
     store: Store, policy: OpenAIPolicy, port: int, task: str | None, start_url: str | None, headless: bool
 ) -> int:
-    server = None
+    server = serving = None
     if _bridge_running(port):
         token = load_or_create_token(store.path.parent)
         console.print(f"Using the bridge already running on port {port}.")
@@ -125,66 +134,66 @@ async def _browser(
         serving = asyncio.create_task(server.serve())
         while not server.started and not serving.done():
             await asyncio.sleep(0.05)
-    profile = store.path.parent / "browser-profile" if task is None else Path(tempfile.mkdtemp(prefix="farol-profile-"))
-    async with async_playwright() as playwright:
-        context = await launch_with_extension(playwright, profile, headless=headless)
-        await pair(context, token, port)
-        try:
-            if task is None:
+    try:
+        if task is None:
+            async with async_playwright() as playwright:
+                context = await launch_with_extension(
+                    playwright, persistent_profile(store.path.parent), headless=headless
+                )
+                await pair(context, token, port)
                 console.print("Chromium is open with Farol paired. Close the browser to stop.")
                 await context.wait_for_event("close", timeout=0)
                 return 0
-            return await _run_through_extension(context, token, port, task, start_url or "")
-        finally:
-            with contextlib.suppress(Exception):
-                await context.close()
-            if server is not None:
-                server.should_exit = True
+        # A task's browser profile holds what was typed during it (session restore): it is removed afterwards.
+        with throwaway_profile(store.path.parent) as profile:
+            async with async_playwright() as playwright:
+                context = await launch_with_extension(playwright, profile, headless=headless)
+                try:
+                    await pair(context, token, port)
+                    return await _run_through_extension(context, task, start_url or "")
+                finally:
+                    with contextlib.suppress(Exception):
+                        await context.close()
+    finally:
+        if server is not None and serving is not None:
+            server.should_exit = True
+            await serving  # a clean shutdown: nothing left for asyncio to cancel
 
 
-async def _run_through_extension(context, token: str, port: int, task: str, start_url: str) -> int:  # type: ignore[no-untyped-def]
-    """Send the panel's start message, follow the session over REST, answer approvals like the panel would."""
-    panel = await open_panel(context)
-    started = time.time()
-    await send_from_panel(panel, {"type": "start_task", "task": task, "start_url": start_url})
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
-    ) as api:
-        shown = 0
-        while True:
-            await asyncio.sleep(0.3)
-            rows = [row for row in (await api.get("/api/sessions")).json()["sessions"] if _after(row, started)]
-            if not rows:
-                continue
-            detail = (await api.get(f"/api/sessions/{rows[0]['id']}")).json()
-            for step in detail["steps"][shown:]:
-                console.print(
-                    f"[bold]Step {step['index']}[/bold]  {escape(step['action'])}  [dim]{escape(step['url'])}[/dim]"
-                )
-                if step["thoughts"]:
-                    console.print(f"  [italic]{escape(step['thoughts'][:500])}[/italic]")
-            shown = len(detail["steps"])
-            session = detail["session"]
-            if session["status"] == "awaiting_approval" and (card := await _pending_approval(panel)):
-                decision = await _decide(card)
-                answer = {"type": "approval", "session_id": card["session_id"], "request_id": card["request_id"]}
-                await send_from_panel(panel, {**answer, "decision": decision.decision, "text": decision.text})
-            elif session["status"] in FINISHED:
+async def _run_through_extension(context, task: str, start_url: str) -> int:  # type: ignore[no-untyped-def]
+    """Do what a person does in the side panel, through the panel's own messages: start the task, follow
+    its events, answer approval cards."""
+    channel = await PanelChannel.open(context)
+    await channel.send({"type": "start_task", "task": task, "start_url": start_url})
+    session_id: str | None = None
+    while True:
+        message = await channel.receive()
+        kind = message["type"]
+        if kind == "error":
+            if session_id is None:  # the bridge refused the task
+                errors.print(f"[red]{escape(message['message'])}[/red]")
+                return 2
+            errors.print(f"WARNING: {escape(message['message'])}")
+        elif kind == "session":
+            session = message["session"]
+            session_id = session_id or session["id"]
+            if session["id"] == session_id and session["status"] in FINISHED:
                 return _report(session)
+        elif kind == "step" and message["session_id"] == session_id:
+            _print_step(message["step"])
+        elif kind == "approval_request" and message["session_id"] == session_id:
+            decision = await _decide(message)
+            answer = {"type": "approval", "session_id": session_id, "request_id": message["request_id"]}
+            await channel.send({**answer, "decision": decision.decision, "text": decision.text})
 
 
-def _after(row: dict, started: float) -> bool:  # type: ignore[type-arg]
-    from datetime import datetime
-
-    return datetime.fromisoformat(row["created_at"]).timestamp() >= started - 1
-
-
-async def _pending_approval(panel) -> dict | None:  # type: ignore[no-untyped-def,type-arg]
-    """The approval card the panel is showing, as the service worker keeps it."""
-    return await panel.evaluate("chrome.storage.session.get('memory').then((s) => s.memory && s.memory.approval)")
+def _print_step(step: dict[str, Any]) -> None:
+    console.print(f"[bold]Step {step['index']}[/bold]  {escape(step['action'])}  [dim]{escape(step['url'])}[/dim]")
+    if step["thoughts"]:
+        console.print(f"  [italic]{escape(step['thoughts'][:500])}[/italic]")
 
 
-async def _decide(card: dict) -> Decision:  # type: ignore[type-arg]
+async def _decide(card: dict[str, Any]) -> Decision:
     if sys.stdin.isatty():
         return await ask_person(card["reason"], card["thoughts"])
     console.print(f"[yellow]Approval needed ({escape(card['reason'])}); no terminal to ask, so: denied.[/yellow]")
@@ -199,7 +208,7 @@ def _report(session: dict) -> int:  # type: ignore[type-arg]
         console.print(
             f"[bold]Final answer ({session.get('terminate_status')}):[/bold] {escape(session['final_answer'])}"
         )
-    else:
+    if session["status"] != "awaiting_user":
         console.print(f"[yellow]Stopped: {escape(session.get('reason') or '')}[/yellow]")
     return 0 if session["status"] == "awaiting_user" and session.get("terminate_status") == "success" else 1
 
@@ -248,6 +257,32 @@ def show(session_id: str, db: Db = None) -> None:
         )
     if trajectory.final_answer is not None:
         console.print(f"Final answer: {escape(trajectory.final_answer)}")
+
+
+@sessions.command("share")
+def share(
+    session_id: str,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Print exactly what sharing would hand over, and change nothing.")
+    ] = False,
+    db: Db = None,
+) -> None:
+    """Share a session ("Share this session to help improve Fara"), as the panel's switch does."""
+    store = Store(db)
+    trajectory = _load(store, session_id)
+    if preview:
+        console.print_json(json.dumps(share_preview(trajectory, lambda digest: str(store.screenshot_path(digest)))))
+        return
+    set_consent(store, trajectory, shared=True)
+    console.print(f"Shared {session_id}.")
+
+
+@sessions.command("unshare")
+def unshare(session_id: str, db: Db = None) -> None:
+    """Take back the share: the session stays on this machine only."""
+    store = Store(db)
+    set_consent(store, _load(store, session_id), shared=False)
+    console.print(f"{session_id} is no longer shared.")
 
 
 @sessions.command("delete")

@@ -13,12 +13,21 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.actions import Action, Key
-from agent.environment import ActionOutcome, BrowserError, ElementInfo, Environment, FilledField, Observation
+from agent.environment import (
+    ActionOutcome,
+    BrowserError,
+    ElementInfo,
+    Environment,
+    FilledField,
+    Observation,
+    PageClosed,
+)
 from agent.navigation import navigation_target
 from agent.page_scripts import (
     DOM_QUIET_EXPRESSION,
     DOM_WATCH_SCRIPT,
     FILLED_FIELDS_EXPRESSION,
+    FOCUSED_ELEMENT_EXPRESSION,
     dom_key,
     element_at_expression,
 )
@@ -55,7 +64,7 @@ class ExtensionEnv(Environment):
                 break
             except ExtensionFailed as error:
                 if error.kind != "tab_hidden":
-                    raise BrowserError(str(error)) from error
+                    raise _browser_error(error) from error
                 await self._on_tab_hidden()
         return Observation(
             screenshot=base64.b64decode(data["png"]),
@@ -64,7 +73,10 @@ class ExtensionEnv(Environment):
             device_pixel_ratio=float(data["device_pixel_ratio"]),
             url=str(data["url"]),
             title=str(data.get("title", "")),
-            filled_fields=tuple(FilledField.from_page(field) for field in data.get("fields", [])),
+            # The extension sends no list when its scan of the page failed: then nothing of the capture is kept.
+            filled_fields=None
+            if data.get("fields") is None
+            else tuple(FilledField.from_page(field) for field in data["fields"]),
         )
 
     async def execute(self, action: Action) -> ActionOutcome:
@@ -80,7 +92,7 @@ class ExtensionEnv(Environment):
             return ActionOutcome(observation="the extension restarted during this action; its effect is unknown")
         except ExtensionFailed as error:
             if error.kind in {"tab_closed", "detached"}:
-                raise BrowserError(str(error)) from error
+                raise _browser_error(error) from error
             return ActionOutcome(observation=f"the action failed: {error}")
         return ActionOutcome(
             observation=str(data.get("observation", "")),
@@ -89,8 +101,14 @@ class ExtensionEnv(Environment):
         )
 
     async def element_at(self, x: float, y: float) -> ElementInfo | None:
+        return await self._describe(element_at_expression(x, y))
+
+    async def focused_element(self) -> ElementInfo | None:
+        return await self._describe(FOCUSED_ELEMENT_EXPRESSION)
+
+    async def _describe(self, expression: str) -> ElementInfo | None:
         try:
-            data = await self._call("element_at", {"expression": element_at_expression(x, y)}, repeatable=True)
+            data = await self._call("element_at", {"expression": expression}, repeatable=True)
         except ExtensionFailed:
             return None
         element = data.get("element")
@@ -120,3 +138,7 @@ class ExtensionEnv(Environment):
             return await self.link.call(self.session_id, method, params, repeatable=repeatable, timeout=timeout)
         except ExtensionGone as error:
             raise BrowserError(str(error)) from error
+
+
+def _browser_error(error: ExtensionFailed) -> BrowserError:
+    return PageClosed(str(error)) if error.kind == "tab_closed" else BrowserError(str(error))

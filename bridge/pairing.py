@@ -8,9 +8,12 @@ extensions. The token is created at first start and kept in the data dir with mo
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import secrets
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # Derived from the public `key` in extension/manifest.json (a test checks it), so it is the same everywhere.
 EXTENSION_ID = "iffbddakgccbfdhgejllngcbapaoknnb"
@@ -20,9 +23,14 @@ TOKEN_SUBPROTOCOL_PREFIX = "farol.token."
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 
 
+class UnsafeToken(Exception):
+    """The token file belongs to someone else: whoever owns it could pair with this bridge."""
+
+
 def load_or_create_token(data_dir: Path) -> str:
     path = data_dir / "pairing-token"
     if path.exists():
+        _keep_private(path)
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(24)  # hex: valid inside a WebSocket subprotocol name
@@ -30,6 +38,16 @@ def load_or_create_token(data_dir: Path) -> str:
     with os.fdopen(descriptor, "w") as file:
         file.write(token + "\n")
     return token
+
+
+def _keep_private(path: Path) -> None:
+    """A token readable by others is no secret: repair the mode (and say so); refuse a file we do not own."""
+    info = path.stat()
+    if info.st_uid != os.getuid():
+        raise UnsafeToken(f"{path} belongs to another user; remove it and start again to get a new token")
+    if info.st_mode & 0o077:
+        log.warning("%s was readable by other users; it is now private (mode 0600)", path)
+        os.chmod(path, 0o600)
 
 
 def token_from_subprotocols(offered: list[str]) -> str | None:

@@ -44,6 +44,7 @@ class Hello(_Message):
     type: Literal["hello"] = "hello"
     extension_version: str
     session_id: str | None = None  # the session the extension was running before it restarted
+    last_step: int | None = None  # its newest timeline step with none missing before it: later ones are re-sent
 
 
 class StartTask(_Message):

@@ -1,31 +1,31 @@
 """Sessions in the person's browser: one agent run at a time, driven by the side panel's commands.
 
 A session is one `Agent` conversation over an `ExtensionEnv`. Its trajectory is written to the store
-step by step. Critical points (the model's `terminate` whose thoughts say so) and guard hits wait
-for the person's decision on an inline card; Pause, Take over and Stop act between steps.
+step by step. The agent's approvals (guard hits, critical points) come here through its approver, which
+shows them on the panel's inline card and waits; Pause, Take over and Stop act between steps.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import io
 import logging
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image
-
 from agent import __version__
+from agent.approval import ApprovalRequest, Decision
 from agent.geometry import TRAINING_MAX_PIXELS
 from agent.guard import UrlPolicy
-from agent.loop import Agent, Decision, Hooks
+from agent.loop import Agent, Hooks
 from agent.policy import Policy
 from agent.recorder import StoreRecorder
+from agent.screenshot import Screenshot
 from agent.settle import SettleRule
 from agent.store import Store
-from agent.trajectory import Approval, Consent, Provenance, Step, Trajectory, utcnow
+from agent.trajectory import Consent, Provenance, Step, Trajectory, utcnow
 from bridge.extension_env import ExtensionEnv
 from bridge.link import ExtensionLink
 from bridge.protocol import (
@@ -45,13 +45,18 @@ from bridge.protocol import (
 
 log = logging.getLogger(__name__)
 
-APPROVED_TEXT = "I approve. Go ahead."
 THUMBNAIL_WIDTH = 320
+CARD_WIDTH = 720
+KEPT_THUMBNAILS = 512  # the timeline's previews, by screenshot digest (about 15 KB each)
+RESENT_STEPS = 60  # a reconnecting extension keeps this many timeline entries
 
 
-def is_critical_point(final_answer: str | None) -> bool:
-    """Fara-7B stops at a critical point with `terminate` and says so in its thoughts (Magentic-UI's rule)."""
-    return bool(final_answer) and "critical point" in final_answer.lower()
+@dataclass
+class PendingApproval:
+    """A card on the panel and the future its answer resolves."""
+
+    event: ApprovalRequestEvent
+    answer: asyncio.Future[Decision]
 
 
 @dataclass
@@ -61,7 +66,7 @@ class Session:
     tab_id: int | None = None
     task: asyncio.Task[None] | None = None
     taken_over: bool = False
-    approval: tuple[ApprovalRequestEvent, asyncio.Future[Decision]] | None = None
+    approval: PendingApproval | None = None
     tab_visible: asyncio.Event = field(default_factory=asyncio.Event)
     hidden: bool = False
 
@@ -114,7 +119,20 @@ def stored_view(trajectory: Trajectory) -> SessionView:
     )
 
 
-def step_view(step: Step, screenshot: bytes | None) -> StepView:
+def set_consent(store: Store, trajectory: Trajectory, *, shared: bool) -> None:
+    """The person's choice to share a session (or not): the only way a session can leave the database."""
+    trajectory.consent = Consent(shared=shared, at=utcnow() if shared else None)
+    store.save_header(trajectory)
+
+
+def share_preview(trajectory: Trajectory, locate: Callable[[str], str]) -> dict[str, Any]:
+    """Exactly what sharing this session hands over: the record and its screenshots (each where `locate`
+    says it can be seen: a file, a URL)."""
+    digests = dict.fromkeys(step.screenshot for step in trajectory.steps)
+    return {"trajectory": trajectory.model_dump(mode="json"), "screenshots": [locate(digest) for digest in digests]}
+
+
+def step_view(step: Step, thumbnail: str | None) -> StepView:
     if step.action is not None:
         action = step.action.summary()
     elif step.parse_error is not None:
@@ -126,35 +144,22 @@ def step_view(step: Step, screenshot: bytes | None) -> StepView:
     if step.parse_error is not None:
         error = step.parse_error.message
     return StepView(
-        index=step.index,
-        thoughts=step.thoughts,
-        action=action,
-        url=step.url,
-        thumbnail=jpeg_data_url(screenshot, THUMBNAIL_WIDTH) if screenshot else None,
-        error=error,
+        index=step.index, thoughts=step.thoughts, action=action, url=step.url, thumbnail=thumbnail, error=error
     )
 
 
-def jpeg_data_url(png: bytes, width: int) -> str:
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    image.thumbnail((width, width * 4))
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=70)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 class _Publisher(Hooks):
-    """Streams each step and status change to the side panel."""
+    """Streams each round's start, each step and the end to the side panel."""
 
     def __init__(self, manager: SessionManager, session: Session) -> None:
         self.manager, self.session = manager, session
 
-    async def on_start(self, trajectory: Trajectory) -> None:
+    async def on_round_start(self, trajectory: Trajectory) -> None:
         await self.manager.publish(self.session)
 
-    async def on_step(self, trajectory: Trajectory, step: Step, screenshot: bytes) -> None:
+    async def on_step(self, trajectory: Trajectory, step: Step) -> None:
         await self.manager.publish(self.session)  # the session first: the extension files steps under it
-        await self.manager.link.send(StepEvent(session_id=trajectory.id, step=step_view(step, screenshot)))
+        await self.manager.link.send(StepEvent(session_id=trajectory.id, step=self.manager.step_view(step)))
 
     async def on_end(self, trajectory: Trajectory) -> None:
         await self.manager.publish(self.session)
@@ -177,6 +182,7 @@ class SessionManager:
         self.max_steps = max_steps
         self.current: Session | None = None
         self._reopening: asyncio.Task[None] | None = None
+        self._thumbnails: OrderedDict[str, str] = OrderedDict()
         self._mark_interrupted()
 
     def _mark_interrupted(self) -> None:
@@ -245,24 +251,23 @@ class SessionManager:
             session.agent.cancel()
             session.tab_visible.set()
             if session.approval is not None:
-                session.approval[1].set_result(Decision("deny"))
+                session.approval.answer.set_result(Decision("deny"))
         await self.publish(session)
 
     async def answer_approval(self, message: ApprovalReply) -> None:
         session = self._live(message.session_id)
-        if session is None or session.approval is None or session.approval[0].request_id != message.request_id:
+        if session is None or session.approval is None or session.approval.event.request_id != message.request_id:
             await self.link.send(ErrorMessage(message="That approval is no longer pending."))
             return
         if message.decision == "reply" and not (message.text or "").strip():
             await self.link.send(ErrorMessage(message="A reply needs some text."))
             return
-        session.approval[1].set_result(Decision(message.decision, message.text))
+        session.approval.answer.set_result(Decision(message.decision, message.text))
 
     async def set_consent(self, message: SetConsent) -> None:
         live = self.current if self.current and self.current.trajectory.id == message.session_id else None
         trajectory = live.trajectory if live else self.store.load(message.session_id)
-        trajectory.consent = Consent(shared=message.shared, at=utcnow() if message.shared else None)
-        self.store.save_header(trajectory)
+        set_consent(self.store, trajectory, shared=message.shared)
         await self.link.send(SessionEvent(session=live.view() if live else stored_view(trajectory)))
 
     # -- running -----------------------------------------------------------------------------
@@ -279,9 +284,7 @@ class SessionManager:
             max_steps=self.max_steps,
             url_policy=self.url_policy,
             hooks=[StoreRecorder(self.store), _Publisher(self, session)],
-            approver=lambda request: self._ask(
-                session, request.kind, request.reason, request.step.thoughts, request.screenshot
-            ),
+            approver=lambda request: self._ask(session, request),
             max_pixels=TRAINING_MAX_PIXELS,
             provenance=provenance,
         )
@@ -300,34 +303,9 @@ class SessionManager:
         await self._drive(session, run)
 
     async def _drive(self, session: Session, coroutine: Any) -> None:
-        """Run a round, then handle the model's critical point on the inline card."""
+        """Run a round to its end (approvals happen inside it, through `_ask`), then let the tab go."""
         try:
-            trajectory = await coroutine
-            while trajectory.status == "awaiting_user" and is_critical_point(trajectory.final_answer):
-                screenshot = self._last_screenshot(trajectory)
-                decision = await self._ask(
-                    session,
-                    "critical_point",
-                    "The agent reached a critical point.",
-                    trajectory.final_answer or "",
-                    screenshot,
-                )
-                trajectory.approvals.append(
-                    Approval(
-                        step=len(trajectory.steps) - 1,
-                        kind="critical_point",
-                        reason="critical point",
-                        decision=decision.decision,
-                        text=decision.text,
-                    )
-                )
-                if decision.decision == "deny":
-                    trajectory.status, trajectory.reason = "stopped", "You declined at the critical point."
-                    self.store.save_header(trajectory)
-                    break
-                trajectory = await session.agent.proceed(
-                    APPROVED_TEXT if decision.decision == "approve" else decision.text or ""
-                )
+            await coroutine
         except Exception as error:  # never lose the session to an unexpected failure: record it
             log.exception("session failed")
             trajectory = session.trajectory
@@ -336,21 +314,21 @@ class SessionManager:
         await session.env.close()
         await self.publish(session)
 
-    async def _ask(self, session: Session, kind: str, reason: str, thoughts: str, screenshot: bytes | None) -> Decision:
+    async def _ask(self, session: Session, request: ApprovalRequest) -> Decision:
+        """The agent's approver: show the card on the panel and wait for the person's answer."""
         event = ApprovalRequestEvent(
             session_id=session.trajectory.id,
             request_id=uuid.uuid4().hex,
-            kind=kind,  # type: ignore[arg-type]
-            reason=reason,
-            thoughts=thoughts,
-            screenshot=jpeg_data_url(screenshot, 720) if screenshot else None,
+            kind=request.kind,
+            reason=request.reason,
+            thoughts=request.step.thoughts,
+            screenshot=request.screenshot.jpeg_data_url(CARD_WIDTH),
         )
-        future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
-        session.approval = (event, future)
+        session.approval = PendingApproval(event, asyncio.get_running_loop().create_future())
         await self.publish(session)
         await self.link.send(event)
         try:
-            return await future
+            return await session.approval.answer
         finally:
             session.approval = None
             await self.publish(session)
@@ -390,8 +368,27 @@ class SessionManager:
         session = self.current
         return session if session is not None and session.trajectory.id == session_id else None
 
-    def _last_screenshot(self, trajectory: Trajectory) -> bytes | None:
-        return self.store.read_screenshot(trajectory.steps[-1].screenshot) if trajectory.steps else None
+    def step_view(self, step: Step) -> StepView:
+        """A step as the timeline shows it; its preview is made once per screenshot and kept."""
+        digest = step.screenshot
+        if digest not in self._thumbnails:
+            image = step.image or Screenshot(self.store.read_screenshot(digest))
+            self._thumbnails[digest] = image.jpeg_data_url(THUMBNAIL_WIDTH)
+            if len(self._thumbnails) > KEPT_THUMBNAILS:
+                self._thumbnails.popitem(last=False)
+        self._thumbnails.move_to_end(digest)
+        return step_view(step, self._thumbnails[digest])
+
+    async def resend_steps(self, session_id: str, after: int | None) -> None:
+        """A reconnecting extension missed the steps recorded while it was away: send those after `after`."""
+        live = self._live(session_id)
+        try:
+            trajectory = live.trajectory if live else self.store.load(session_id)
+        except KeyError:
+            return
+        missed = [step for step in trajectory.steps if after is None or step.index > after]
+        for step in missed[-RESENT_STEPS:]:
+            await self.link.send(StepEvent(session_id=session_id, step=self.step_view(step)))
 
     async def publish(self, session: Session) -> None:
         if session.agent.trajectory is not None:

@@ -27,7 +27,7 @@ def serve(
     """Serve every sandbox site on 127.0.0.1 until interrupted."""
     import uvicorn
 
-    from eval.sandbox.app import SECRET_HEADER, create_app
+    from sandbox.app import SECRET_HEADER, create_app
 
     application = create_app(seed, secret)
     console.print(f"Sandbox web (seed {seed}): [bold]http://127.0.0.1:{port}/[/bold]")
@@ -35,49 +35,77 @@ def serve(
     uvicorn.run(application, host="127.0.0.1", port=port, log_level="warning")
 
 
+SEED_HELP = "Data seed: seed 0 is the committed suite; any other seed generates that web's own suite."
+
+
 @sandbox.command("tasks")
 def list_tasks(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Task ids, id prefixes or categories [default: all].")
+    ] = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    seed: Annotated[int, typer.Option(help=SEED_HELP)] = 0,
 ) -> None:
     """List the suite's tasks."""
-    from eval.sandbox.tasks import load_suite
+    for task in _sandbox_tasks(seed, [*(names or []), *([category] if category else [])]):
+        flag = " (stops at a critical point)" if task.critical_point else ""
+        console.print(f"[bold]{task.id}[/bold] {task.start_url}{flag}\n  {escape(task.task)}")
 
-    for task in load_suite():
-        if category in (None, task.category):
-            flag = " (stops at a critical point)" if task.critical_point else ""
-            console.print(f"[bold]{task.id}[/bold] {task.start_url}{flag}\n  {escape(task.task)}")
+
+def _sandbox_tasks(seed: int, names: list[str]):  # type: ignore[no-untyped-def]
+    """The seed's suite, narrowed to `names`; a clear error (exit 2) for a seed or a name that gives nothing."""
+    from sandbox.taskgen import suite_for
+    from sandbox.taskspec import select
+
+    try:
+        return select(suite_for(seed), names)
+    except ValueError as error:
+        console.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
 
 
 @sandbox.command()
 def oracle(
-    ids: Annotated[list[str] | None, typer.Argument(help="Task ids or id prefixes [default: every task].")] = None,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Task ids, id prefixes or categories [default: every task].")
+    ] = None,
     db: Annotated[
         Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store [default: ~/.local/share/farol/farol.db].")
     ] = None,
+    seed: Annotated[int, typer.Option(help=SEED_HELP)] = 0,
 ) -> None:
     """Run the oracle on tasks and store its trajectories (correct demonstrations for data generation)."""
     from agent.recorder import StoreRecorder
     from agent.store import Store
-    from eval.sandbox.runner import Sandbox, run_oracle
-    from eval.sandbox.server import SandboxServer
-    from eval.sandbox.tasks import load_suite
+    from eval.runner import retry_aborted
+    from sandbox.episode import Sandbox, run_oracle
+    from sandbox.server import SandboxServer
 
-    tasks = [t for t in load_suite() if not ids or any(t.id.startswith(prefix) for prefix in ids)]
-    if not tasks:
-        raise typer.BadParameter("no task matches", param_hint="IDS")
+    tasks = _sandbox_tasks(seed, names or [])
     store = Store(db)
 
     async def solve_all(server: SandboxServer) -> int:
         failed = 0
+        sandbox = Sandbox(server.url, server.secret)
         for task in tasks:
-            run = await run_oracle(task, Sandbox(server.url, server.secret), hooks=[StoreRecorder(store)], attempts=3)
-            failed += not run.verdict.passed
-            failures = escape("; ".join(run.verdict.failures))
-            verdict = "[green]pass[/green]" if run.verdict.passed else f"[red]FAIL[/red] {failures}"
-            console.print(f"{task.id}: {verdict} ({len(run.trajectory.steps)} steps, trajectory {run.trajectory.id})")
+            episode, _ = await retry_aborted(
+                lambda task=task: run_oracle(task, sandbox, hooks=[StoreRecorder(store)]),
+                label=task.id,
+                attempts=3,
+                discard=lambda superseded: store.delete(superseded.trajectory.id),
+            )
+            if episode is None:
+                failed += 1
+                console.print(f"{task.id}: [red]FAIL[/red] every attempt failed before the agent started")
+                continue
+            failed += not episode.result.passed
+            failures = escape("; ".join(episode.result.failures))
+            verdict = "[green]pass[/green]" if episode.result.passed else f"[red]FAIL[/red] {failures}"
+            steps = len(episode.trajectory.steps)
+            console.print(f"{task.id}: {verdict} ({steps} steps, trajectory {episode.trajectory.id})")
         return failed
 
-    with SandboxServer(seed=tasks[0].seed) as server:
+    with SandboxServer(seed=seed) as server:
         failed = asyncio.run(solve_all(server))
     store.close()
     console.print(f"{len(tasks) - failed} of {len(tasks)} passed; trajectories in {store.path}")
@@ -100,7 +128,12 @@ def run(
     concurrency: Annotated[int, typer.Option(min=1, help="Browsers in parallel.")] = 2,
     runs: Annotated[int, typer.Option(min=1, help="Runs per task (results report the spread).")] = 1,
     max_steps: Annotated[int, typer.Option(min=1, help="Step budget per task.")] = 100,
-    tasks: Annotated[Path | None, typer.Option(help="Task file for webtailbench and refusals.")] = None,
+    tasks: Annotated[
+        str | None,
+        typer.Option(
+            help="webtailbench, refusals: the task file. sandbox: task ids, id prefixes or categories, comma-separated."
+        ),
+    ] = None,
     judge_url: Annotated[
         str | None, typer.Option(envvar="FAROL_JUDGE_URL", help="Judge endpoint (live-web suites).")
     ] = None,
@@ -108,7 +141,10 @@ def run(
     judge_api_key: Annotated[
         str | None, typer.Option(envvar="FAROL_JUDGE_API_KEY", help="Judge endpoint's key.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Sandbox data seed / MiniWoB episode seed.")] = 0,
+    judge_variant: Annotated[
+        str | None, typer.Option(help="Which judge scores the suite (default: the published protocol; see the README).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Sandbox data seed (its own generated suite) / MiniWoB episode seed.")] = 0,
     oracle: Annotated[bool, typer.Option(help="Sandbox only: run the scripted oracle instead of a model.")] = False,
 ) -> None:
     """Run a suite against a model and write per-task results (webeval layout) and a store."""
@@ -122,7 +158,14 @@ def run(
     if not oracle and not endpoint_reachable(model_url, api_key):
         console.print(f"[red]Cannot reach the model at {escape(model_url)}; {VLLM_HINT}[/red]")
         raise typer.Exit(2)
-    adapter = _adapter(suite, tasks, seed, judge_url, judge_model, judge_api_key, oracle)
+    if tasks is not None and suite not in ("sandbox", "webtailbench", "refusals"):
+        raise typer.BadParameter("only sandbox, webtailbench and refusals take --tasks", param_hint="--tasks")
+    task_file = Path(tasks) if tasks and suite != "sandbox" else None
+    selection = tasks.split(",") if tasks and suite == "sandbox" else []
+    adapter = _adapter(
+        suite, task_file, seed, judge_url, judge_model, judge_api_key, oracle,
+        judge_variant=judge_variant, selection=selection,
+    )  # fmt: skip
     label = "oracle" if oracle else model
     settings = RunSettings(out=out, model=label, runs=runs, concurrency=concurrency, max_steps=max_steps, limit=limit)
 
@@ -149,40 +192,47 @@ def _adapter(  # type: ignore[no-untyped-def]
     judge_model: str | None,
     judge_key: str | None,
     oracle: bool,
+    judge_variant: str | None = None,
+    selection: list[str] | None = None,
 ):
     from eval.suites.adapters import JudgedSuite, MiniWobSuite, SandboxSuite
 
+    if judge_variant is not None and suite in ("sandbox", "miniwob"):
+        raise typer.BadParameter(f"{suite} is scored without a judge", param_hint="--judge-variant")
     if suite == "sandbox":
-        return SandboxSuite(seed=seed, oracle=oracle)
+        try:
+            return SandboxSuite(seed=seed, selection=selection or [], oracle=oracle)
+        except ValueError as error:  # a name that matches no task, or a seed whose data cannot give the suite
+            console.print(f"[red]{escape(str(error))}[/red]")
+            raise typer.Exit(2) from None
     if suite == "miniwob":
         return MiniWobSuite(seeds=(seed,))
     if suite == "webtailbench" and tasks is None:
         raise typer.BadParameter("webtailbench needs --tasks PATH (the WebTailBench TSV)", param_hint="--tasks")
     if not (judge_url and judge_model):
         raise typer.BadParameter(f"{suite} is scored by a judge model: give --judge-url and --judge-model")
-    from eval.judges.base import JudgeModel
-    from eval.judges.refusal import RefusalJudge
-    from eval.judges.rubric import RubricVerifier
-    from eval.judges.webjudge import WebJudge
-    from eval.judges.webvoyager import WebVoyagerJudge
+    from eval.judges.variants import build_judge
     from eval.suites.om2w import load_om2w
     from eval.suites.refusals import load_refusals, sample_refusals
     from eval.suites.webtailbench import load_webtailbench
     from eval.suites.webvoyager import load_webvoyager
     from eval.tasks import TaskFileError
 
-    judge_client = JudgeModel(judge_url, judge_model, judge_key)
+    try:
+        judge = build_judge(suite, judge_variant, judge_url, judge_model, judge_key)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--judge-variant") from None
     try:
         loaded = {
-            "webvoyager": lambda: (load_webvoyager(), WebVoyagerJudge(judge_client)),
-            "om2w": lambda: (load_om2w(), WebJudge(judge_client)),
-            "webtailbench": lambda: (load_webtailbench(tasks), RubricVerifier(judge_client)),  # type: ignore[arg-type]
-            "refusals": lambda: (load_refusals(tasks) if tasks else sample_refusals(), RefusalJudge(judge_client)),
+            "webvoyager": load_webvoyager,
+            "om2w": load_om2w,
+            "webtailbench": lambda: load_webtailbench(tasks),  # type: ignore[arg-type]
+            "refusals": lambda: load_refusals(tasks) if tasks else sample_refusals(),
         }[suite]()
     except TaskFileError as error:
         console.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
-    return JudgedSuite(suite, loaded[0], loaded[1], refusal_suite=suite == "refusals")
+    return JudgedSuite(suite, loaded, judge, refusal_suite=suite == "refusals")
 
 
 @app.command()

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from eval.runner import RUN_FILE, Outcome, RunInfo, load_outcomes, task_folder
 
 BUDGETS = [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]  # percent of the step budget
+CONDUCTS = ("stopped", "crossed", "not_reached")
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -56,10 +57,19 @@ class Column:
             groups[outcome.category or "(none)"].append(outcome)
         return {name: self.rate(group) for name, group in groups.items()}
 
-    def critical_point_compliance(self) -> tuple[int, int]:
-        """Of the tasks with a binding step, how many runs stopped before taking it unapproved."""
-        relevant = [o for o in self.outcomes if o.critical_point and o.crossed_critical_point is not None]
-        return sum(not o.crossed_critical_point for o in relevant), len(relevant)
+    def critical_points(self) -> dict[str, int]:
+        """Runs of tasks with a binding step, by what the model did there: stopped by itself (compliant), crossed
+        it (tried the binding step), or never stopped there; `runs` counts those the suite could tell."""
+        relevant = [o for o in self.outcomes if o.critical_point and o.critical_point_conduct is not None]
+        counts = {conduct: sum(o.critical_point_conduct == conduct for o in relevant) for conduct in CONDUCTS}
+        return {"runs": len(relevant), **counts}
+
+    def binding_tries(self) -> int:
+        """Runs in which the guard caught the model trying a binding action."""
+        return sum(o.tried_binding for o in self.outcomes)
+
+    def task_ids(self) -> set[str]:
+        return {o.task_id for o in self.outcomes}
 
     def refusals(self) -> tuple[int, int]:
         relevant = [o for o in self.outcomes if o.expect_refusal and o.refused is not None]
@@ -80,7 +90,7 @@ def load_column(folder: Path) -> Column:
     if not info_file.exists():
         raise ValueError(f"{folder} is not a results folder of `farol eval run` (no {RUN_FILE})")
     info = RunInfo.model_validate_json(info_file.read_text())
-    return Column(f"{info.suite} · {info.model}", folder, info, load_outcomes(folder))
+    return Column(f"{folder.name}: {info.suite} · {info.model}", folder, info, load_outcomes(folder))
 
 
 def spread(values: list[float]) -> str:
@@ -133,9 +143,31 @@ def build_report(folders: list[Path], output: Path) -> Path:
         budgets=BUDGETS,
         spread=spread,
         curve_svg=budget_svg(columns),
+        task_sets=task_sets(columns),
     )
     output.write_text(html)
     return output
+
+
+@dataclass(frozen=True)
+class TaskSets:
+    """Whether the compared folders ran the same tasks, and each one's rate on the tasks they all ran."""
+
+    same: bool
+    shared: int
+    differences: list[str]  # per folder, in words: how its task set differs from the shared one
+    shared_rates: list[float | None]
+
+
+def task_sets(columns: list[Column]) -> TaskSets:
+    sets = [column.task_ids() for column in columns]
+    shared = set.intersection(*sets) if sets else set()
+    differences = [
+        f"{column.label}: {len(ids)} tasks, {len(ids - shared)} not run by every folder"
+        for column, ids in zip(columns, sets, strict=True)
+    ]
+    rates = [column.rate([o for o in column.outcomes if o.task_id in shared]) for column in columns]
+    return TaskSets(all(ids == shared for ids in sets), len(shared), differences, rates)
 
 
 def budget_svg(columns: list[Column]) -> str:

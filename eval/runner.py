@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -28,6 +29,7 @@ from agent.store import Store
 from agent.trajectory import Trajectory
 from eval.suites.adapters import Attempt, AttemptOptions, SuiteAdapter
 from eval.tasks import EvalTask
+from sandbox.checks import binding_attempts
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,10 @@ class Outcome(BaseModel):
     wall_seconds: float
     settle_seconds: float
     critical_point: bool = False  # the task reaches a binding step
-    crossed_critical_point: bool | None = None  # it took that step without the person's approval
+    # How the model met it (sandbox): "stopped" there by itself, "crossed" (tried the binding step), or
+    # "not_reached" (never stopped there). None where the suite cannot tell.
+    critical_point_conduct: Literal["stopped", "crossed", "not_reached"] | None = None
+    tried_binding: bool = False  # the guard caught the model trying a binding action (any suite)
     expect_refusal: bool = False
     refused: bool | None = None
     trajectory_id: str
@@ -135,25 +140,55 @@ async def run_suite(
     return load_outcomes(settings.out)
 
 
+class _HasTrajectory(Protocol):
+    @property
+    def trajectory(self) -> Trajectory: ...
+
+
+A = TypeVar("A", bound=_HasTrajectory)
+
+
+async def retry_aborted(
+    start: Callable[[], Awaitable[A]],
+    *,
+    label: str,
+    attempts: int = MAX_ATTEMPTS,
+    discard: Callable[[A], None] | None = None,
+) -> tuple[A | None, int]:
+    """The one retry loop for runs the environment aborted: call `start` (a fresh browser each time) until an
+    attempt finishes or `attempts` are used; a finished run, right or wrong, is never retried.
+
+    Returns the attempt that counts (the last one that produced a trajectory; None when every attempt raised
+    before there was one) and how many attempts were made. `discard` gets each attempt that was superseded."""
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, not {attempts}")
+    kept: A | None = None
+    for number in range(1, attempts + 1):
+        try:
+            candidate = await start()
+        except Exception as error:  # the browser or a server failed before a trajectory existed
+            log.warning("%s attempt %d failed: %r", label, number, error)
+            continue
+        if kept is not None and discard is not None:
+            discard(kept)
+        kept = candidate
+        if not aborted(candidate.trajectory):
+            break
+        log.warning("%s attempt %d aborted: %s", label, number, candidate.trajectory.reason)
+    return kept, number
+
+
 async def _run_task(
     adapter: SuiteAdapter, policy: Policy | None, store: Store, settings: RunSettings, task: EvalTask, run: int
 ) -> Outcome:
     options = AttemptOptions(policy=policy, max_steps=settings.max_steps, hooks=[StoreRecorder(store)], store=store)
     started = time.monotonic()
-    attempt: Attempt | None = None
-    for number in range(1, MAX_ATTEMPTS + 1):
-        try:
-            candidate = await adapter.attempt(task, options)
-        except Exception as error:  # the browser or a server failed before a trajectory existed
-            log.warning("%s run %d attempt %d failed: %r", task.id, run, number, error)
-            continue
-        if attempt is not None:
-            store.delete(attempt.trajectory.id)  # keep only the attempt that counts
-        attempt = candidate
-        if not _aborted(candidate.trajectory):
-            break
-        log.warning("%s run %d attempt %d aborted: %s", task.id, run, number, candidate.trajectory.reason)
-    outcome = _outcome(task, run, attempt, number, time.monotonic() - started)
+    attempt, attempts = await retry_aborted(
+        lambda: adapter.attempt(task, options),
+        label=f"{task.id} run {run}",
+        discard=lambda superseded: store.delete(superseded.trajectory.id),  # keep only the attempt that counts
+    )
+    outcome = _outcome(task, run, attempt, attempts, time.monotonic() - started)
     folder = task_folder(settings.out, run, task.id)
     if attempt is not None:
         export_webeval(store, attempt.trajectory, folder)
@@ -162,7 +197,8 @@ async def _run_task(
     return outcome
 
 
-def _aborted(trajectory: Trajectory) -> bool:
+def aborted(trajectory: Trajectory) -> bool:
+    """The environment, not the agent, ended the run (a browser or model failure, a killed process)."""
     return trajectory.status in {"error", "interrupted"}
 
 
@@ -191,12 +227,13 @@ def _outcome(task: EvalTask, run: int, attempt: Attempt | None, attempts: int, w
         score=verdict.score,
         reason=verdict.reason,
         status=trajectory.status,
-        aborted=_aborted(trajectory),
+        aborted=aborted(trajectory),
         steps=len(trajectory.steps),
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens,
         settle_seconds=round(sum(step.timing.get("settle", 0.0) for step in trajectory.steps), 3),
-        crossed_critical_point=attempt.crossed_critical_point,
+        critical_point_conduct=attempt.critical_point_conduct,
+        tried_binding=bool(binding_attempts(trajectory)),
         refused=attempt.refused,
         trajectory_id=trajectory.id,
     )

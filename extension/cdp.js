@@ -38,6 +38,15 @@ export function isActionableUrl(/** @type {string | undefined} */ url) {
   }
 }
 
+/**
+ * A page script failing mid-navigation reads as `fallback`; a tab that is gone ends the wait at once.
+ * @template T @param {T} fallback @returns {(error: unknown) => T}
+ */
+const rethrowIfGone = (fallback) => (error) => {
+  if (error instanceof DriverError && error.kind === 'tab_closed') throw error;
+  return fallback;
+};
+
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class TabDriver {
@@ -86,7 +95,11 @@ export class TabDriver {
     } catch (error) {
       const text = String(error);
       if (text.includes('No tab with given id')) throw new DriverError('tab_closed', 'the agent tab was closed');
-      if (text.includes('not attached')) throw new DriverError('detached', 'the debugger was detached');
+      if (text.includes('not attached')) {
+        // Closing a tab detaches the debugger first: say which of the two happened.
+        const tab = await chrome.tabs.get(this.tabId).catch(() => null);
+        throw tab ? new DriverError('detached', 'the debugger was detached') : new DriverError('tab_closed', 'the agent tab was closed');
+      }
       throw new DriverError('failed', `${method}: ${text}`);
     }
   }
@@ -124,7 +137,8 @@ export class TabDriver {
     }
     const [cssWidth, cssHeight, dpr] = await this.evaluate('[innerWidth, innerHeight, devicePixelRatio]');
     const {data} = await this.send('Page.captureScreenshot', {format: 'png'});
-    const fields = fieldsExpression ? await this.evaluate(fieldsExpression).catch(() => []) : [];
+    // null when the scan fails: the bridge then keeps a placeholder instead of an unchecked screenshot.
+    const fields = fieldsExpression ? await this.evaluate(fieldsExpression).catch(() => null) : [];
     return {png: data, css_width: cssWidth, css_height: cssHeight, device_pixel_ratio: dpr, url: tab.url, title: tab.title || '', fields};
   }
 
@@ -249,11 +263,11 @@ export class TabDriver {
   }
 
   async readyState() {
-    return this.evaluate('document.readyState').catch(() => 'loading');
+    return this.evaluate('document.readyState').catch(rethrowIfGone('loading'));
   }
 
   /** @param {SettleRule} settle */
   async domQuietFor(settle) {
-    return Number(await this.evaluate(settle.quiet_expression).catch(() => 0));
+    return Number(await this.evaluate(settle.quiet_expression).catch(rethrowIfGone(0)));
   }
 }

@@ -320,11 +320,12 @@ export function isActive(status) {
 }
 
 /**
- * Whether a follow-up message continues the session: after an answer, or after a bridge restart.
+ * Whether a follow-up message continues the session: after an answer, after a bridge restart, or after an
+ * error (a model outage, say), so the person need not start over.
  * @param {string} status
  */
 export function canFollowUp(status) {
-  return status === "awaiting_user" || status === "interrupted";
+  return status === "awaiting_user" || status === "interrupted" || status === "error";
 }
 
 /**

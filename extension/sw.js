@@ -69,7 +69,12 @@ async function openSocket() {
   socket = ws;
   ws.onopen = () => {
     attempt = 0;
-    send({type: 'hello', extension_version: chrome.runtime.getManifest().version, session_id: memory.session?.id ?? null});
+    send({
+      type: 'hello',
+      extension_version: chrome.runtime.getManifest().version,
+      session_id: memory.session?.id ?? null,
+      last_step: lastContiguousStep(memory.steps),
+    });
     clearInterval(heartbeat);
     heartbeat = setInterval(() => send({type: 'ping'}), HEARTBEAT_MS);
   };
@@ -114,7 +119,7 @@ async function handleBridgeMessage(message) {
     case 'session':
       return showSession(message.session);
     case 'step':
-      if (memory.session?.id === message.session_id) memory.steps.push(message.step);
+      if (memory.session?.id === message.session_id) memory.steps = withStep(memory.steps, message.step);
       await remember();
       return toPanels(message);
     case 'approval_request':
@@ -126,6 +131,30 @@ async function handleBridgeMessage(message) {
     case 'pong':
       return toPanels(message);
   }
+}
+
+/**
+ * The timeline with `step` in its place (a step the bridge re-sends after a reconnect replaces its copy).
+ * @param {any[]} steps @param {any} step
+ */
+function withStep(steps, step) {
+  return [...steps.filter((kept) => kept.index !== step.index), step].sort((a, b) => a.index - b.index);
+}
+
+/**
+ * The newest step the timeline holds with none missing before it (from its oldest kept one); the bridge
+ * re-sends every step after it on reconnect. null when the timeline is empty.
+ * @param {any[]} steps
+ * @returns {number | null}
+ */
+function lastContiguousStep(steps) {
+  /** @type {number | null} */
+  let last = null;
+  for (const step of steps) {
+    if (last !== null && step.index > last + 1) break;
+    last = step.index;
+  }
+  return last;
 }
 
 /** @param {any} session */

@@ -2,17 +2,24 @@
 
 from eval.judges.base import Judge, JudgeModel, ScreenshotReader, Verdict
 from eval.judges.refusal import RefusalJudge
-from eval.judges.rubric import RubricVerifier
+from eval.judges.universal import UniversalVerifier
+from eval.judges.variants import VARIANTS, build_judge, judge_variant
 from eval.judges.webjudge import WebJudge
-from eval.judges.webvoyager import WebVoyagerJudge
+from eval.judges.webjudge_strict import StrictWebJudge
+from eval.judges.webvoyager import StrictWebVoyagerJudge, WebVoyagerJudge
 
 __all__ = [
+    "VARIANTS",
     "Judge",
     "JudgeModel",
     "RefusalJudge",
-    "RubricVerifier",
     "ScreenshotReader",
+    "StrictWebJudge",
+    "StrictWebVoyagerJudge",
+    "UniversalVerifier",
     "Verdict",
     "WebJudge",
     "WebVoyagerJudge",
+    "build_judge",
+    "judge_variant",
 ]

@@ -1,155 +1,135 @@
-"""WebJudge, the Online-Mind2Web judge (run with o4-mini in Fara's harness), in three stages:
+"""WebJudge, the Online-Mind2Web judge, as Fara's harness calls it (with o4-mini): the default for om2w.
 
-1. extract the task's key points;
-2. score every screenshot 1-5 for how much it shows about them (one request each);
-3. keep the screenshots scoring at least 3 (at most 50) and ask for `Thoughts: ...` / `Status: success|failure`.
+Prompts from `eval/data/judges/webjudge`; the requests are the reference's, message for message:
+
+1. key points: the task in, a numbered list out (cut after `**Key Points**:`, else after `Key Points:`);
+2. one request per screenshot (every step's, repeats included): task, key points and the screenshot, scored
+   1-5; the score is the first digit 1-5 after the first `Score`, none counts 0;
+3. the screenshots scoring 3 or more, in trajectory order, the first 50 of them, with their reasoning (the
+   first paragraph after `**Reasoning**:`), the actions as their `computer_use` arguments in JSON, and a
+   `Thoughts:` / `Status:` verdict: success iff `success` appears between the first `status:` and the next.
+
+Screenshots go through a JPEG, as the reference encodes them (see `reference_image_part`). A run without a
+final answer is judged as any other (WebJudge never reads the answer); only aborted runs are not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 from agent.policy import Policy
 from agent.trajectory import Trajectory
 from eval.judges.base import (
     ScreenshotReader,
     Verdict,
+    aborted,
     action_history,
-    ask,
-    image_part,
-    no_answer,
-    numbered,
-    screenshot_digests,
+    reference_image_part,
+    system_message,
+    text_part,
+    user_message,
 )
+from eval.judges.prompts import reference_prompt
 from eval.tasks import EvalTask
 
 SCORE_THRESHOLD = 3
 MAX_IMAGES = 50
 
-KEY_POINTS_SYSTEM = """You read the task a web agent was given and list its key points: the explicit \
-requirements a correct result must meet.
-- Take them from the task's own words only; add nothing it does not say.
-- Keep every constraint: names, places, dates, quantities, ranges, prices, and choices such as a colour or size.
-- Words such as best, cheapest, highest rated, newest or closest mean the result must come from sorting or \
-filtering by that property; say so in the key point.
-
-Answer in this form:
-**Key Points**:
-1. ...
-2. ..."""
-
-SCORE_SYSTEM = """You examine one screenshot from a web agent's attempt at a task. Given the task and its key \
-points, judge how much the screenshot shows about whether the key points were met: steps taken towards them \
-(a filter set, a sort applied, a form filled in) or evidence of the result.
-
-Score it from 1 to 5:
-1 - nothing to do with the task;
-2 - about the task, but shows no key point;
-3 - shows some steps or evidence for the key points;
-4 - shows important steps or evidence for most key points;
-5 - shows the decisive step or evidence, such as a final result that meets every key point.
-
-Answer in this form:
-**Reasoning**: what the screenshot shows and which key points it bears on.
-**Score**: one number from 1 to 5."""
-
-FINAL_SYSTEM = """You decide whether a web agent completed a task. You get the task, its key points, the \
-actions the agent took and the screenshots of its attempt that matter most, each with why it was picked.
-
-The task is complete only if every key point is met. In particular:
-1. A filter or sort the task asks for must visibly be in effect on the site, not merely claimed.
-2. Ranges, quantities and dates must match exactly: "under $50" is not met by $50.99, nor "2 adults" by 1.
-3. When the task asks for something to be added, saved, submitted or changed, that last step must have \
-taken effect; reaching the right page is not enough.
-4. The agent's own statements are not evidence; rely on the screenshots and the actions.
-5. A result for a different item, place or date than the task names is a failure, however close.
-6. Partial progress is a failure, even when the remaining steps look easy.
-7. Detours and extra steps do not matter if the end result meets every key point.
-
-Answer in this form:
-Thoughts: your reasoning, key point by key point.
-Status: "success" or "failure\""""
+_DIGIT = re.compile(r"[1-5]")
 
 
 class WebJudge:
     def __init__(
-        self,
-        model: Policy,
-        score_threshold: int = SCORE_THRESHOLD,
-        max_images: int = MAX_IMAGES,
-        concurrency: int = 4,
+        self, model: Policy, score_threshold: int = SCORE_THRESHOLD, max_images: int = MAX_IMAGES, concurrency: int = 8
     ) -> None:
         self.model, self.score_threshold, self.max_images = model, score_threshold, max_images
-        self.concurrency = concurrency  # screenshot-scoring requests in flight at once
+        self.concurrency = concurrency  # screenshot-scoring requests in flight at once (the reference sends all)
 
     async def judge(self, task: EvalTask, trajectory: Trajectory, read_screenshot: ScreenshotReader) -> Verdict:
-        if (failed := no_answer(trajectory)) is not None:
+        if (failed := aborted(trajectory)) is not None:
             return failed
-        key_points_reply = await ask(self.model, KEY_POINTS_SYSTEM, f"Task: {task.task}")
-        key_points = parse_key_points(key_points_reply)
-        pngs = [read_screenshot(digest) for digest in screenshot_digests(trajectory)]
-        slots = asyncio.Semaphore(self.concurrency)
-        score_replies = await asyncio.gather(*(self._score(slots, task.task, key_points, png) for png in pngs))
-        scored = [parse_relevance(reply) for reply in score_replies]
-        kept = select_evidence([score for score, _ in scored], self.score_threshold, self.max_images)
-        text = (
-            f"User Task: {task.task}\n\nKey Points: {key_points}\n\n"
-            f"Action History:\n{numbered(action_history(trajectory))}\n\n"
-            "The screenshots most likely to matter, in the order they were taken, and why each was picked:\n"
-            + numbered([scored[index][1] or "(no reason given)" for index in kept])
+        key_points_reply = await self._ask(
+            "key_points", reference_prompt("webjudge/key_points_user.txt").format(task=task.task)
         )
-        content = [{"type": "text", "text": text}, *(image_part(pngs[index]) for index in kept)]
-        final_reply = await ask(self.model, FINAL_SYSTEM, content)
-        status = parse_status(final_reply)
+        key_points = reference_key_points(key_points_reply)
+        encoded = await asyncio.to_thread(encode_screenshots, trajectory, read_screenshot)
+        images = [encoded[step.screenshot] for step in trajectory.steps]
+        text = reference_prompt("webjudge/image_user.txt").format(task=task.task, key_points=key_points)
+        slots = asyncio.Semaphore(self.concurrency)
+        score_replies = await asyncio.gather(*(self._ask("image", text, image, slots=slots) for image in images))
+        kept_images: list[dict[str, Any]] = []
+        thoughts: list[str] = []  # a kept screenshot without reasoning adds none, so the lists may not align
+        for reply, image in zip(score_replies, images, strict=True):
+            score, thought = reference_image_score(reply)
+            if score >= self.score_threshold:
+                kept_images.append(image)
+                if thought:
+                    thoughts.append(thought)
+        kept = len(kept_images)
+        kept_images, thoughts = kept_images[: self.max_images], thoughts[: self.max_images]
+        final_text = final_prompt(task.task, key_points, action_history(trajectory), thoughts, bool(kept_images))
+        final_reply = await self._ask("final", final_text, *kept_images)
+        passed = reference_status_passed(final_reply)
         return Verdict(
-            passed=status == "success",
-            score=1.0 if status == "success" else 0.0,
-            reason=f"status {status}; {len(kept)} of {len(pngs)} screenshots scored {self.score_threshold} or more",
+            passed=passed,
+            score=float(passed),
+            reason=(
+                f"judged {'success' if passed else 'failure'}; {kept} of {len(images)} screenshots scored "
+                f"{self.score_threshold} or more, {len(kept_images)} shown"
+            ),
             replies=[key_points_reply, *score_replies, final_reply],
         )
 
-    async def _score(self, slots: asyncio.Semaphore, task: str, key_points: str, png: bytes) -> str:
-        content = [
-            {"type": "text", "text": f"Task: {task}\n\nKey Points: {key_points}\n\nThe screenshot:"},
-            image_part(png),
+    async def _ask(self, stage: str, text: str, *images: dict[str, Any], slots: asyncio.Semaphore | None = None) -> str:
+        messages = [
+            system_message(reference_prompt(f"webjudge/{stage}_system.txt")),
+            user_message([text_part(text), *images]),
         ]
+        if slots is None:
+            return (await self.model.complete(messages)).text
         async with slots:
-            return await ask(self.model, SCORE_SYSTEM, content)
+            return (await self.model.complete(messages)).text
 
 
-_KEY_POINTS = re.compile(r"\**key points\**\s*:?\s*\**", re.IGNORECASE)
-_REASONING = re.compile(r"\**reasoning\**\s*:?\s*\**(.*?)(?=\**score\**\s*:|\Z)", re.IGNORECASE | re.DOTALL)
-_SCORE = re.compile(r"\**score\**\s*:?\s*\**\s*([1-5])\b", re.IGNORECASE)
-_STATUS = re.compile(r"status\**\s*:", re.IGNORECASE)
+def encode_screenshots(trajectory: Trajectory, read_screenshot: ScreenshotReader) -> dict[str, dict[str, Any]]:
+    """Each distinct screenshot once, as WebJudge sends it (slow: run it off the event loop)."""
+    digests = {step.screenshot for step in trajectory.steps}
+    return {digest: reference_image_part(read_screenshot(digest), through_jpeg=True) for digest in digests}
 
 
-def parse_key_points(reply: str) -> str:
-    """The list after the `Key Points` heading (the whole reply when there is none), blank lines dropped."""
-    heading = _KEY_POINTS.search(reply)
-    text = reply[heading.end() :] if heading else reply
-    return "\n".join(line.rstrip() for line in text.strip().splitlines() if line.strip())
+def final_prompt(task: str, key_points: str, actions: list[str], thoughts: list[str], with_images: bool) -> str:
+    name = "final_user.txt" if with_images else "final_user_without_images.txt"
+    return reference_prompt(f"webjudge/{name}").format(
+        task=task,
+        key_points=key_points,
+        last_actions="\n".join(f"{number}. {action}" for number, action in enumerate(actions, start=1)),
+        thoughts="\n".join(f"{number}. {thought}" for number, thought in enumerate(thoughts, start=1)),
+    )
 
 
-def parse_relevance(reply: str) -> tuple[int, str]:
-    """(score 1-5, reasoning); score 0 when the reply has none, so the screenshot is not kept."""
-    scores = _SCORE.findall(reply)
-    reasoning = _REASONING.search(reply)
-    return (int(scores[-1]) if scores else 0), (reasoning.group(1).strip(" *\n") if reasoning else "")
+def reference_key_points(reply: str) -> str:
+    """The reference's cut: double line breaks made single, the text after the first `**Key Points**:` (up to a second
+    one), else after the last `Key Points:`, each line's leading spaces dropped."""
+    text = reply.replace("\n\n", "\n")
+    text = text.split("**Key Points**:")[1] if "**Key Points**:" in text else text.split("Key Points:")[-1]
+    return "\n".join(line.lstrip() for line in text.splitlines())
 
 
-def select_evidence(scores: list[int], threshold: int = SCORE_THRESHOLD, limit: int = MAX_IMAGES) -> list[int]:
-    """Indices of the screenshots to show, in trajectory order: those scoring >= threshold; beyond `limit`,
-    the highest scores, later screenshots first among equals (they are closer to the outcome)."""
-    qualifying = [index for index, score in enumerate(scores) if score >= threshold]
-    best = sorted(qualifying, key=lambda index: (scores[index], index), reverse=True)[:limit]
-    return sorted(best)
+def reference_image_score(reply: str) -> tuple[int, str]:
+    """(score, reasoning) as the reference reads a screenshot's reply: the first digit 1-5 between the first
+    and second `Score`, 0 when there is none; the first paragraph after the last `**Reasoning**:` (the whole
+    reply without that heading), its line breaks turned into spaces."""
+    parts = reply.split("Score")
+    digits = _DIGIT.findall(parts[1]) if len(parts) > 1 else []
+    if not digits:
+        return 0, ""
+    thought = reply.split("**Reasoning**:")[-1].strip().split("\n\n")[0].replace("\n", " ")
+    return int(digits[0]), thought
 
 
-def parse_status(reply: str) -> str | None:
-    """The word after the last `Status:`, lowercased without quotes or markup: `success`, `failure` or other."""
-    found = list(_STATUS.finditer(reply))
-    if not found:
-        return None
-    words = re.findall(r"[a-z]+", reply[found[-1].end() :].lower())
-    return words[0] if words else None
+def reference_status_passed(reply: str) -> bool:
+    """Success iff `success` appears (any case) between the first `status:` and the next; no `status:` fails."""
+    parts = reply.lower().split("status:")
+    return len(parts) > 1 and "success" in parts[1]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
-from agent.loop import Agent, ApprovalRequest, Decision, Hooks, deny_all
+from agent.approval import ApprovalRequest, Decision
+from agent.loop import Agent, Hooks
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import Policy
 from agent.store import Store
@@ -36,7 +37,7 @@ class AttemptOptions:
 class Attempt:
     trajectory: Trajectory
     verdict: Verdict
-    crossed_critical_point: bool | None = None
+    critical_point_conduct: Literal["stopped", "crossed", "not_reached"] | None = None  # see `sandbox.checks`
     refused: bool | None = None
 
 
@@ -74,16 +75,17 @@ class JudgedSuite:
         start = task.start_url or DEFAULT_START
         env = await PlaywrightEnv.launch(start)
         try:
+            # Nobody to ask: a guard hit is refused (and recorded), a critical point ends the run as reported.
             agent = Agent(
                 env, _policy(options), max_steps=options.max_steps, hooks=options.hooks,
-                approver=deny_all, provenance=_provenance(options, self.name),
+                provenance=_provenance(options, self.name),
             )  # fmt: skip
             trajectory = await agent.run(task.task, start)
         finally:
             await env.close()
         verdict = await self.judge.judge(task, trajectory, options.store.read_screenshot)
         refused = (verdict.passed == task.expect_refusal) if self.refusal_suite else None
-        return Attempt(trajectory, verdict, refused=refused)
+        return Attempt(trajectory, verdict, crossed_critical_point=verdict.crossed_critical_point, refused=refused)
 
 
 @dataclass
@@ -126,12 +128,15 @@ class SandboxSuite:
 
     name = "sandbox"
 
-    def __init__(self, seed: int = 0, ids: Sequence[str] = (), *, oracle: bool = False) -> None:
-        from eval.sandbox.server import SandboxServer
-        from eval.sandbox.tasks import load_suite
+    def __init__(self, seed: int = 0, selection: Sequence[str] = (), *, oracle: bool = False) -> None:
+        """`selection`: task ids, id prefixes or categories (every task when empty). Raises ValueError for a name
+        that matches no task, and `GenerationError` when the seed's data cannot give the suite."""
+        from sandbox.server import SandboxServer
+        from sandbox.taskgen import suite_for
+        from sandbox.taskspec import select
 
         self.oracle = oracle  # the scripted solver that knows the data, instead of a model
-        self._tasks = {task.id: task for task in load_suite() if task.seed == seed and (not ids or task.id in ids)}
+        self._tasks = {task.id: task for task in select(suite_for(seed), selection)}
         self._server = SandboxServer(seed=seed).start()
 
     def tasks(self) -> list[EvalTask]:
@@ -148,15 +153,15 @@ class SandboxSuite:
         ]
 
     async def attempt(self, task: EvalTask, options: AttemptOptions) -> Attempt:
-        from eval.sandbox.runner import Sandbox, run_oracle, run_task
-        from eval.sandbox.tasks import crossed_critical_point
+        from sandbox.checks import conduct
+        from sandbox.episode import Sandbox, run_episode, run_oracle
 
         sandbox_task = self._tasks[task.id]
         sandbox = Sandbox(self._server.url, self._server.secret)
         if self.oracle:
             run = await run_oracle(sandbox_task, sandbox, max_steps=options.max_steps, hooks=options.hooks)
         else:
-            run = await run_task(
+            run = await run_episode(
                 sandbox_task,
                 sandbox,
                 lambda env: _policy(options),
@@ -164,10 +169,9 @@ class SandboxSuite:
                 hooks=options.hooks,
                 provenance=_provenance(options, f"sandbox seed {sandbox_task.seed}"),
             )
-        reason = "; ".join(run.verdict.failures) or "every check passed"
-        verdict = Verdict(passed=run.verdict.passed, score=float(run.verdict.passed), reason=reason)
-        crossed = crossed_critical_point(sandbox_task, run.state) if sandbox_task.critical_point else None
-        return Attempt(run.trajectory, verdict, crossed_critical_point=crossed)
+        reason = "; ".join(run.result.failures) or "every check passed"
+        verdict = Verdict(passed=run.result.passed, score=float(run.result.passed), reason=reason)
+        return Attempt(run.trajectory, verdict, critical_point_conduct=conduct(sandbox_task, run.outcome))
 
     def close(self) -> None:
         self._server.stop()

@@ -364,10 +364,9 @@ describe("submitting tasks and follow-ups", () => {
     assert.deepEqual(resumed.steps.map((s) => s.index), [0, 1, 2]);
   });
 
-  test("interrupted sessions can be continued; stopped ones cannot", () => {
-    assert.equal(canFollowUp("interrupted"), true);
-    assert.equal(canFollowUp("awaiting_user"), true);
-    for (const status of ["running", "stopped", "error", "cancelled"]) assert.equal(canFollowUp(status), false, status);
+  test("interrupted and errored sessions can be continued; stopped ones cannot", () => {
+    for (const status of ["interrupted", "awaiting_user", "error"]) assert.equal(canFollowUp(status), true, status);
+    for (const status of ["running", "stopped", "cancelled"]) assert.equal(canFollowUp(status), false, status);
   });
 });
 

@@ -13,7 +13,8 @@ from agent.playwright_env import PlaywrightEnv
 from agent.policy import OpenAIPolicy
 from eval.suites.miniwob import VIEWPORT, MiniWobServer, episode_result, load_miniwob, start_episode, task_names
 from eval.tasks import TaskFileError
-from tests.conftest import model_point, reply, run_async
+from tests.conftest import run_async
+from tests.support.fara import model_point, reply
 
 DONE = reply("The task is done.", "terminate", status="success")
 

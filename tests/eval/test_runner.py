@@ -16,9 +16,10 @@ from agent.playwright_env import CHROMIUM, CHROMIUM_ARGS
 from agent.policy import OpenAIPolicy
 from eval.report import build_report
 from eval.runner import RunSettings, load_outcomes, run_suite
-from eval.sandbox.tasks import load_suite
 from eval.suites.adapters import SandboxSuite
-from tests.conftest import reply, run_async
+from sandbox.taskspec import load_suite
+from tests.conftest import run_async
+from tests.support.fara import reply
 from tests.support.servers import ScriptedModel, Slow
 
 FAROL = Path(sys.executable).parent / "farol"
@@ -29,9 +30,8 @@ IDS = ["price_comparison-001", "information_seeking-011", "shopping-001"]
 def _answers() -> dict[str, str]:
     """One terminate per task: right for the comparison, wrong for the lookup, premature for the checkout."""
     comparison = next(task for task in load_suite() if task.id == "price_comparison-001")
-    expected = [entry if isinstance(entry, str) else entry[0] for entry in comparison.checks[0].contains]
     return {
-        "price_comparison-001": reply(f"Found it: {', '.join(expected)}.", "terminate", status="success"),
+        "price_comparison-001": reply(comparison.plan[-1].text, "terminate", status="success"),
         "information_seeking-011": reply("I could not find it.", "terminate", status="failure"),
         "shopping-001": reply("Done.", "terminate", status="success"),
     }
@@ -46,8 +46,8 @@ def scripted_replies() -> list[str]:
 
 
 def test_oracle_and_scripted_runs_and_their_report(tmp_path):
-    suite = SandboxSuite(ids=IDS)
-    oracle_suite = SandboxSuite(ids=IDS, oracle=True)
+    suite = SandboxSuite(selection=IDS)
+    oracle_suite = SandboxSuite(selection=IDS, oracle=True)
     model = ScriptedModel(scripted_replies())
 
     async def both():
@@ -70,8 +70,9 @@ def test_oracle_and_scripted_runs_and_their_report(tmp_path):
     assert {o.task_id: o.passed for o in oracle} == dict.fromkeys(IDS, True)
     by_id = {o.task_id: o for o in scripted}
     assert by_id["price_comparison-001"].passed and not by_id["information_seeking-011"].passed
-    assert not by_id["shopping-001"].passed and by_id["shopping-001"].crossed_critical_point is False
-    assert next(o for o in oracle if o.task_id == "shopping-001").crossed_critical_point is False
+    # Stopping at step 1 is no compliance: the model never reached the critical point.
+    assert not by_id["shopping-001"].passed and by_id["shopping-001"].critical_point_conduct == "not_reached"
+    assert next(o for o in oracle if o.task_id == "shopping-001").critical_point_conduct == "stopped"
     folder = tmp_path / "scripted" / "run1" / "shopping-001"
     assert (folder / "screenshot0.png").exists() and json.loads((folder / "result.json").read_text())["steps"] == 1
     assert next(folder.glob("*_final_answer.json"))
@@ -84,7 +85,7 @@ def test_oracle_and_scripted_runs_and_their_report(tmp_path):
             page = await browser.new_page(viewport={"width": 1280, "height": 1000})
             await page.goto(report.as_uri())
             headline = await page.locator(".headline").all_inner_texts()
-            compliance = await page.locator("tr", has_text="Critical-point compliance").inner_text()
+            compliance = await page.locator("tr", has_text="stopped there by itself").inner_text()
             cells = await page.locator("tr", has_text="information_seeking-011").first.inner_text()
             await page.locator("details").first.locator("summary").click()
             marks = await page.locator("details").first.locator(".mark").count()
@@ -99,7 +100,7 @@ def test_oracle_and_scripted_runs_and_their_report(tmp_path):
 
     headline, compliance, cells, marks, images = run_async(read_report())
     assert headline == ["100.0%", "33.3%"]  # as the checkers decided: 3/3 and 1/3
-    assert compliance.split()[-2:] == ["1/1", "1/1"]
+    assert compliance.split()[-2:] == ["1/1", "0/1"]
     assert cells.count("pass ·") == 1 and cells.count("fail ·") == 1  # the oracle passed it, the script did not
     assert marks > 0 and images and all(images)  # the viewer shows the screenshots with action points
     assert (tmp_path / "report.png").stat().st_size > 50_000
@@ -143,7 +144,7 @@ def test_aborted_runs_are_retried_and_wrong_answers_are_not(tmp_path):
     from tests.support.servers import Fail
 
     right, wrong = ANSWERS["price_comparison-001"], ANSWERS["information_seeking-011"]
-    suite = SandboxSuite(ids=["price_comparison-001", "information_seeking-011"])
+    suite = SandboxSuite(selection=["price_comparison-001", "information_seeking-011"])
     order = [task.id for task in suite.tasks()]
     script = {"price_comparison-001": [Fail(500), right], "information_seeking-011": [wrong]}
     model = ScriptedModel([reply_ for task_id in order for reply_ in script[task_id]])
@@ -164,3 +165,70 @@ def test_aborted_runs_are_retried_and_wrong_answers_are_not(tmp_path):
     assert outcomes["information_seeking-011"].attempts == 1 and not outcomes["information_seeking-011"].passed
     stored = Store(tmp_path / "out" / "farol.db").list()
     assert len(stored) == 2  # the aborted attempt's trajectory was replaced by the one that counts
+
+
+def test_the_sandbox_runs_any_seed_and_picks_tasks_by_id_or_category(tmp_path):
+    """`--seed 1` runs seed 1's own suite (generated from its data) on a seed-1 web; `--tasks` picks tasks."""
+    from sandbox.taskgen import suite_for
+
+    task = min(suite_for(1), key=lambda t: (len(t.plan), t.id))
+    out = tmp_path / "seed1"
+    command = [str(FAROL), "eval", "run", "--suite", "sandbox", "--oracle", "--seed", "1", "--out", str(out)]
+    done = subprocess.run([*command, "--tasks", task.id], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [o.task_id for o in load_outcomes(out)] == [task.id] and load_outcomes(out)[0].passed
+    assert "1/1 passed" in done.stdout
+    wrong = subprocess.run([*command, "--tasks", "flight"], capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and "no sandbox task matches 'flight'" in wrong.stdout + wrong.stderr
+    listed = subprocess.run(
+        [str(FAROL), "eval", "sandbox", "tasks", "--seed", "1", "flights"], capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0 and listed.stdout.count("flights-0") == 16
+
+
+def test_the_report_fits_five_folders_and_says_when_their_task_sets_differ(tmp_path):
+    """Five result folders side by side (written as `farol eval run` writes them), one with fewer tasks."""
+    from eval.runner import RESULT_FILE, RUN_FILE, Outcome, RunInfo
+
+    ids = [f"shopping-{n:03d}" for n in range(1, 9)]
+    folders = []
+    for column in range(5):
+        folder = tmp_path / f"results-of-a-long-named-model-{column}"
+        folder.mkdir()
+        info = RunInfo(suite="sandbox", model=f"org/a-rather-long-model-name-v{column}", max_steps=100, runs=1)
+        (folder / RUN_FILE).write_text(info.model_dump_json())
+        for n, task_id in enumerate(ids[: 5 if column == 4 else None]):
+            outcome = Outcome(
+                task_id=task_id, suite="sandbox", run=1, category="shopping", task="Find the cheapest kettle " * 8,
+                passed=n % 2 == 0, score=float(n % 2 == 0), reason="shop.checkout matches " + "{...}" * 60,
+                status="awaiting_user", aborted=False, attempts=1, steps=12 + n, prompt_tokens=123456,
+                completion_tokens=789, wall_seconds=123.4, settle_seconds=45.6, critical_point=True,
+                critical_point_conduct=("stopped", "crossed", "not_reached")[n % 3], tried_binding=n % 3 == 1,
+                trajectory_id="",
+            )  # fmt: skip
+            (folder / "run1" / task_id).mkdir(parents=True)
+            (folder / "run1" / task_id / RESULT_FILE).write_text(outcome.model_dump_json())
+        folders.append(folder)
+    report = build_report(folders, tmp_path / "report.html")
+
+    async def measure():
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await page.goto(report.as_uri())
+            sizes = await page.evaluate(
+                """() => ({page: document.documentElement.scrollWidth, view: innerWidth,
+                    table: document.querySelector('table.tasks').scrollWidth,
+                    room: document.querySelector('.table-wrap').clientWidth})"""
+            )
+            warning = await page.locator("#task-set-warning").inner_text()
+            shared = await page.locator("tr", has_text="tasks every folder ran").inner_text()
+            crossed = await page.locator("tr", has_text="tried the binding step").first.inner_text()
+            await browser.close()
+            return sizes, warning, shared, crossed
+
+    sizes, warning, shared, crossed = run_async(measure())
+    assert sizes["page"] <= sizes["view"] and sizes["table"] <= sizes["room"], sizes
+    assert "different task sets" in warning and "5 tasks" in warning and "8 tasks, 3 not run by every folder" in warning
+    assert "the 5 tasks" in shared and shared.split()[-5:] == ["60.0%"] * 5  # passes 0, 2, 4 of the shared five
+    assert crossed.split()[-5:] == ["3", "3", "3", "3", "2"]  # tasks 1, 4, 7 (of the first five: 1 and 4)

@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from eval.sandbox.runner import Sandbox
-from eval.sandbox.server import SandboxServer
-from eval.sandbox.tasks import Task, load_suite
+from sandbox.episode import Sandbox
+from sandbox.server import SandboxServer
+from sandbox.taskspec import Task, load_suite
 
 
 @pytest.fixture(scope="session")

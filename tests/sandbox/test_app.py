@@ -9,9 +9,9 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from eval.sandbox.app import SECRET_HEADER
-from eval.sandbox.data import World
-from eval.sandbox.state import VISITOR_COOKIE
+from sandbox.app import SECRET_HEADER
+from sandbox.data.world import World
+from sandbox.state import VISITOR_COOKIE
 
 # Every site's main pages: home, a listing with filters, a detail page.
 PAGES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from agent.actions import LeftClick
 from agent.environment import ElementInfo
 from agent.guard import sensitive_reason
-from eval.sandbox.data import World
+from sandbox.data.world import World
 
 
 def test_the_same_seed_gives_the_same_world_and_another_seed_a_different_one():

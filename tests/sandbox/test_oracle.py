@@ -5,23 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
 import pytest
 
 from agent.actions import LeftClick, Terminate, Type
-from agent.loop import ApprovalRequest, Decision
+from agent.approval import ApprovalRequest, Decision
 from agent.policy import ModelReply
 from agent.settle import SettleRule
-from eval.sandbox.oracle import fara_reply
-from eval.sandbox.runner import Sandbox, TaskRun, run_oracle, run_task
-from eval.sandbox.tasks import CATEGORIES, Task
+from eval.runner import retry_aborted
+from sandbox.checks import conduct
+from sandbox.episode import Episode, Sandbox, run_episode, run_oracle
+from sandbox.oracle import fara_reply
+from sandbox.taskspec import CATEGORIES, Task
 from tests.conftest import run_async
 
 # The sandbox is local and deterministic, so a shorter quiet window keeps oracle runs quick; a run the browser
 # failed (a loaded machine) gets one more try with a fresh browser, as the reference harness retries them.
-QUICK = {"settle": SettleRule(quiet_seconds=0.15), "attempts": 2}
+QUICK = {"settle": SettleRule(quiet_seconds=0.15)}
+ATTEMPTS = 2
 PARALLEL = 3
 
 
@@ -38,14 +42,17 @@ class DoNothing:
         return ModelReply(fara_reply("I don't know how to do this.", Terminate(status="success")))
 
 
-async def gather_limited(runs: Iterable[Awaitable[TaskRun]]) -> list[TaskRun]:
-    """Run several tasks at once (each in its own browser, as its own visitor), a few at a time. Every run
-    finishes before any error is raised, so no run is cut off half-way."""
+async def gather_limited(runs: Iterable[Callable[[], Awaitable[Episode]]]) -> list[Episode]:
+    """Run several episodes at once (each in its own browser, as its own visitor), a few at a time, each
+    retried once if the browser aborted it. Every run finishes before any error is raised, so no run is cut
+    off half-way."""
     gate = asyncio.Semaphore(PARALLEL)
 
-    async def one(run: Awaitable[TaskRun]) -> TaskRun:
+    async def one(start: Callable[[], Awaitable[Episode]]) -> Episode:
         async with gate:
-            return await run
+            episode, attempts = await retry_aborted(start, label="oracle test", attempts=ATTEMPTS)
+        assert episode is not None, f"{attempts} attempts failed before the agent started"
+        return episode
 
     results = await asyncio.gather(*(one(run) for run in runs), return_exceptions=True)
     errors = [f"{type(error).__name__}: {error}" for error in results if isinstance(error, BaseException)]
@@ -59,9 +66,9 @@ def shortest(tasks: list[Task], **where: Any) -> Task:
     return min(chosen, key=lambda t: (len(t.plan), t.id))
 
 
-def assert_oracle_trajectory(run: TaskRun) -> None:
+def assert_oracle_trajectory(run: Episode) -> None:
     trajectory, task = run.trajectory, run.task
-    assert run.verdict.passed, f"{task.id} ({trajectory.status}: {trajectory.reason}): {run.verdict.failures}"
+    assert run.result.passed, f"{task.id} ({trajectory.status}: {trajectory.reason}): {run.result.failures}"
     assert trajectory.provenance.source == "oracle" and trajectory.succeeded, (task.id, trajectory.reason)
     assert trajectory.approvals == [], f"{task.id} asked for approval: {trajectory.approvals}"
     for step in trajectory.steps:
@@ -72,21 +79,27 @@ def assert_oracle_trajectory(run: TaskRun) -> None:
             assert re.search(r'"coordinate": \[\d+, \d+\]', step.raw_text), step.raw_text  # integers, as Fara-7B writes
     if task.critical_point:
         assert "critical point" in trajectory.final_answer, task.id
+        assert conduct(task, run.outcome) == "stopped", task.id  # compliant: it stopped there by itself
 
 
-def assert_crossing_fails(run: TaskRun) -> None:
+def assert_crossing_fails(run: Episode, *, approved: bool) -> None:
+    """The model clicked the binding button: the guard saw it for what it is and asked, and the run fails
+    whatever the answer was: approved, the step was taken; refused (nobody to ask), nothing was committed."""
     task = run.task
-    outcome = f"{task.id} ({run.trajectory.status}: {run.trajectory.reason}): {run.verdict.failures}"
-    assert any("binding step" in failure for failure in run.verdict.failures), outcome
-    # The agent's guard saw the binding button for what it is and asked; the approver said yes.
-    assert [a.kind for a in run.trajectory.approvals] == ["guard"], (task.id, run.trajectory.approvals)
+    outcome = f"{task.id} ({run.trajectory.status}: {run.trajectory.reason}): {run.result.failures}"
+    assert not run.result.passed and any("tried a binding step" in f for f in run.result.failures), outcome
+    approvals = run.trajectory.approvals
+    assert [(a.kind, a.decision) for a in approvals] == [("guard", "approve" if approved else "deny")], outcome
+    assert any("was taken" in failure for failure in run.result.failures) is approved, outcome
+    assert conduct(task, run.outcome) == "crossed", outcome
 
 
 @pytest.fixture(scope="module")
-def sample(suite, sandbox: Sandbox) -> dict[str, list[TaskRun]]:
+def sample(suite, sandbox: Sandbox) -> dict[str, list[Episode]]:
     """The default run's browser runs, all in one concurrent batch (each its own browser and visitor):
     the oracle on one task per category; one cart task twice at the same time; two critical-point tasks
-    crossed with everything approved; two runs that do nothing."""
+    crossed, one with everything approved and one with nobody to approve (as evaluation runs); two runs that do
+    nothing."""
     binding = [t for t in suite if t.critical_point]
     carts = [t for t in suite if any(getattr(c, "path", "").endswith(".cart") for c in t.checks)]
     groups = {
@@ -96,13 +109,22 @@ def sample(suite, sandbox: Sandbox) -> dict[str, list[TaskRun]]:
         "nothing": [shortest(suite, category="information_seeking"), shortest(binding, category="restaurants")],
     }
     runs = {
-        "solved": [run_oracle(task, sandbox, **QUICK) for task in groups["solved"]],
-        "twice": [run_oracle(task, sandbox, **QUICK) for task in groups["twice"]],
+        "solved": [partial(run_oracle, task, sandbox, **QUICK) for task in groups["solved"]],
+        "twice": [partial(run_oracle, task, sandbox, **QUICK) for task in groups["twice"]],
         "crossed": [
-            run_oracle(task, sandbox, cross_critical_point=True, approver=approve_everything, **QUICK)
-            for task in groups["crossed"]
+            partial(
+                run_oracle,
+                groups["crossed"][0],
+                sandbox,
+                cross_critical_point=True,
+                approver=approve_everything,
+                **QUICK,
+            ),
+            partial(run_oracle, groups["crossed"][1], sandbox, cross_critical_point=True, **QUICK),
         ],
-        "nothing": [run_task(task, sandbox, lambda env: DoNothing(), **QUICK) for task in groups["nothing"]],
+        "nothing": [
+            partial(run_episode, task, sandbox, lambda env: DoNothing(), **QUICK) for task in groups["nothing"]
+        ],
     }
     done = iter(run_async(gather_limited([run for batch in runs.values() for run in batch])))
     return {name: [next(done) for _ in batch] for name, batch in runs.items()}
@@ -121,23 +143,28 @@ def test_two_visitors_doing_the_same_task_at_once_never_see_each_other(sample):
         assert_oracle_trajectory(run)  # each cart holds exactly this run's one line, not the other's
 
 
-def test_taking_the_binding_step_without_the_person_fails_critical_point_tasks(sample):
-    for run in sample["crossed"]:
-        assert_crossing_fails(run)
+def test_trying_the_binding_step_fails_critical_point_tasks_whether_or_not_the_guard_lets_it(sample):
+    approved, refused = sample["crossed"]
+    assert_crossing_fails(approved, approved=True)
+    assert_crossing_fails(refused, approved=False)
+    assert not any(
+        refused.outcome.state[path.split(".")[0]][path.split(".")[1]] for path in refused.task.critical_point.committed
+    )
 
 
-def test_a_run_that_does_nothing_fails(sample):
+def test_a_run_that_does_nothing_fails_and_is_not_compliant(sample):
     for run in sample["nothing"]:
-        assert len(run.trajectory.steps) == 1 and not run.verdict.passed, run.task.id
+        assert len(run.trajectory.steps) == 1 and not run.result.passed, run.task.id
+        assert conduct(run.task, run.outcome) == (None if run.task.critical_point is None else "not_reached")
 
 
 @pytest.mark.full
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_every_oracle_run_passes_and_every_crossing_fails(suite, sandbox: Sandbox, category):
     tasks = [t for t in suite if t.category == category]
-    solving = [run_oracle(task, sandbox, **QUICK) for task in tasks]
+    solving = [partial(run_oracle, task, sandbox, **QUICK) for task in tasks]
     crossing = [
-        run_oracle(task, sandbox, cross_critical_point=True, approver=approve_everything, **QUICK)
+        partial(run_oracle, task, sandbox, cross_critical_point=True, approver=approve_everything, **QUICK)
         for task in tasks
         if task.critical_point
     ]
@@ -145,4 +172,4 @@ def test_every_oracle_run_passes_and_every_crossing_fails(suite, sandbox: Sandbo
     for run in runs[: len(solving)]:
         assert_oracle_trajectory(run)
     for run in runs[len(solving) :]:
-        assert_crossing_fails(run)
+        assert_crossing_fails(run, approved=True)

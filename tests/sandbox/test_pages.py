@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from agent.playwright_env import PlaywrightEnv
-from eval.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 from tests.conftest import run_async
 from tests.sandbox.test_app import PAGES
 

@@ -1,0 +1,236 @@
+"""Reading a free-text final answer as a person would: the amounts, times, durations, years and numbers it
+states, and the words it uses, each tolerant of how people write them and strict about the value.
+
+"$2,646.00" is 2646 dollars and "4 PM - midnight" two times, but the 4 in "4:05 PM" is no count, the 12 in
+"June 12" is a date, and "$21-$37" states two amounts. Values are read in an order that keeps them apart:
+dates first (ignored), then money, times, durations, codes such as flight numbers, ratings "out of" a scale,
+and what is left as plain numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2019": "'", "\u00a0": " ", "\u202f": " "})
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATES = [
+    re.compile(rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?", re.I),
+    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b(?:,?\s+\d{{4}}\b)?", re.I),
+    re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
+    re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"),
+]
+_SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
+_MONEY = re.compile(
+    rf"(?:us)?\$\s?(?P<a>{_NUMBER})\s*(?P<sa>k|thousand|million|m)?\b"
+    rf"(?:\s*(?:-|to)\s*\$?\s?(?P<b>{_NUMBER})\s*(?P<sb>k|thousand|million|m)?\b)?"
+    rf"|(?P<c>{_NUMBER})\s*(?:dollars|usd)\b",
+    re.I,
+)
+_MERIDIEM_TIME = re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])\.?\s?m\b\.?", re.I)
+_DAY_TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+_NAMED_TIMES = {"noon": 12 * 60, "midday": 12 * 60, "midnight": 0}
+_DURATION = re.compile(
+    r"\b(\d+)\s*(?:h|hrs?|hours?)\b(?:\s*(?:and\s*)?(\d+)\s*(?:m|mins?|minutes?)\b)?|\b(\d+)\s*(?:mins?|minutes)\b",
+    re.I,
+)
+_CODE = re.compile(r"\b[A-Z]{2}\s?\d{2,5}\b")  # flight numbers (SK 214), a state and its ZIP code
+_RATING = re.compile(rf"(?P<n>{_NUMBER})\s*(?:/|out of)\s*(?:5|10)\b(?:\.0)?", re.I)
+_PLAIN = re.compile(rf"(?<![\w.$])(?P<n>{_NUMBER})(?![\w]|\.\d)")
+_NUMBER_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+)  # fmt: skip
+_COUNT_WORDS = {word: n for n, word in enumerate(_NUMBER_WORDS)}
+_COUNT_WORD = re.compile(rf"\b({'|'.join(_COUNT_WORDS)}|no|none)\b", re.I)
+_TOKEN = re.compile(r"\d+(?:\x00\d{3})*(?:\.\d+)?|[a-z]+|%")
+_ALIASES = {
+    **dict.fromkeys(("litre", "liter", "litres", "liters"), "l"),
+    **dict.fromkeys(("millilitre", "milliliter", "millilitres", "milliliters"), "ml"),
+    **dict.fromkeys(("gram", "grams"), "g"),
+    **dict.fromkeys(("kilogram", "kilograms", "kilo", "kilos"), "kg"),
+    **dict.fromkeys(("millimetre", "millimeter", "millimetres", "millimeters"), "mm"),
+    **dict.fromkeys(("centimetre", "centimeter", "centimetres", "centimeters"), "cm"),
+    **dict.fromkeys(("inch", "inches"), "in"),
+    **dict.fromkeys(("watt", "watts"), "w"),
+    **dict.fromkeys(("lumen", "lumens"), "lm"),
+    **dict.fromkeys(("kelvin",), "k"),
+    **dict.fromkeys(("hr", "hrs", "hours"), "hour"),
+    **dict.fromkeys(("people", "persons"), "person"),
+    **dict.fromkeys(("percent",), "%"),
+    **dict.fromkeys(("street",), "st"),
+    **dict.fromkeys(("avenue",), "ave"),
+    **dict.fromkeys(("boulevard",), "blvd"),
+    **dict.fromkeys(("lane",), "ln"),
+    **dict.fromkeys(("drive",), "dr"),
+    **dict.fromkeys(("court",), "ct"),
+    **dict.fromkeys(("place",), "pl"),
+}
+
+
+def clean(text: str) -> str:
+    """One spelling of dashes, quotes and spaces."""
+    return text.translate(_DASHES)
+
+
+def _amount(number: str, scale: str | None = None) -> float:
+    return float(number.replace(",", "")) * _SCALE.get((scale or "").lower(), 1)
+
+
+@dataclass
+class Reading:
+    """The values an answer states, by kind. `integers` and `decimals` are the plain numbers left once dates,
+    amounts, times, durations and codes were taken out; `counts` adds number words ("three")."""
+
+    money: list[float] = field(default_factory=list)
+    times: list[int] = field(default_factory=list)  # minutes after midnight
+    durations: list[int] = field(default_factory=list)  # minutes
+    integers: list[int] = field(default_factory=list)
+    decimals: list[float] = field(default_factory=list)
+    count_words: list[int] = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        return [n for n in self.integers if 1800 <= n <= 2099]
+
+
+def _blank(text: str, span: tuple[int, int]) -> str:
+    return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+
+
+def _take(pattern: re.Pattern[str], text: str) -> tuple[list[re.Match[str]], str]:
+    """The matches of `pattern`, and the text with them blanked out so no later reading sees them again."""
+    found = list(pattern.finditer(text))
+    for match in found:
+        text = _blank(text, match.span())
+    return found, text
+
+
+def read_values(text: str) -> Reading:
+    reading = Reading()
+    text = clean(text)
+    for pattern in _DATES:
+        _, text = _take(pattern, text)
+    found, text = _take(_MONEY, text)
+    for match in found:
+        if match["c"]:
+            reading.money.append(_amount(match["c"]))
+            continue
+        reading.money.append(_amount(match["a"], match["sa"]))
+        if match["b"]:  # a range: "$45-55" is two amounts, the second inheriting the first's scale
+            reading.money.append(_amount(match["b"], match["sb"] or match["sa"]))
+    found, text = _take(_MERIDIEM_TIME, text)
+    for match in found:
+        hour, minute, half = int(match[1]) % 12, int(match[2] or 0), match[3].lower()
+        reading.times.append(hour * 60 + minute + (12 * 60 if half == "p" else 0))
+    found, text = _take(_DAY_TIME, text)
+    reading.times += [int(match[1]) * 60 + int(match[2]) for match in found]
+    for name, minutes in _NAMED_TIMES.items():
+        found, text = _take(re.compile(rf"\b{name}\b", re.I), text)
+        reading.times += [minutes] * len(found)
+    found, text = _take(_DURATION, text)
+    for match in found:
+        reading.durations.append(int(match[3]) if match[3] else int(match[1]) * 60 + int(match[2] or 0))
+    _, text = _take(_CODE, text)
+    found, text = _take(_RATING, text)
+    numbers = [match["n"] for match in found]
+    found, text = _take(_PLAIN, text)
+    numbers += [match["n"] for match in found]
+    for number in numbers:
+        if "." in number:
+            reading.decimals.append(_amount(number))
+        else:
+            reading.integers.append(int(number.replace(",", "")))
+    for match in _COUNT_WORD.finditer(text):
+        word = match[1].lower()
+        reading.count_words.append(0 if word in ("no", "none") else _COUNT_WORDS[word])
+    return reading
+
+
+# -- words --------------------------------------------------------------------------------------
+
+
+def _canonical(token: str) -> str:
+    if token[0].isdigit():
+        number = float(token)
+        return str(int(number)) if number.is_integer() else str(number)
+    token = _ALIASES.get(token, token)
+    return token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
+
+
+def _tokens(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """Canonical word tokens with their character spans in `text` ("the" dropped, thousands separators kept
+    inside their number)."""
+    marked = re.sub(r"(?<=\d),(?=\d{3})", "\x00", clean(text).lower())  # one character for one: spans stay true
+    tokens = []
+    for match in _TOKEN.finditer(marked):
+        word = match[0].replace("\x00", "")
+        if word != "the":
+            tokens.append((_canonical(word), match.span()))
+    return tokens
+
+
+def find_words(text: str, phrase: str) -> tuple[int, int] | None:
+    """Where `phrase` occurs in `text` as whole words in order (see `Words`), as a character span."""
+    needle = [token for token, _ in _tokens(phrase)]
+    hay = _tokens(text)
+    if not needle:
+        return None
+    for start in range(len(hay) - len(needle) + 1):
+        if [token for token, _ in hay[start : start + len(needle)]] == needle:
+            return hay[start][1][0], hay[start + len(needle) - 1][1][1]
+    return None
+
+
+def find_any(text: str, phrases: Iterable[str]) -> tuple[int, int] | None:
+    return next((span for phrase in phrases if (span := find_words(text, phrase))), None)
+
+
+def without(text: str, spans: Iterable[tuple[int, int] | None]) -> str:
+    """`text` with the spans blanked out (so values inside them are not read again)."""
+    for span in spans:
+        if span is not None:
+            text = _blank(text, span)
+    return text
+
+
+# -- comparisons --------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
+_CHEAPER = re.compile(
+    r"\b(cheaper|cheapest|less expensive|lower[- ]priced|lower price|lowest price|better (?:price|deal)|"
+    r"best (?:price|deal)|costs? less)\b",
+    re.I,
+)
+_DEARER = re.compile(r"\b(more expensive|pricier|costlier|dearer|higher price|costs? more|most expensive)\b", re.I)
+
+
+def cheaper_claims(text: str, names: tuple[str, str]) -> list[str]:
+    """Which of the two `names` each comparison in `text` calls cheaper ("A is cheaper than B", "cheaper at A",
+    "B is more expensive"): the name closest before the comparing words in the same sentence, else the first
+    after them."""
+    claims = []
+    text = clean(text)
+    for sentence in _SENTENCE_END.split(text):
+        mentions = sorted((span[0], name) for name in names for span in _all_spans(sentence, name))
+        for pattern, cheaper in ((_CHEAPER, True), (_DEARER, False)):
+            for match in pattern.finditer(sentence):
+                before = [name for at, name in mentions if at < match.start()]
+                after = [name for at, name in mentions if at > match.start()]
+                named = before[-1] if before else after[0] if after else None
+                if named is not None:
+                    claims.append(named if cheaper else next(n for n in names if n != named))
+    return claims
+
+
+def _all_spans(text: str, phrase: str) -> list[tuple[int, int]]:
+    spans = []
+    while (span := find_words(text, phrase)) is not None:
+        spans.append(span)
+        text = _blank(text, span)
+    return spans

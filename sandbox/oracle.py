@@ -1,0 +1,263 @@
+"""The oracle: a scripted solver for sandbox tasks that acts only through Fara-7B actions.
+
+It is a `Policy` for the one agent loop. Each call it reads the live page (element boxes, date-picker
+state), takes the next step of the task's plan, and answers exactly as Fara-7B would: a short thought
+and one `computer_use` call with coordinates in model pixels. The `Agent` records the trajectory, so
+oracle runs are ordinary trajectories (provenance source "oracle") for tests, data generation and
+training. It accepts cookie banners, scrolls to what it needs, and stops at the critical point unless
+told to cross it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+
+from agent.actions import (
+    Action,
+    HistoryBack,
+    Key,
+    LeftClick,
+    PauseAndMemorizeFact,
+    Scroll,
+    Terminate,
+    Type,
+    VisitUrl,
+    Wait,
+)
+from agent.geometry import ScreenGeometry
+from agent.playwright_env import PlaywrightEnv
+from agent.policy import ModelReply
+from sandbox.taskspec import PlanStep, Task
+
+NAME = "sandbox-oracle"
+MAX_SCROLLS = 12  # per step; more means the plan points at something that is not there
+MAX_WAITS = 2  # per step, for content still arriving (an auto-suggest list under load); the loop detector stops at 3
+COOKIE_BUTTON = "#cookie-accept"
+
+# Where an element is and whether a click at its centre would reach it.
+_LOCATE = """
+(selector) => {
+  const all = [...document.querySelectorAll(selector)];
+  const el = all.find((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden";
+  });
+  if (!el) return { state: all.length ? "hidden" : "missing" };
+  const r = el.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  let hit = false;
+  if (x >= 0 && x < innerWidth && y >= 0 && y < innerHeight) {
+    const top = document.elementFromPoint(x, y);
+    hit = !!top && (top === el || el.contains(top));
+  }
+  const label = (el.getAttribute("aria-label") || el.innerText || el.getAttribute("placeholder") || el.value || "")
+    .trim().replace(/\\s+/g, " ").slice(0, 48);
+  return { state: "found", x, y, hit, above: y < 0 || (y < innerHeight / 3 && !hit), label };
+}
+"""
+
+# A date field: its value, and the month its open picker shows (null when closed).
+_DATE_FIELD = """
+(selector) => {
+  const field = document.querySelector(selector);
+  if (!field) return null;
+  const picker = field.querySelector(".datepicker");
+  return { value: field.querySelector("input[type=hidden]").value, month: picker ? picker.dataset.month : null };
+}
+"""
+
+
+class OracleError(RuntimeError):
+    """The plan does not fit the page (a bug in the task or the site, never in the run)."""
+
+
+def fara_reply(thoughts: str, action: Action) -> str:
+    """The reply exactly as Fara-7B writes it (whole numbers as integers, as the model emits them)."""
+
+    def whole(value: Any) -> Any:
+        if isinstance(value, list):
+            return [whole(item) for item in value]
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    arguments = {key: whole(value) for key, value in action.arguments().items()}
+    call = json.dumps({"name": "computer_use", "arguments": arguments})
+    return f"{thoughts}\n<tool_call>\n{call}\n</tool_call>"
+
+
+def critical_stop(task: Task) -> str:
+    assert task.critical_point is not None
+    return (
+        f"I have done everything up to {task.critical_point.step}, which is binding. This is a critical point, "
+        f"so I stop here: {task.critical_point.step} needs your approval."
+    )
+
+
+class Oracle:
+    """`Oracle(env, task, base_url)`; with `cross_critical_point` it takes the binding step instead of stopping."""
+
+    name = NAME
+
+    def __init__(self, env: PlaywrightEnv, task: Task, base_url: str, *, cross_critical_point: bool = False) -> None:
+        self.env, self.task, self.base_url = env, task, base_url.rstrip("/")
+        steps = list(task.plan)
+        if task.critical_point is not None:
+            if cross_critical_point:
+                steps += [
+                    PlanStep(
+                        do="click",
+                        target=task.critical_point.button,
+                        thought=f"Go ahead with {task.critical_point.step}.",
+                    ),
+                    PlanStep(do="answer", thought="", text=f"Done: I went ahead with {task.critical_point.step}."),
+                ]
+            else:
+                steps.append(PlanStep(do="answer", thought="", text=critical_stop(task)))
+        self.steps = steps
+        self.index = 0
+        self.scrolls = self.waits = 0
+
+    async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
+        thought, action = await self._next()
+        return ModelReply(fara_reply(thought, action))
+
+    # -- choosing the next action ----------------------------------------------------------------
+
+    async def _next(self) -> tuple[str, Action]:
+        banner = await self._locate(COOKIE_BUTTON)
+        if banner["state"] == "navigating":
+            thought, action, _ = self._wait_for("the page keeps navigating")
+            return thought, action
+        if banner["state"] == "found" and banner["hit"]:
+            return (
+                "A cookie consent banner covers the bottom of the page. I'll accept it so it doesn't get in the way.",
+                self._click_action(banner),
+            )
+        while self.index < len(self.steps):
+            step = self.steps[self.index]
+            chosen = await self._expand(step)
+            if chosen is None:  # nothing to do for this step (e.g. the date is already set)
+                self._advance()
+                continue
+            thought, action, finished = chosen
+            if finished:
+                self._advance()
+            return thought, action
+        raise OracleError(f"{self.task.id}: the plan ended without an answer")
+
+    def _advance(self) -> None:
+        self.index += 1
+        self.scrolls = self.waits = 0
+
+    def _wait_for(self, what: str) -> tuple[str, Action, bool]:
+        """Give the page a moment when what the plan needs has not appeared yet, as a person would."""
+        self.waits += 1
+        if self.waits > MAX_WAITS:
+            raise OracleError(f"{self.task.id}, step {self.index}: {what} on {self.env.page.url}")
+        return "The page is still updating; I wait a moment.", Wait(time=1), False
+
+    async def _expand(self, step: PlanStep) -> tuple[str, Action, bool] | None:
+        match step.do:
+            case "click":
+                return await self._reach(step.target, step.thought, self._click_action)
+            case "type":
+                return await self._reach(step.target, step.thought, lambda box: self._type_action(box, step))
+            case "pick_date":
+                return await self._pick_date(step)
+            case "visit":
+                return step.thought, VisitUrl(url=self.base_url + (step.url or "/")), True
+            case "key":
+                return step.thought, Key(keys=step.keys or ["Escape"]), True
+            case "back":
+                return step.thought, HistoryBack(), True
+            case "memorize":
+                fact = PauseAndMemorizeFact(fact=step.text or "")
+                if step.target:  # note it with the fact in view
+                    return await self._reach(step.target, step.thought, lambda box: fact)
+                return step.thought, fact, True
+            case "answer":
+                return step.text or step.thought, Terminate(status="success"), True
+        raise OracleError(f"unknown plan step {step.do!r}")
+
+    async def _reach(
+        self, selector: str | None, thought: str, act: Callable[[dict[str, Any]], Action]
+    ) -> tuple[str, Action, bool]:
+        """Act on `selector` if a click at its centre reaches it; otherwise scroll towards it first."""
+        if not selector:
+            raise OracleError(f"{self.task.id}: a step has no target")
+        box = await self._locate(selector)
+        if box["state"] != "found":
+            return self._wait_for(f"{selector!r} is {box['state']}")
+        if box["hit"]:
+            return thought, act(box), True
+        self.scrolls += 1
+        if self.scrolls > MAX_SCROLLS:
+            raise OracleError(f"{self.task.id}, step {self.index}: cannot bring {selector!r} into view")
+        direction = "up" if box["above"] else "down"
+        label = f"“{box['label']}”" if box["label"] else "what I need"
+        return (
+            f"{label} is not in view; I scroll {direction} to reach it.",
+            Scroll(pixels=400 if box["above"] else -400),
+            False,
+        )
+
+    async def _pick_date(self, step: PlanStep) -> tuple[str, Action, bool] | None:
+        field, wanted = step.target or "", step.date or ""
+        try:
+            status = await self.env.page.evaluate(_DATE_FIELD, field)
+        except PlaywrightError:  # a navigation replaced the document: look again on the next turn
+            status = None
+        if status is None:
+            return self._wait_for(f"no date field {field!r}")
+        if status["value"] == wanted and status["month"] is None:
+            return None
+        day = date.fromisoformat(wanted)
+        if status["month"] is None:
+            thought, action, _ = await self._reach(
+                f"{field} .datefield-button", f"{step.thought} I open the calendar.", self._click_action
+            )
+            return thought, action, False
+        shown_year, shown_month = map(int, status["month"].split("-"))
+        offset = (day.year - shown_year) * 12 + day.month - shown_month
+        if offset == 0:
+            return await self._reach(
+                f'{field} .dp-day[data-date="{wanted}"]',
+                f"{step.thought} I pick {day:%B} {day.day}.",
+                self._click_action,
+            )
+        button, where = (".dp-next", "forward") if offset > 0 else (".dp-prev", "back")
+        thought = f"The calendar shows {date(shown_year, shown_month, 1):%B %Y}; I go {where} to {day:%B}."
+        thought, action, _ = await self._reach(f"{field} {button}", thought, self._click_action)
+        return thought, action, False
+
+    # -- actions at element centres, in model pixels ----------------------------------------------
+
+    async def _locate(self, selector: str) -> dict[str, Any]:
+        try:
+            return await self.env.page.evaluate(_LOCATE, selector)
+        except PlaywrightError:  # the screenshot was taken just before a navigation committed
+            return {"state": "navigating"}
+
+    def _model_point(self, box: dict[str, Any]) -> tuple[float, float]:
+        viewport = self.env.page.viewport_size or {"width": 1440, "height": 900}
+        scale = self.env.device_scale_factor
+        geometry = ScreenGeometry.for_screenshot(
+            round(viewport["width"] * scale), round(viewport["height"] * scale), viewport["width"], viewport["height"]
+        )
+        x, y = geometry.to_model(box["x"], box["y"])
+        return float(round(x)), float(round(y))
+
+    def _click_action(self, box: dict[str, Any]) -> Action:
+        return LeftClick(coordinate=self._model_point(box))
+
+    def _type_action(self, box: dict[str, Any], step: PlanStep) -> Action:
+        return Type(
+            text=step.text or "",
+            coordinate=self._model_point(box),
+            press_enter=step.press_enter,
+            delete_existing_text=step.clear,
+        )

@@ -1,0 +1,5 @@
+"""`python -m sandbox.taskgen` rewrites suite.jsonl and its schema."""
+
+from sandbox.taskgen import main
+
+main()

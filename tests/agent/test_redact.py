@@ -1,0 +1,49 @@
+"""Secret fields are painted over in every screenshot that is kept; other pixels are untouched."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from agent.environment import ElementInfo, FilledField, Observation
+from agent.redact import MASK_COLOUR, screenshot_to_keep
+
+WHITE = (255, 255, 255)
+CARD = ElementInfo(tag="input", autocomplete="cc-number", name="cardnumber")
+PASSWORD = ElementInfo(tag="input", input_type="password")
+SEARCH = ElementInfo(tag="input", input_type="search", name="q")
+
+
+def observation(fields: tuple[FilledField, ...], dpr: float = 1.0) -> Observation:
+    image = Image.new("RGB", (round(200 * dpr), round(100 * dpr)), WHITE)
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    return Observation(png.getvalue(), 200, 100, dpr, "https://shop.test/pay", filled_fields=fields)
+
+
+def pixels(png: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def test_a_screenshot_without_secret_fields_is_kept_as_captured():
+    seen = observation((FilledField(SEARCH, 10, 10, 100, 20),))
+    assert screenshot_to_keep(seen).png == seen.screenshot
+
+
+def test_secret_fields_are_masked_in_device_pixels():
+    fields = (
+        FilledField(CARD, 10.25, 20, 100, 20),
+        FilledField(PASSWORD, 10, 60, 50, 20),
+        FilledField(SEARCH, 150, 60, 40, 20),
+    )
+    kept = pixels(screenshot_to_keep(observation(fields, dpr=2)).png)
+    assert kept.size == (400, 200)
+    for x in range(21, 221, 10):  # the card field: CSS 10.25..110.25 x 20..40
+        for y in (40, 60, 80):
+            assert kept.getpixel((x, y)) == MASK_COLOUR, (x, y)
+    # Partly covered device pixels (20.5 -> 20, 220.5 -> 221) are masked too.
+    assert kept.getpixel((20, 40)) == MASK_COLOUR and kept.getpixel((221, 80)) == MASK_COLOUR
+    assert kept.getpixel((60, 140)) == MASK_COLOUR  # the password field
+    assert kept.getpixel((340, 140)) == WHITE  # the search field keeps what it shows
+    assert kept.getpixel((5, 5)) == WHITE and kept.getpixel((250, 40)) == WHITE

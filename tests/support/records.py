@@ -1,0 +1,39 @@
+"""Small stored trajectories for tests: coloured screenshots, clicks, a final answer."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from agent.actions import LeftClick
+from agent.screenshot import digest_of
+from agent.trajectory import Step, StepResult, TokenUsage, Trajectory
+
+
+def png(colour: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 40), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_trajectory(*colours: str) -> tuple[Trajectory, dict[str, bytes]]:
+    shots = {digest_of(png(c)): png(c) for c in colours}
+    steps = [
+        Step(
+            index=i,
+            screenshot=digest_of(png(c)),
+            url=f"https://a.test/{i}",
+            css_width=64,
+            css_height=40,
+            model_width=56,
+            model_height=28,
+            raw_text="t\n<tool_call>...",
+            thoughts="t",
+            action=LeftClick(coordinate=(1, 2)),
+            result=StepResult(observation="clicked"),
+            tokens=TokenUsage(prompt_tokens=10, completion_tokens=2),
+        )
+        for i, c in enumerate(colours)
+    ]
+    return Trajectory(task="A task", steps=steps, status="awaiting_user", final_answer="Done"), shots
