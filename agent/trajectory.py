@@ -71,6 +71,10 @@ class Step(BaseModel):
     # The kept screenshot itself, while the step is live (not serialised: the store keeps it as a file).
     image: Screenshot | None = Field(default=None, exclude=True, repr=False)
 
+    def __eq__(self, other: object) -> bool:
+        """Steps are equal when their records are: a live step (with `image`) equals itself loaded back."""
+        return isinstance(other, Step) and self.model_dump() == other.model_dump()
+
     @property
     def in_history(self) -> bool:
         """Whether the model's reply became part of the conversation (parse failures do not)."""
