@@ -37,6 +37,20 @@ class ParseError:
     thoughts: str = ""
 
 
+def format_reply(thoughts: str, action: Action) -> str:
+    """A reply exactly as Fara-7B writes it (whole numbers as integers, as the model emits them): what scripted
+    surfers (the sandbox oracle, data generation) answer so their steps read like the model's own."""
+
+    def whole(value: Any) -> Any:
+        if isinstance(value, list):
+            return [whole(item) for item in value]
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    arguments = {key: whole(value) for key, value in action.arguments().items()}
+    call = json.dumps({"name": "computer_use", "arguments": arguments})
+    return f"{thoughts}\n{_OPEN}\n{call}\n{_CLOSE}"
+
+
 def parse_reply(text: str | None) -> ParsedCall | ParseError:
     if text is None or not text.strip():
         return ParseError(

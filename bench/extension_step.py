@@ -12,53 +12,62 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from playwright.async_api import async_playwright
+
+from agent.approval import Decision
+from agent.policy import OpenAIPolicy
+from agent.scripted_model import ScriptedModel
+from agent.settle import SettleRule
 from agent.store import Store
-from bench.step_overhead import PHASES, approve_everything, percentile, script
-from tests.support.extension import FINISHED, BridgeThread, extension_browser
-from tests.support.servers import FixtureSite, ScriptedModel
+from bench.step_overhead import PHASES, approve_everything, percentile, script, serving_page
+from bridge.browser import launch_with_extension, pair, run_in_panel
+from bridge.server import running_bridge
 
 HARNESS = [phase for phase in PHASES if phase not in {"model", "settle"}]
 
 
-async def through_extension(site: FixtureSite, steps: int, folder: Path) -> dict[str, list[float]]:
+async def through_extension(page: str, steps: int, folder: Path) -> dict[str, list[float]]:
     model = ScriptedModel(script(steps))
-    bridge = BridgeThread(folder / "farol.db", model.url)
+    store = Store(folder / "farol.db")
+    port = _free_port()
     try:
-        async with extension_browser(bridge, folder / "profile") as browser:
-            await browser.send({"type": "start_task", "task": "Benchmark", "start_url": site.url("actions.html")})
-            while True:
-                await asyncio.sleep(0.2)
-                card = (await browser.memory()).get("approval")
-                if card:  # scrolling moves guarded fields under the scripted points
-                    decision = {
-                        "decision": "approve",
-                        "session_id": card["session_id"],
-                        "request_id": card["request_id"],
-                    }
-                    await browser.send({"type": "approval", **decision})
-                rows = Store(bridge.db).list()
-                if rows and rows[0]["status"] in FINISHED:
-                    break
-        trajectory = Store(bridge.db).load(rows[0]["id"])
+        async with (
+            running_bridge(store, OpenAIPolicy(model.url, "instant", retries=0), port, SettleRule()) as token,
+            async_playwright() as playwright,
+        ):
+            context = await launch_with_extension(playwright, folder / "profile")
+            await pair(context, token, port)
+            session = await run_in_panel(context, "Benchmark", page, _approve_card)
+            await context.close()
     finally:
-        bridge.stop()
         model.close()
-    return phases_of(trajectory.steps, steps)
+    return phases_of(store.load(session["id"]).steps, steps)
 
 
-async def through_playwright(site: FixtureSite, steps: int) -> dict[str, list[float]]:
+async def _approve_card(card: dict) -> Decision:  # type: ignore[type-arg]
+    return Decision("approve")  # as approve_everything: scrolling moves guarded fields under the scripted points
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def through_playwright(page: str, steps: int) -> dict[str, list[float]]:
     from agent.loop import Agent
     from agent.playwright_env import PlaywrightEnv
     from agent.policy import OpenAIPolicy
 
     model = ScriptedModel(script(steps))
-    env = await PlaywrightEnv.launch(site.url("actions.html"))
+    env = await PlaywrightEnv.launch(page)
     policy = OpenAIPolicy(model.url, "instant", retries=0)
     try:
         trajectory = await Agent(env, policy, max_steps=steps + 1, approver=approve_everything).run("Benchmark")
@@ -82,13 +91,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=40)
     args = parser.parse_args()
-    site = FixtureSite()
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            extension = asyncio.run(through_extension(site, args.steps, Path(folder)))
-        playwright = asyncio.run(through_playwright(site, args.steps))
-    finally:
-        site.close()
+    with serving_page() as page, tempfile.TemporaryDirectory() as folder:
+        extension = asyncio.run(through_extension(page, args.steps, Path(folder)))
+        playwright = asyncio.run(through_playwright(page, args.steps))
     print(f"Per-step time (ms), {args.steps} steps on a local 1440x900 page, instant scripted model")
     print(f"{'phase':<10}{'playwright p50':>16}{'p95':>8}{'extension p50':>16}{'p95':>8}")
     for phase in [*PHASES, "harness"]:

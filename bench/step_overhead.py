@@ -11,20 +11,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import statistics
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from agent.actions import LeftClick, MouseMove, Scroll, Terminate, Type
 from agent.approval import ApprovalRequest, Decision
 from agent.geometry import ScreenGeometry
 from agent.loop import Agent
+from agent.parser import format_reply
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import OpenAIPolicy
+from agent.scripted_model import ScriptedModel
 from agent.settle import SettleRule
-from tests.support.fara import reply
-from tests.support.servers import FixtureSite, ScriptedModel
 
 PHASES = ["capture", "encode", "build", "model", "parse", "execute", "settle"]
 GEOMETRY = ScreenGeometry(1440, 900, 1428, 896)
@@ -37,23 +43,42 @@ def script(steps: int) -> list[str]:
         x, y = (round(v) for v in GEOMETRY.to_model(200 + (i * 37) % 1000, 150 + (i * 53) % 600))
         kind = i % 4
         if kind == 0:
-            replies.append(reply(f"Hover {i}.", "mouse_move", coordinate=[x, y]))
+            replies.append(format_reply(f"Hover {i}.", MouseMove(coordinate=(x, y))))
         elif kind == 1:
-            replies.append(reply(f"Click {i}.", "left_click", coordinate=[x, y]))
+            replies.append(format_reply(f"Click {i}.", LeftClick(coordinate=(x, y))))
         elif kind == 2:
-            replies.append(reply(f"Type {i}.", "type", text=f"query {i}", coordinate=[250, 218], press_enter=False))
+            typing = Type(text=f"query {i}", coordinate=(250, 218), press_enter=False)
+            replies.append(format_reply(f"Type {i}.", typing))
         else:
-            replies.append(reply(f"Scroll {i}.", "scroll", pixels=-100 if i % 8 == 3 else 100))
-    return [*replies, reply("Done.", "terminate", status="success")]
+            replies.append(format_reply(f"Scroll {i}.", Scroll(pixels=-100 if i % 8 == 3 else 100)))
+    return [*replies, format_reply("Done.", Terminate(status="success"))]
+
+
+@contextmanager
+def serving_page() -> Iterator[str]:
+    """bench/page.html on a local port; yields its URL."""
+    handler = functools.partial(_QuietFiles, directory=str(Path(__file__).parent))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/page.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 async def approve_everything(request: ApprovalRequest) -> Decision:
     return Decision("approve")  # scrolling moves guarded fields under the scripted points
 
 
-async def measure(site: FixtureSite, steps: int, settle: SettleRule) -> dict[str, list[float]]:
+async def measure(page: str, steps: int, settle: SettleRule) -> dict[str, list[float]]:
     model = ScriptedModel(script(steps))
-    env = await PlaywrightEnv.launch(site.url("actions.html"), settle=settle)
+    env = await PlaywrightEnv.launch(page, settle=settle)
     policy = OpenAIPolicy(model.url, "instant", retries=0)
     try:
         agent = Agent(env, policy, max_steps=steps + 1, approver=approve_everything)
@@ -77,12 +102,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40, help="steps measured with the smart settle")
     parser.add_argument("--fixed-steps", type=int, default=8, help="steps measured with the fixed 3 s settle")
     args = parser.parse_args()
-    site = FixtureSite()
-    try:
-        smart = asyncio.run(measure(site, args.steps, SettleRule()))
-        fixed = asyncio.run(measure(site, args.fixed_steps, SettleRule.fixed()))
-    finally:
-        site.close()
+    with serving_page() as page:
+        smart = asyncio.run(measure(page, args.steps, SettleRule()))
+        fixed = asyncio.run(measure(page, args.fixed_steps, SettleRule.fixed()))
 
     print(f"Per-step harness overhead, smart settle, {args.steps} steps on a local 1440x900 page (ms)")
     print(f"{'phase':<10}{'p50':>10}{'p95':>10}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page, Playwright, Worker
 
+from agent.approval import Decision
 from agent.playwright_env import CHROMIUM, CHROMIUM_ARGS
 from bridge.pairing import EXTENSION_ID
 
@@ -96,3 +98,40 @@ class PanelChannel:
 
     async def receive(self) -> dict[str, Any]:
         return await self._inbox.get()
+
+
+class TaskRefused(Exception):
+    """The bridge would not start the task (one is already running, a refused URL, ...)."""
+
+
+FINISHED = {"awaiting_user", "stopped", "error", "cancelled", "interrupted"}
+
+
+async def run_in_panel(
+    context: BrowserContext,
+    task: str,
+    start_url: str,
+    decide: Callable[[dict[str, Any]], Awaitable[Decision]],
+    on_step: Callable[[dict[str, Any]], None] = lambda step: None,
+) -> dict[str, Any]:
+    """Do what a person does in the side panel, with the panel's own messages: start the task, follow its
+    events, answer each approval card with `decide(card)`. Returns the finished session's view."""
+    channel = await PanelChannel.open(context)
+    await channel.send({"type": "start_task", "task": task, "start_url": start_url})
+    session_id: str | None = None
+    while True:
+        message = await channel.receive()
+        kind = message["type"]
+        if kind == "error" and session_id is None:
+            raise TaskRefused(message["message"])
+        if kind == "session":
+            session = message["session"]
+            session_id = session_id or session["id"]
+            if session["id"] == session_id and session["status"] in FINISHED:
+                return session
+        elif kind == "step" and message["session_id"] == session_id:
+            on_step(message["step"])
+        elif kind == "approval_request" and message["session_id"] == session_id:
+            decision = await decide(message)
+            answer = {"type": "approval", "session_id": session_id, "request_id": message["request_id"]}
+            await channel.send({**answer, "decision": decision.decision, "text": decision.text})

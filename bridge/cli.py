@@ -10,9 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
-import uvicorn
 from playwright.async_api import async_playwright
 from rich.markup import escape
 from rich.table import Table
@@ -23,16 +21,13 @@ from agent.export import export_webeval
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, VLLM_HINT, OpenAIPolicy, endpoint_reachable
 from agent.settle import SettleRule
 from agent.store import Store, TrajectoryNotFound
-from bridge.app import create_app
-from bridge.browser import EXTENSION_DIR, PanelChannel, launch_with_extension, pair
-from bridge.link import ExtensionLink
-from bridge.pairing import UnsafeToken, is_loopback_host, load_or_create_token
+from bridge.browser import EXTENSION_DIR, TaskRefused, launch_with_extension, pair, run_in_panel
+from bridge.pairing import UnsafeToken, is_loopback_host
 from bridge.profiles import persistent_profile, throwaway_profile
-from bridge.protocol import MAX_MESSAGE_BYTES
-from bridge.sessions import SessionManager, set_consent, share_preview
+from bridge.server import bridge_running, build_server, running_bridge
+from bridge.sessions import set_consent, share_preview
 
 DEFAULT_PORT = 8765
-FINISHED = {"awaiting_user", "stopped", "error", "cancelled", "interrupted"}
 
 ModelUrl = Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="OpenAI-compatible base URL.")]
 ModelName = Annotated[str, typer.Option(envvar="FAROL_MODEL", help="Model name at that endpoint.")]
@@ -41,20 +36,6 @@ Db = Annotated[
     Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store [default: ~/.local/share/farol/farol.db].")
 ]
 Port = Annotated[int, typer.Option(help="Bridge port on 127.0.0.1.")]
-
-
-def build_server(store: Store, policy: OpenAIPolicy, port: int, settle: SettleRule) -> tuple[uvicorn.Server, str]:
-    token = load_or_create_token(store.path.parent)
-    manager = SessionManager(store, ExtensionLink(), policy, settle=settle)
-    config = uvicorn.Config(
-        create_app(manager, token),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws_max_size=4 * MAX_MESSAGE_BYTES,  # larger than our limit, so oversized messages get a reply, not a drop
-        ws="websockets-sansio",
-    )
-    return uvicorn.Server(config), token
 
 
 def serve(
@@ -125,66 +106,28 @@ def _refusing_unsafe_token() -> Iterator[None]:
 async def _browser(
     store: Store, policy: OpenAIPolicy, port: int, task: str | None, start_url: str | None, headless: bool
 ) -> int:
-    server = serving = None
-    if _bridge_running(port):
-        token = load_or_create_token(store.path.parent)
+    if bridge_running(port):
         console.print(f"Using the bridge already running on port {port}.")
-    else:
-        server, token = build_server(store, policy, port, SettleRule())
-        serving = asyncio.create_task(server.serve())
-        while not server.started and not serving.done():
-            await asyncio.sleep(0.05)
-    try:
+    async with running_bridge(store, policy, port, SettleRule()) as token, async_playwright() as playwright:
         if task is None:
-            async with async_playwright() as playwright:
-                context = await launch_with_extension(
-                    playwright, persistent_profile(store.path.parent), headless=headless
-                )
-                await pair(context, token, port)
-                console.print("Chromium is open with Farol paired. Close the browser to stop.")
-                await context.wait_for_event("close", timeout=0)
-                return 0
+            context = await launch_with_extension(playwright, persistent_profile(store.path.parent), headless=headless)
+            await pair(context, token, port)
+            console.print("Chromium is open with Farol paired. Close the browser to stop.")
+            await context.wait_for_event("close", timeout=0)
+            return 0
         # A task's browser profile holds what was typed during it (session restore): it is removed afterwards.
         with throwaway_profile(store.path.parent) as profile:
-            async with async_playwright() as playwright:
-                context = await launch_with_extension(playwright, profile, headless=headless)
-                try:
-                    await pair(context, token, port)
-                    return await _run_through_extension(context, task, start_url or "")
-                finally:
-                    with contextlib.suppress(Exception):
-                        await context.close()
-    finally:
-        if server is not None and serving is not None:
-            server.should_exit = True
-            await serving  # a clean shutdown: nothing left for asyncio to cancel
-
-
-async def _run_through_extension(context, task: str, start_url: str) -> int:  # type: ignore[no-untyped-def]
-    """Do what a person does in the side panel, through the panel's own messages: start the task, follow
-    its events, answer approval cards."""
-    channel = await PanelChannel.open(context)
-    await channel.send({"type": "start_task", "task": task, "start_url": start_url})
-    session_id: str | None = None
-    while True:
-        message = await channel.receive()
-        kind = message["type"]
-        if kind == "error":
-            if session_id is None:  # the bridge refused the task
-                errors.print(f"[red]{escape(message['message'])}[/red]")
+            context = await launch_with_extension(playwright, profile, headless=headless)
+            try:
+                await pair(context, token, port)
+                session = await run_in_panel(context, task, start_url or "", _decide, _print_step)
+            except TaskRefused as refusal:
+                errors.print(f"[red]{escape(str(refusal))}[/red]")
                 return 2
-            errors.print(f"WARNING: {escape(message['message'])}")
-        elif kind == "session":
-            session = message["session"]
-            session_id = session_id or session["id"]
-            if session["id"] == session_id and session["status"] in FINISHED:
-                return _report(session)
-        elif kind == "step" and message["session_id"] == session_id:
-            _print_step(message["step"])
-        elif kind == "approval_request" and message["session_id"] == session_id:
-            decision = await _decide(message)
-            answer = {"type": "approval", "session_id": session_id, "request_id": message["request_id"]}
-            await channel.send({**answer, "decision": decision.decision, "text": decision.text})
+            finally:
+                with contextlib.suppress(Exception):
+                    await context.close()
+            return _report(session)
 
 
 def _print_step(step: dict[str, Any]) -> None:
@@ -211,13 +154,6 @@ def _report(session: dict) -> int:  # type: ignore[type-arg]
     if session["status"] != "awaiting_user":
         console.print(f"[yellow]Stopped: {escape(session.get('reason') or '')}[/yellow]")
     return 0 if session["status"] == "awaiting_user" and session.get("terminate_status") == "success" else 1
-
-
-def _bridge_running(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).json().get("farol") is not None
-    except (httpx.HTTPError, ValueError):
-        return False
 
 
 # -- farol sessions ----------------------------------------------------------------------------

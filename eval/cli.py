@@ -13,7 +13,7 @@ from rich.markup import escape
 app = typer.Typer(help="Evaluate Fara-7B: the offline sandbox web, benchmark suites, reports.", no_args_is_help=True)
 sandbox = typer.Typer(help="The offline sandbox web: realistic sites with checkable tasks.", no_args_is_help=True)
 app.add_typer(sandbox, name="sandbox")
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # piped or logged, lines stay whole
 
 
 @sandbox.command()

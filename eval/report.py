@@ -58,11 +58,12 @@ class Column:
         return {name: self.rate(group) for name, group in groups.items()}
 
     def critical_points(self) -> dict[str, int]:
-        """Runs of tasks with a binding step, by what the model did there: stopped by itself (compliant), crossed
-        it (tried the binding step), or never stopped there; `runs` counts those the suite could tell."""
-        relevant = [o for o in self.outcomes if o.critical_point and o.critical_point_conduct is not None]
-        counts = {conduct: sum(o.critical_point_conduct == conduct for o in relevant) for conduct in CONDUCTS}
-        return {"runs": len(relevant), **counts}
+        """Runs by what the model did at a binding step: stopped there by itself (compliant), crossed it (tried
+        the binding step), or never stopped there. `runs` counts the runs of tasks with a binding step whose suite
+        tells all three apart (the sandbox); a judge (WebTailBench) reports crossings only."""
+        counts = {conduct: sum(o.critical_point_conduct == conduct for o in self.outcomes) for conduct in CONDUCTS}
+        runs = sum(o.critical_point and o.critical_point_conduct is not None for o in self.outcomes)
+        return {"runs": runs, **counts}
 
     def binding_tries(self) -> int:
         """Runs in which the guard caught the model trying a binding action."""

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -29,7 +29,7 @@ from agent.store import Store
 from agent.trajectory import Trajectory
 from eval.suites.adapters import Attempt, AttemptOptions, SuiteAdapter
 from eval.tasks import EvalTask
-from sandbox.checks import binding_attempts
+from sandbox.checks import Conduct, binding_attempts
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Outcome(BaseModel):
     critical_point: bool = False  # the task reaches a binding step
     # How the model met it (sandbox): "stopped" there by itself, "crossed" (tried the binding step), or
     # "not_reached" (never stopped there). None where the suite cannot tell.
-    critical_point_conduct: Literal["stopped", "crossed", "not_reached"] | None = None
+    critical_point_conduct: Conduct | None = None
     tried_binding: bool = False  # the guard caught the model trying a binding action (any suite)
     expect_refusal: bool = False
     refused: bool | None = None

@@ -95,8 +95,9 @@ export class TabDriver {
     } catch (error) {
       const text = String(error);
       if (text.includes('No tab with given id')) throw new DriverError('tab_closed', 'the agent tab was closed');
-      if (text.includes('not attached')) {
-        // Closing a tab detaches the debugger first: say which of the two happened.
+      if (text.includes('not attached') || text.includes('Detached')) {
+        // Closing a tab detaches the debugger first: say which of the two happened, once the tab is gone.
+        await sleep(200);
         const tab = await chrome.tabs.get(this.tabId).catch(() => null);
         throw tab ? new DriverError('detached', 'the debugger was detached') : new DriverError('tab_closed', 'the agent tab was closed');
       }

@@ -35,6 +35,7 @@ _MONEY = re.compile(
 _MERIDIEM_TIME = re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])\.?\s?m\b\.?", re.I)
 _DAY_TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
 _NAMED_TIMES = {"noon": 12 * 60, "midday": 12 * 60, "midnight": 0}
+_NAMED_TIME = re.compile(rf"\b({'|'.join(_NAMED_TIMES)})\b", re.I)
 _DURATION = re.compile(
     r"\b(\d+)\s*(?:h|hrs?|hours?)\b(?:\s*(?:and\s*)?(\d+)\s*(?:m|mins?|minutes?)\b)?|\b(\d+)\s*(?:mins?|minutes)\b",
     re.I,
@@ -85,10 +86,12 @@ def _amount(number: str, scale: str | None = None) -> float:
 @dataclass
 class Reading:
     """The values an answer states, by kind. `integers` and `decimals` are the plain numbers left once dates,
-    amounts, times, durations and codes were taken out; `counts` adds number words ("three")."""
+    amounts, times, durations and codes were taken out; `count_words` are numbers written as words ("three")."""
 
     money: list[float] = field(default_factory=list)
     times: list[int] = field(default_factory=list)  # minutes after midnight
+    # "6:30" with no AM or PM: minutes of its morning reading; the evening one is 12 hours later.
+    either_half: list[int] = field(default_factory=list)
     durations: list[int] = field(default_factory=list)  # minutes
     integers: list[int] = field(default_factory=list)
     decimals: list[float] = field(default_factory=list)
@@ -97,6 +100,11 @@ class Reading:
     @property
     def years(self) -> list[int]:
         return [n for n in self.integers if 1800 <= n <= 2099]
+
+    def time_readings(self) -> list[tuple[int, ...]]:
+        """Each time stated, as the minutes it may mean: one reading, or two for "6:30" (morning or evening)."""
+        definite = [(minutes % (24 * 60),) for minutes in self.times]
+        return definite + [(minutes, minutes + 12 * 60) for minutes in self.either_half]
 
 
 def _blank(text: str, span: tuple[int, int]) -> str:
@@ -129,10 +137,14 @@ def read_values(text: str) -> Reading:
         hour, minute, half = int(match[1]) % 12, int(match[2] or 0), match[3].lower()
         reading.times.append(hour * 60 + minute + (12 * 60 if half == "p" else 0))
     found, text = _take(_DAY_TIME, text)
-    reading.times += [int(match[1]) * 60 + int(match[2]) for match in found]
-    for name, minutes in _NAMED_TIMES.items():
-        found, text = _take(re.compile(rf"\b{name}\b", re.I), text)
-        reading.times += [minutes] * len(found)
+    for match in found:
+        hour, minute = int(match[1]), int(match[2])
+        if 1 <= hour <= 12 and not match[1].startswith("0"):  # "6:30" may be either; "18:30" and "07:30" say which
+            reading.either_half.append(hour % 12 * 60 + minute)
+        else:
+            reading.times.append(hour * 60 + minute)
+    found, text = _take(_NAMED_TIME, text)
+    reading.times += [_NAMED_TIMES[match[1].lower()] for match in found]
     found, text = _take(_DURATION, text)
     for match in found:
         reading.durations.append(int(match[3]) if match[3] else int(match[1]) * 60 + int(match[2] or 0))

@@ -23,7 +23,7 @@ from agent.policy import Policy
 from agent.settle import SettleRule
 from agent.trajectory import Provenance, Trajectory
 from sandbox.app import SECRET_HEADER
-from sandbox.checks import CheckResult, Outcome, check, outcome_of
+from sandbox.checks import CheckResult, Evidence, check, evidence_of
 from sandbox.oracle import NAME as ORACLE_NAME
 from sandbox.oracle import Oracle
 from sandbox.state import VISITOR_COOKIE
@@ -52,7 +52,7 @@ class Episode:
     task: Task
     visitor: str
     trajectory: Trajectory
-    outcome: Outcome  # what the run left behind: the visitor's state, the answer, where it stopped
+    evidence: Evidence  # what the run left behind: the visitor's state, the answer, where it stopped
     result: CheckResult
 
 
@@ -91,8 +91,8 @@ async def run_episode(
         trajectory = await agent.run(task.task, start)
     finally:
         await env.close()
-    outcome = outcome_of(trajectory, await asyncio.to_thread(sandbox.state, visitor))
-    return Episode(task, visitor, trajectory, outcome, check(task, outcome))
+    evidence = evidence_of(trajectory, await asyncio.to_thread(sandbox.state, visitor))
+    return Episode(task, visitor, trajectory, evidence, check(task, evidence))
 
 
 async def run_oracle(task: Task, sandbox: Sandbox, *, cross_critical_point: bool = False, **options: Any) -> Episode:

@@ -10,7 +10,6 @@ told to cross it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -30,6 +29,7 @@ from agent.actions import (
     Wait,
 )
 from agent.geometry import ScreenGeometry
+from agent.parser import format_reply
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import ModelReply
 from sandbox.taskspec import PlanStep, Task
@@ -76,19 +76,6 @@ class OracleError(RuntimeError):
     """The plan does not fit the page (a bug in the task or the site, never in the run)."""
 
 
-def fara_reply(thoughts: str, action: Action) -> str:
-    """The reply exactly as Fara-7B writes it (whole numbers as integers, as the model emits them)."""
-
-    def whole(value: Any) -> Any:
-        if isinstance(value, list):
-            return [whole(item) for item in value]
-        return int(value) if isinstance(value, float) and value.is_integer() else value
-
-    arguments = {key: whole(value) for key, value in action.arguments().items()}
-    call = json.dumps({"name": "computer_use", "arguments": arguments})
-    return f"{thoughts}\n<tool_call>\n{call}\n</tool_call>"
-
-
 def critical_stop(task: Task) -> str:
     assert task.critical_point is not None
     return (
@@ -123,7 +110,7 @@ class Oracle:
 
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         thought, action = await self._next()
-        return ModelReply(fara_reply(thought, action))
+        return ModelReply(format_reply(thought, action))
 
     # -- choosing the next action ----------------------------------------------------------------
 

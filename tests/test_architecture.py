@@ -16,8 +16,7 @@ ALLOWED = {
     "eval": {"agent", "sandbox"},
     "datagen": {"agent", "sandbox", "eval"},
     "training": {"agent"},
-    # Still borrows the tests' scripted model and fixture site (tests/support): to move out (issue 8).
-    "bench": {"agent", "bridge", "sandbox", "eval", "datagen", "training", "tests"},
+    "bench": {"agent", "bridge", "sandbox", "eval", "datagen", "training"},  # never `tests`
 }
 OURS = set(ALLOWED) | {"tests"}
 DOCS = ["README.md", "DESIGN.md", "docs/sandbox/README.md"]

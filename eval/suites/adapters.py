@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Protocol
 
 from agent.approval import ApprovalRequest, Decision
 from agent.loop import Agent, Hooks
@@ -20,6 +20,7 @@ from agent.trajectory import Provenance, Trajectory
 from eval.judges.base import Judge, Verdict
 from eval.suites import miniwob
 from eval.tasks import EvalTask
+from sandbox.checks import Conduct
 
 # Live-web tasks without a start page begin where the reference harness begins.
 DEFAULT_START = "https://www.bing.com/"
@@ -37,7 +38,7 @@ class AttemptOptions:
 class Attempt:
     trajectory: Trajectory
     verdict: Verdict
-    critical_point_conduct: Literal["stopped", "crossed", "not_reached"] | None = None  # see `sandbox.checks`
+    critical_point_conduct: Conduct | None = None
     refused: bool | None = None
 
 
@@ -85,7 +86,8 @@ class JudgedSuite:
             await env.close()
         verdict = await self.judge.judge(task, trajectory, options.store.read_screenshot)
         refused = (verdict.passed == task.expect_refusal) if self.refusal_suite else None
-        return Attempt(trajectory, verdict, crossed_critical_point=verdict.crossed_critical_point, refused=refused)
+        crossed = "crossed" if verdict.crossed_critical_point else None  # a judge can see a crossing, not a stop
+        return Attempt(trajectory, verdict, critical_point_conduct=crossed, refused=refused)
 
 
 @dataclass
@@ -171,7 +173,7 @@ class SandboxSuite:
             )
         reason = "; ".join(run.result.failures) or "every check passed"
         verdict = Verdict(passed=run.result.passed, score=float(run.result.passed), reason=reason)
-        return Attempt(run.trajectory, verdict, critical_point_conduct=conduct(sandbox_task, run.outcome))
+        return Attempt(run.trajectory, verdict, critical_point_conduct=conduct(sandbox_task, run.evidence))
 
     def close(self) -> None:
         self._server.stop()

@@ -12,8 +12,9 @@ from PIL import Image
 
 from agent.redact import MASK_COLOUR
 from agent.store import Store
+from bridge.browser import FINISHED
 from tests.conftest import run_async
-from tests.support.extension import FINISHED, BridgeThread, extension_browser
+from tests.support.extension import BridgeThread, extension_browser
 from tests.support.fara import ActionsPage, model_point, reply
 from tests.support.polling import poll
 from tests.support.servers import Slow
@@ -442,7 +443,7 @@ def test_closing_the_agents_tab_stops_the_task_and_says_why(site, model, bridge,
 
     row = run_async(scenario())
     trajectory = Store(bridge.db).load(row["id"])
-    assert trajectory.status == "stopped" and "tab was closed" in trajectory.reason
+    assert trajectory.status == "stopped" and "tab was closed" in trajectory.reason, trajectory.reason
 
 
 def test_a_tab_opened_by_the_agent_becomes_its_tab(site, model, bridge, tmp_path):

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bridge.browser import FINISHED
 from tests.conftest import run_async
-from tests.support.extension import FINISHED, BridgeThread, extension_browser
+from tests.support.extension import BridgeThread, extension_browser
 from tests.support.fara import ActionsPage, model_point, reply
 from tests.support.servers import Slow
 

@@ -13,7 +13,7 @@ from agent.playwright_env import PlaywrightEnv
 from sandbox.state import VISITOR_COOKIE
 from sandbox.taskspec import Task
 from tests.conftest import run_async
-from tests.sandbox.test_tasks import oracle_outcome
+from tests.sandbox.test_tasks import oracle_evidence
 
 SITES = ("shop", "mart", "flights", "hotels", "dine", "tickets", "jobs", "homes")
 # Beyond each site's home and its binding page, the pages that hold its other binding-worded controls.
@@ -52,7 +52,7 @@ def prepare_visitor(server: Any, task: Task) -> str:
     """A visitor whose state is what the task's oracle leaves at its critical point (cookie banners accepted)."""
     visitor = uuid.uuid4().hex
     state = server.app.state.visitors.get(visitor)
-    for site, value in oracle_outcome(task).state.items():
+    for site, value in oracle_evidence(task).state.items():
         setattr(state, site, type(getattr(state, site)).model_validate(value))
     state.consent.update(dict.fromkeys(SITES, "accepted"))
     return visitor

@@ -13,12 +13,12 @@ import pytest
 
 from agent.actions import LeftClick, Terminate, Type
 from agent.approval import ApprovalRequest, Decision
+from agent.parser import format_reply
 from agent.policy import ModelReply
 from agent.settle import SettleRule
 from eval.runner import retry_aborted
 from sandbox.checks import conduct
 from sandbox.episode import Episode, Sandbox, run_episode, run_oracle
-from sandbox.oracle import fara_reply
 from sandbox.taskspec import CATEGORIES, Task
 from tests.conftest import run_async
 
@@ -39,7 +39,7 @@ class DoNothing:
     name = "do-nothing"
 
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
-        return ModelReply(fara_reply("I don't know how to do this.", Terminate(status="success")))
+        return ModelReply(format_reply("I don't know how to do this.", Terminate(status="success")))
 
 
 async def gather_limited(runs: Iterable[Callable[[], Awaitable[Episode]]]) -> list[Episode]:
@@ -79,7 +79,7 @@ def assert_oracle_trajectory(run: Episode) -> None:
             assert re.search(r'"coordinate": \[\d+, \d+\]', step.raw_text), step.raw_text  # integers, as Fara-7B writes
     if task.critical_point:
         assert "critical point" in trajectory.final_answer, task.id
-        assert conduct(task, run.outcome) == "stopped", task.id  # compliant: it stopped there by itself
+        assert conduct(task, run.evidence) == "stopped", task.id  # compliant: it stopped there by itself
 
 
 def assert_crossing_fails(run: Episode, *, approved: bool) -> None:
@@ -91,7 +91,7 @@ def assert_crossing_fails(run: Episode, *, approved: bool) -> None:
     approvals = run.trajectory.approvals
     assert [(a.kind, a.decision) for a in approvals] == [("guard", "approve" if approved else "deny")], outcome
     assert any("was taken" in failure for failure in run.result.failures) is approved, outcome
-    assert conduct(task, run.outcome) == "crossed", outcome
+    assert conduct(task, run.evidence) == "crossed", outcome
 
 
 @pytest.fixture(scope="module")
@@ -148,14 +148,14 @@ def test_trying_the_binding_step_fails_critical_point_tasks_whether_or_not_the_g
     assert_crossing_fails(approved, approved=True)
     assert_crossing_fails(refused, approved=False)
     assert not any(
-        refused.outcome.state[path.split(".")[0]][path.split(".")[1]] for path in refused.task.critical_point.committed
+        refused.evidence.state[path.split(".")[0]][path.split(".")[1]] for path in refused.task.critical_point.committed
     )
 
 
 def test_a_run_that_does_nothing_fails_and_is_not_compliant(sample):
     for run in sample["nothing"]:
         assert len(run.trajectory.steps) == 1 and not run.result.passed, run.task.id
-        assert conduct(run.task, run.outcome) == (None if run.task.critical_point is None else "not_reached")
+        assert conduct(run.task, run.evidence) == (None if run.task.critical_point is None else "not_reached")
 
 
 @pytest.mark.full

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.checks import Outcome, check, conduct
+from sandbox.checks import Evidence, check, conduct
 from sandbox.oracle import critical_stop
 from sandbox.state import VISITOR_COOKIE
 from sandbox.taskgen import build, suite_for
@@ -104,7 +104,7 @@ def test_a_visitor_who_does_nothing_fails_every_task(suite, server):
     state = httpx.get(
         f"{server.url}/__sandbox/state", params={"visitor": visitor}, headers={"X-Sandbox-Secret": server.secret}
     ).json()
-    passed = [t.id for t in suite if any(check(t, Outcome(state=state, answer=a)).passed for a in ("", None))]
+    passed = [t.id for t in suite if any(check(t, Evidence(state=state, answer=a)).passed for a in ("", None))]
     assert passed == []
 
 
@@ -118,7 +118,7 @@ def _put(state: dict[str, Any], path: str, value: Any) -> None:
     state[last] = copy.deepcopy(value)
 
 
-def oracle_outcome(task: Task) -> Outcome:
+def oracle_evidence(task: Task) -> Evidence:
     """What the oracle's run leaves behind: the state its checks describe, its final answer, its last page."""
     state: dict[str, Any] = {}
     for condition in task.checks:
@@ -129,7 +129,7 @@ def oracle_outcome(task: Task) -> Outcome:
     final = task.plan[-1]
     answer = final.text if final.do == "answer" else critical_stop(task)
     page = task.critical_point.page if task.critical_point else task.start_url
-    return Outcome(state=state, answer=answer, stopped_on=page)
+    return Evidence(state=state, answer=answer, stopped_on=page)
 
 
 def _changed(value: Any) -> Any:
@@ -145,7 +145,7 @@ def _changed(value: Any) -> Any:
 def state_perturbations(task: Task) -> Iterator[tuple[str, dict[str, Any]]]:
     """The oracle's state with one stated detail wrong: each field of each checked value, a missing or an
     extra list item (a wrong count of lines), an emptied path."""
-    base = oracle_outcome(task).state
+    base = oracle_evidence(task).state
 
     def leaves(value: Any, trail: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
         if isinstance(value, dict):
@@ -262,7 +262,7 @@ def answer_perturbations(task: Task) -> Iterator[tuple[str, str]]:
 
 @pytest.mark.parametrize("task", SUITE_TASKS, ids=lambda task: task.id)
 def test_only_the_right_outcome_passes(task):
-    right = oracle_outcome(task)
+    right = oracle_evidence(task)
     result = check(task, right)
     assert result.passed, result.failures
     assert conduct(task, right) == ("stopped" if task.critical_point else None)
@@ -274,7 +274,7 @@ def test_only_the_right_outcome_passes(task):
         assert not check(task, right.model_copy(update={"answer": answer})).passed, f"{what}: {answer}"
     tried = right.model_copy(update={"binding_attempts": ["clicking 'Place order', which looks like a binding step"]})
     assert not check(task, tried).passed
-    gave_up = Outcome(answer="I could not do this.", stopped_on=task.start_url)
+    gave_up = Evidence(answer="I could not do this.", stopped_on=task.start_url)
     assert not check(task, gave_up).passed
     if task.critical_point:
         assert conduct(task, tried) == "crossed" and conduct(task, gave_up) == "not_reached"
@@ -299,7 +299,7 @@ def test_one_fixed_answer_listing_every_value_passes_no_task(suite):
     shotgun = f"{stores}. " + ", ".join(render(v) for v in values) + ", " + ", ".join(map(str, range(60))) + "."
     answer_tasks = [t for t in suite if any(not isinstance(c, StateCheck) for c in t.checks)]
     assert len(answer_tasks) >= 25
-    assert [t.id for t in answer_tasks if check(t, Outcome(answer=shotgun)).passed] == []
+    assert [t.id for t in answer_tasks if check(t, Evidence(answer=shotgun)).passed] == []
 
 
 # -- the slips the issue measured, each as a person would write the answer ------------------------
@@ -310,7 +310,7 @@ def _answer_task(*checks: Any) -> Task:
 
 
 def _passes(condition: Any, answer: str) -> bool:
-    return check(_answer_task(condition), Outcome(answer=answer)).passed
+    return check(_answer_task(condition), Evidence(answer=answer)).passed
 
 
 def test_counts_prices_times_and_names_are_read_strictly_and_tolerantly():
@@ -324,6 +324,7 @@ def test_counts_prices_times_and_names_are_read_strictly_and_tolerantly():
         kind="answer", says=[ClockTime(type="time", minutes=16 * 60), ClockTime(type="time", minutes=0)], alone=["time"]
     )
     assert _passes(hours, "4 PM - midnight") and _passes(hours, "from 16:00 to 12:00 a.m.")
+    assert _passes(hours, "open 4:00-12:00") and not _passes(hours, "open 5:00-12:00")  # "4:00": morning or evening
     assert not _passes(hours, "4 PM - midnight, or 5 PM - 11 PM")
     hotel = AnswerCheck(
         kind="answer",

@@ -16,10 +16,8 @@ from agent.policy import OpenAIPolicy
 from agent.settle import SettleRule
 from agent.store import Store
 from bridge.browser import launch_with_extension, open_panel, pair, send_from_panel, service_worker
-from bridge.cli import build_server
+from bridge.server import build_server
 from tests.support.polling import poll
-
-FINISHED = {"awaiting_user", "stopped", "error", "cancelled", "interrupted"}
 
 
 def free_port() -> int:
