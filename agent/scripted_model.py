@@ -44,13 +44,13 @@ class LocalServer:
 
     handler: type[BaseHTTPRequestHandler]
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         owner = self
 
         class Handler(self.handler):  # type: ignore[name-defined,misc]
             server_owner = owner
 
-        self._http = _QuietServer(("127.0.0.1", 0), Handler)
+        self._http = _QuietServer(("127.0.0.1", port), Handler)
         self._http.daemon_threads = True
         self.port = self._http.server_address[1]
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
@@ -121,11 +121,11 @@ class ScriptedModel(LocalServer):
 
     handler = _ModelHandler
 
-    def __init__(self, replies: list[Reply] | tuple[Reply, ...] = ()) -> None:
+    def __init__(self, replies: list[Reply] | tuple[Reply, ...] = (), port: int = 0) -> None:
         self.replies: deque[Reply] = deque(replies)
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        super().__init__()
+        super().__init__(port)
 
     @property
     def url(self) -> str:

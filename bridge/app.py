@@ -46,6 +46,7 @@ class ConsentBody(BaseModel):
 
 def create_app(manager: SessionManager, token: str) -> FastAPI:
     app = FastAPI(title="Farol bridge", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.manager = manager
     store, link = manager.store, manager.link
 
     @app.websocket("/ws")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import uvicorn
 from playwright.async_api import async_playwright
 from rich.markup import escape
 from rich.table import Table
@@ -22,8 +24,10 @@ from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, VLLM_HINT, OpenAIPoli
 from agent.settle import SettleRule
 from agent.store import Store, TrajectoryNotFound
 from bridge.browser import EXTENSION_DIR, TaskRefused, launch_with_extension, pair, run_in_panel
+from bridge.model_server import ManagedModelServer, ModelServerUnavailable, ServeOptions, check_machine, local_port
 from bridge.pairing import UnsafeToken, is_loopback_host
 from bridge.profiles import persistent_profile, throwaway_profile
+from bridge.protocol import ErrorMessage
 from bridge.server import bridge_running, build_server, running_bridge
 from bridge.sessions import set_consent, share_preview
 
@@ -46,6 +50,19 @@ def serve(
     model: ModelName = DEFAULT_MODEL,
     api_key: ApiKey = None,
     settle: Annotated[str, typer.Option(help="'smart' or 'fixed' (load + 3 s).")] = "smart",
+    serve_model: Annotated[
+        str | None,
+        typer.Option(
+            help="If no model answers at --model-url, run this one (a hub name or a checkpoint folder) with vLLM "
+            "here, served as --model.",
+            metavar="MODEL_OR_PATH",
+        ),
+    ] = None,
+    max_model_len: Annotated[int, typer.Option(min=15000, help="vLLM context length.")] = 16384,
+    gpu_memory_utilization: Annotated[float, typer.Option(min=0.05, max=1.0, help="vLLM's GPU memory share.")] = 0.9,
+    tensor_parallel_size: Annotated[int | None, typer.Option(help="GPUs per model [default: all].")] = None,
+    dtype: Annotated[str, typer.Option(help="vLLM dtype.")] = "auto",
+    vllm_arg: Annotated[list[str] | None, typer.Option(help="Any other `vllm serve` argument (repeatable).")] = None,
 ) -> None:
     """Start the bridge for the Chrome extension and print the pairing token."""
     if not is_loopback_host(host):
@@ -55,6 +72,30 @@ def serve(
     policy = OpenAIPolicy(model_url, model, api_key)
     with _refusing_unsafe_token():
         server, token = build_server(store, policy, port, SettleRule(mode=settle))  # type: ignore[arg-type]
+    model_server = None
+    if serve_model is not None and not endpoint_reachable(model_url, api_key):
+        try:
+            options = ServeOptions(
+                model=serve_model,
+                served_name=model,
+                port=local_port(model_url),
+                max_model_len=max_model_len,
+                dtype=dtype,
+                gpu_memory_utilization=gpu_memory_utilization,
+                tensor_parallel_size=tensor_parallel_size,
+                extra_args=vllm_arg or [],
+            )
+            check_machine()
+        except ModelServerUnavailable as error:
+            errors.print(f"[red]Cannot serve the model here: {escape(str(error))}[/red]")
+            raise typer.Exit(2) from None
+        manager = server.config.app.state.manager
+
+        async def notify(text: str) -> None:
+            errors.print(f"WARNING: {escape(text)}")
+            await manager.link.send(ErrorMessage(message=text))
+
+        model_server = ManagedModelServer(options, store.path.parent / "model-server.log", notify=notify)
     console.print(
         f"[bold]Farol bridge[/bold] on http://127.0.0.1:{port}  (model {escape(model)} at {escape(model_url)})"
     )
@@ -63,9 +104,41 @@ def serve(
         f"Load the extension once: chrome://extensions -> Developer mode -> Load unpacked -> {EXTENSION_DIR}\n"
         "Then open Farol's side panel (its toolbar icon), paste the token and press Pair."
     )
-    if not endpoint_reachable(model_url, api_key):
+    if model_server is None and not endpoint_reachable(model_url, api_key):
         console.print(f"[yellow]The model does not answer at {escape(model_url)} yet; {VLLM_HINT}[/yellow]")
-    server.run()
+    # SIGTERM ends the bridge like Ctrl-C does, so the model server it started is stopped with it.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        asyncio.run(_serve(server, model_server))
+    except ModelServerUnavailable as error:
+        errors.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        pass
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+async def _serve(server: uvicorn.Server, model_server: ManagedModelServer | None) -> None:
+    """The bridge, and the model server it runs (if any): started, ready, watched, and stopped with it."""
+    if model_server is None:
+        await server.serve()
+        return
+    console.print(f"Starting vLLM for {escape(model_server.options.model)}; its log: {model_server.log_path}")
+    try:
+        model_server.start()
+        with console.status("Loading the model...") as status:
+            await model_server.wait_ready(
+                lambda elapsed, line: status.update(f"Loading the model ({elapsed:.0f} s): {escape(line[-100:])}")
+            )
+        console.print(f"The model answers at {model_server.url}.")
+        watching = asyncio.create_task(model_server.supervise())
+        await server.serve()
+        watching.cancel()
+    finally:
+        model_server.stop()
 
 
 def browser(

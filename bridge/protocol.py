@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from agent.trajectory import ApprovalKind
+
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a 2x HiDPI PNG screenshot in base64 fits comfortably
 HEARTBEAT_SECONDS = 20
@@ -169,7 +171,7 @@ class ApprovalRequestEvent(_Message):
     type: Literal["approval_request"] = "approval_request"
     session_id: str
     request_id: str
-    kind: Literal["guard", "critical_point"]
+    kind: ApprovalKind
     reason: str
     thoughts: str
     screenshot: str | None = None  # JPEG data URL

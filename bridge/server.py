@@ -21,6 +21,7 @@ from bridge.sessions import SessionManager
 
 
 def build_server(store: Store, policy: Policy, port: int, settle: SettleRule) -> tuple[uvicorn.Server, str]:
+    """The bridge's server and pairing token; its app's `state.manager` runs the sessions."""
     token = load_or_create_token(store.path.parent)
     manager = SessionManager(store, ExtensionLink(), policy, settle=settle)
     config = uvicorn.Config(
