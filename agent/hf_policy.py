@@ -11,6 +11,7 @@ import base64
 import io
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,51 +52,16 @@ class TransformersPolicy:
         self.name = model_dir.name
         self.max_new_tokens = max_new_tokens
         self.device = device
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        overrides = {} if max_pixels is None else {"max_pixels": max_pixels}
-        self.image_processor = AutoImageProcessor.from_pretrained(model_dir, **overrides)
-        self.processor = self._build_processor(model_dir)
+        self.processor = load_processor(model_dir, max_pixels)
+        self.tokenizer = self.processor.tokenizer  # type: ignore[attr-defined]
+        self.image_processor = self.processor.image_processor  # type: ignore[attr-defined]
         self.model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype="auto").to(device).eval()
         self._lock = threading.Lock()  # one generate at a time: concurrent runs would share the model
 
-    def _build_processor(self, model_dir: Path) -> ProcessorMixin:
-        try:
-            processor = AutoProcessor.from_pretrained(model_dir)
-        except ImportError as error:  # the video processor needs torchvision
-            log.info("AutoProcessor failed (%s); using the image-only processor", str(error).strip().split("\n")[0])
-            processor = None
-        # Without a processor_config.json AutoProcessor quietly returns just the tokenizer.
-        if isinstance(processor, ProcessorMixin) and getattr(processor, "image_processor", None) is not None:
-            processor.image_processor = self.image_processor  # honours max_pixels
-            return processor
-        return ImageOnlyQwen2_5_VLProcessor(
-            image_processor=self.image_processor,
-            tokenizer=self.tokenizer,
-            video_processor=None,
-            chat_template=self.tokenizer.chat_template,
-        )
-
     def render(self, messages: list[dict[str, Any]]) -> tuple[str, list[Image.Image]]:
         """The prompt text (one image pad per image, expanded later by the processor) and the images in order."""
-        conversation: list[dict[str, Any]] = []
-        images: list[Image.Image] = []
-        for message in messages:
-            content = message["content"]
-            if isinstance(content, list):
-                parts = []
-                for part in content:
-                    if part["type"] == "image_url":
-                        images.append(_decode_image(part["image_url"]["url"]))
-                        parts.append({"type": "image"})
-                    else:
-                        parts.append(part)
-                content = parts
-            conversation.append({"role": message["role"], "content": content})
-        template = getattr(self.processor, "chat_template", None) or self.tokenizer.chat_template
-        prompt = self.tokenizer.apply_chat_template(
-            conversation, chat_template=template, tokenize=False, add_generation_prompt=True
-        )
-        return prompt, images
+        conversation, images = split_images(messages)
+        return render_prompt(self.processor, conversation), images
 
     def encode(self, messages: list[dict[str, Any]]) -> BatchFeature:
         """The model inputs for `messages`: token ids with image pads expanded, pixel values and image grids."""
@@ -118,8 +84,68 @@ class TransformersPolicy:
         return ModelReply(text, TokenUsage(prompt_tokens=prompt_tokens, completion_tokens=len(new_tokens)))
 
 
-def _decode_image(url: str) -> Image.Image:
+def load_processor(model_dir: str | Path, max_pixels: int | None = None) -> ProcessorMixin:
+    """The checkpoint's processor (tokenizer, image processor, chat template); `max_pixels` caps image size."""
+    model_dir = Path(model_dir)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    overrides = {} if max_pixels is None else {"max_pixels": max_pixels}
+    image_processor = AutoImageProcessor.from_pretrained(model_dir, **overrides)
+    try:
+        processor = AutoProcessor.from_pretrained(model_dir)
+    except ImportError as error:  # the video processor needs torchvision
+        log.info("AutoProcessor failed (%s); using the image-only processor", str(error).strip().split("\n")[0])
+        processor = None
+    # Without a processor_config.json AutoProcessor quietly returns just the tokenizer.
+    if isinstance(processor, ProcessorMixin) and getattr(processor, "image_processor", None) is not None:
+        processor.image_processor = image_processor  # honours max_pixels
+        return processor
+    return ImageOnlyQwen2_5_VLProcessor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        video_processor=None,
+        chat_template=tokenizer.chat_template,
+    )
+
+
+def render_prompt(processor: ProcessorMixin, conversation: list[dict[str, Any]]) -> str:
+    """A conversation (images as `{"type": "image"}` parts) through the model's chat template, ready for the
+    assistant's turn: the text the model continues, at inference and in training alike."""
+    tokenizer = processor.tokenizer  # type: ignore[attr-defined]
+    template = getattr(processor, "chat_template", None) or tokenizer.chat_template
+    return tokenizer.apply_chat_template(
+        conversation, chat_template=template, tokenize=False, add_generation_prompt=True
+    )
+
+
+def split_images(
+    messages: list[dict[str, Any]], decode: Callable[[str], Any] | None = None
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """OpenAI-style messages -> the same conversation with each image as an `{"type": "image"}` part, and the
+    images in order (`decode` turns each data URL into one; default: a PIL image). Inference and training
+    samples go through this one function (no train/serve skew)."""
+    decode = decode or _decode_image
+    conversation: list[dict[str, Any]] = []
+    images: list[Any] = []
+    for message in messages:
+        content = message["content"]
+        if isinstance(content, list):
+            parts = []
+            for part in content:
+                if part["type"] == "image_url":
+                    images.append(decode(part["image_url"]["url"]))
+                    parts.append({"type": "image"})
+                else:
+                    parts.append(part)
+            content = parts
+        conversation.append({"role": message["role"], "content": content})
+    return conversation, images
+
+
+def data_url_bytes(url: str) -> bytes:
     if not url.startswith("data:"):
         raise ValueError(f"only data: URLs are supported, got {url[:40]!r}")
-    _, encoded = url.split(",", 1)
-    return Image.open(io.BytesIO(base64.b64decode(encoded))).convert("RGB")
+    return base64.b64decode(url.split(",", 1)[1])
+
+
+def _decode_image(url: str) -> Image.Image:
+    return Image.open(io.BytesIO(data_url_bytes(url))).convert("RGB")

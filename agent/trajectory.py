@@ -124,6 +124,7 @@ class Trajectory(BaseModel):
     approvals: list[Approval] = Field(default_factory=list)
     memorized_facts: list[str] = Field(default_factory=list)
     verifier_scores: dict[str, float] = Field(default_factory=dict)
+    verifier_reasons: dict[str, str] = Field(default_factory=dict)  # why each verifier scored as it did
     provenance: Provenance = Field(default_factory=Provenance)
     consent: Consent = Field(default_factory=Consent)
 

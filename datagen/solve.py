@@ -30,7 +30,7 @@ from datagen.page import PageView, read_page
 from datagen.records import SANDBOX, CheckerVerdict, Proposal, Solved
 from datagen.surfer import WebSurfer
 from datagen.user_simulator import UserSimulator
-from eval.fanout import per_process
+from eval.fanout import per_process, release_shared
 from eval.runner import retry_aborted
 from sandbox.checks import check, evidence_of
 from sandbox.episode import Sandbox
@@ -43,6 +43,13 @@ def sandbox_for(seed: int) -> Sandbox:
     """The sandbox web of a data seed, served once per process (every job of a worker shares it)."""
     server = per_process(("sandbox", seed), lambda: SandboxServer(seed=seed).start())
     return Sandbox(server.url, server.secret)
+
+
+def stop_sandboxes() -> None:
+    """Stop the sandbox webs this process served (at the end of a stage; Ray workers keep theirs)."""
+    for value in release_shared():
+        if isinstance(value, SandboxServer):
+            value.stop()
 
 
 class PageWatch:

@@ -35,8 +35,8 @@ def per_process(key: Hashable, build: Callable[[], Value]) -> Value:
         return _shared[key]
 
 
-def shared_values() -> list[Any]:
-    """What `per_process` built in this process, so its owner can close it at the end of a run."""
+def release_shared() -> list[Any]:
+    """Forget what `per_process` built in this process and return it, for its owner to close (end of a run)."""
     with _shared_lock:
         values = list(_shared.values())
         _shared.clear()

@@ -1,0 +1,230 @@
+"""The stages over one output folder (`OUT/farol.db`: the store, and FaraGen's tables beside it).
+
+Every stage picks up where the last run stopped: `propose` tops the accepted proposals up to N, `solve` runs
+the proposals without a trajectory (after removing what a killed run left half-written), `verify` judges the
+solved ones, `aux` derives the auxiliary samples the solved ones allow. `run` chains them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agent.store import Store
+from datagen import aux
+from datagen.config import Config, ConfigError
+from datagen.db import DatagenDB
+from datagen.explore import explore_source
+from datagen.llm_propose import mutation_source, targeted_source
+from datagen.meter import Meter
+from datagen.models import RoleModels
+from datagen.propose import Deduplicator, generator_source, take, variant_source
+from datagen.records import SANDBOX, CheckerVerdict, Proposal, Solved
+from datagen.sites import SANDBOX_CATEGORIES, SeedUrl, sandbox_seeds, seeds_for
+from datagen.solve import SolveJob, sandbox_for, stop_sandboxes
+from datagen.verify import Verifiers, checker_verdict, keeps
+from eval.fanout import fan_out
+from sandbox.web import SITES
+
+MUTATIONS_PER_PARENT = 2
+
+
+@dataclass
+class Workspace:
+    out: Path
+    config: Config
+    store: Store
+    db: DatagenDB
+    show_progress: bool = True
+
+    @classmethod
+    def open(cls, out: Path, config: Config, *, show_progress: bool = True) -> Workspace:
+        out.mkdir(parents=True, exist_ok=True)
+        store = Store(out / "farol.db")
+        return cls(out, config, store, DatagenDB(store), show_progress)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def progress(self, label: str) -> Progress:
+        return Progress(
+            TextColumn(f"[bold]{label}[/bold]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[tally]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not self.show_progress,
+        )
+
+
+# -- propose -----------------------------------------------------------------------------------------
+
+
+async def propose(ws: Workspace, sites: str, n: int, names: Sequence[str] = ()) -> tuple[int, int]:
+    """Top the accepted proposals up to `n`; returns (accepted, rejected) in this call."""
+    need = n - len(ws.db.proposals())
+    if need <= 0:
+        return 0, 0
+    seeds = seeds_for(sites)
+    known = ws.db.known_tasks()
+    known_ids = frozenset(proposal.id for proposal in known)
+    meter = Meter()
+    async with RoleModels(ws.config, meter) as models:
+        proposer = models.get("proposer")
+        settings = ws.config.propose
+        fresh = [generator_source(names, known_ids)] if sites == SANDBOX else []
+        if proposer is not None:
+            fresh += [
+                targeted_source(proposer, seeds, settings.tasks_per_url),
+                explore_source(proposer, seeds, settings.explore_steps, sandbox_for),
+            ]
+        if not fresh:
+            raise ConfigError(f"proposing tasks for {sites} needs a model for the proposer role")
+        dedupe = Deduplicator(known)
+        wanted_variations = round(need * settings.mutation_share)
+        try:
+            accepted, rejected = await take(fresh, need - wanted_variations, dedupe)
+            parents = [*ws.db.proposals(), *accepted]
+            variations = [variant_source(parents, known_ids)] if sites == SANDBOX else []
+            if proposer is not None:
+                variations.append(mutation_source(proposer, parents, MUTATIONS_PER_PARENT))
+            more, more_rejected = await take(variations, need - len(accepted), dedupe)
+        finally:
+            stop_sandboxes()
+    ws.db.add_proposals([*accepted, *more], [*rejected, *more_rejected])
+    ws.db.add_usage("propose", "propose", meter.rows())
+    return len(accepted) + len(more), len(rejected) + len(more_rejected)
+
+
+# -- solve -------------------------------------------------------------------------------------------
+
+
+async def solve(ws: Workspace, *, limit: int | None = None, ray_address: str | None = None) -> list[Solved]:
+    """Solve the accepted proposals that have no trajectory yet, `solve.parallel` at a time (or over Ray)."""
+    ws.db.clear_unfinished()
+    pending = [proposal for proposal in ws.db.proposals() if ws.db.job(proposal.id) is None][:limit]
+    unsolvable = [p.id for p in pending if p.check is None] if ws.config.role("surfer") is None else []
+    if unsolvable:
+        raise ConfigError(
+            f"{len(unsolvable)} proposals were not written by the sandbox generator (e.g. {unsolvable[0]}); "
+            "solving them needs a model for the surfer role"
+        )
+    tally = {"solved": 0, "failed": 0}
+    with ws.progress("solve") as progress:
+        bar = progress.add_task("solve", total=len(pending), tally="")
+
+        def store(proposal: Proposal, solved: Solved) -> None:
+            ws.db.store_solved(solved)
+            if solved.trajectory is not None:
+                ws.db.add_aux("grounding", aux.grounding(solved.trajectory, solved.pages), solved.trajectory.id)
+                questions, captions = aux.page_questions(solved.trajectory, solved.pages)
+                ws.db.add_aux("question", questions, solved.trajectory.id)
+                ws.db.add_aux("caption", captions, solved.trajectory.id)
+            tally["solved" if solved.trajectory is not None else "failed"] += 1
+            progress.update(bar, advance=1, tally=f"{tally['solved']} solved, {tally['failed']} failed")
+
+        try:
+            return await fan_out(
+                SolveJob(ws.config), pending, concurrency=ws.config.solve.parallel, ray_address=ray_address,
+                on_result=store,
+            )  # fmt: skip
+        finally:
+            stop_sandboxes()
+
+
+# -- verify ------------------------------------------------------------------------------------------
+
+
+async def verify(ws: Workspace) -> tuple[int, int]:
+    """Judge every solved, unverified trajectory; returns (verified, kept) in this call."""
+    jobs = ws.db.jobs("solved")
+    proposals = {proposal.id: proposal for proposal in ws.db.proposals()}
+    names, rule = ws.config.keep_rule(), ws.config.verify.rule
+    counts = {"verified": 0, "kept": 0}
+    gate = asyncio.Semaphore(ws.config.solve.parallel)
+    with ws.progress("verify") as progress:
+        bar = progress.add_task("verify", total=len(jobs), tally="")
+
+        async def one(job: dict) -> None:  # type: ignore[type-arg]
+            trajectory = ws.store.load(job["trajectory_id"])
+            meter = Meter()
+            async with gate, RoleModels(ws.config, meter) as models:
+                verifiers = Verifiers(models, ws.config.verify, ws.store.read_screenshot)
+                verdicts = await verifiers.verify(proposals[job["proposal_id"]], trajectory, job["data"]["targets"])
+            if job["data"].get("checker") is not None:
+                verdicts.append(checker_verdict(CheckerVerdict.model_validate(job["data"]["checker"])))
+            kept = keeps(verdicts, names, rule)
+            trajectory.verifier_scores = {verdict.name: verdict.score for verdict in verdicts}
+            trajectory.verifier_reasons = {verdict.name: verdict.reason for verdict in verdicts}
+            ws.store.save_header(trajectory)
+            ws.db.set_verified(job["proposal_id"], verdicts, kept)
+            ws.db.add_usage(job["proposal_id"], "verify", meter.rows())
+            counts["verified"] += 1
+            counts["kept"] += kept
+            progress.update(bar, advance=1, tally=f"{counts['kept']} kept")
+
+        await asyncio.gather(*(one(job) for job in jobs))
+    return counts["verified"], counts["kept"]
+
+
+# -- auxiliary data ----------------------------------------------------------------------------------
+
+
+def _seeds(proposals: Sequence[Proposal]) -> list[SeedUrl]:
+    """The sites the proposals are on: the sandbox's, and each live-web origin with its category."""
+    seeds = sandbox_seeds() if any(p.site == SANDBOX for p in proposals) else []
+    web: dict[str, str] = {}
+    for proposal in proposals:
+        if proposal.site != SANDBOX:
+            parts = urlsplit(proposal.start_url)
+            web.setdefault(f"{parts.scheme}://{parts.netloc}/", proposal.category or "web")
+    return seeds + [SeedUrl(url=url, category=category) for url, category in web.items()]
+
+
+def _site_name(seed: SeedUrl) -> str:
+    slug = seed.url.strip("/")
+    return SITES[slug].name if seed.site == SANDBOX and slug in SANDBOX_CATEGORIES else urlsplit(seed.url).netloc
+
+
+def _on_site(seed: SeedUrl, url: str) -> bool:
+    path = urlsplit(url).path
+    return path.startswith(seed.url) if seed.site == SANDBOX else url.startswith(seed.url)
+
+
+async def augment(ws: Workspace, refusals_per_site: int = 3) -> dict[str, int]:
+    """Refusals on a page of every site the data covers, and (with an annotator model) captions and questions
+    it writes; returns the number of samples of each kind in the store."""
+    captions = ws.db.aux("caption")
+    meter = Meter()
+    async with RoleModels(ws.config, meter) as models:
+        proposer, annotator = models.get("proposer"), models.get("annotator")
+        for seed in _seeds(ws.db.proposals()):
+            shot = next((c for c in captions if c["source"] == "dom" and _on_site(seed, c["url"])), None)
+            if shot is None:
+                continue  # no screenshot of this site yet
+            shot = {key: shot[key] for key in ("screenshot", "model_width", "model_height", "url")}
+            name = _site_name(seed)
+            samples = aux.template_refusals(shot, name)
+            if proposer is not None:
+                samples += await aux.written_refusals(proposer, shot, name, seed, refusals_per_site)
+            ws.db.add_aux("refusal", samples)
+        if annotator is not None:
+            annotated = {c["screenshot"] for c in captions if c["source"] == "model"}
+            pages = {urlsplit(c["url"])._replace(query="").geturl(): c for c in captions if c["source"] == "dom"}
+            for caption in pages.values():
+                if caption["screenshot"] in annotated:
+                    continue
+                shot = {key: caption[key] for key in ("screenshot", "model_width", "model_height", "url")}
+                questions, written = await aux.annotate(annotator, shot, ws.store.read_screenshot(shot["screenshot"]))
+                ws.db.add_aux("question", questions)
+                ws.db.add_aux("caption", written)
+    ws.db.add_usage("aux", "aux", meter.rows())
+    return {kind: len(ws.db.aux(kind)) for kind in ("grounding", "question", "caption", "refusal")}
+

@@ -1,0 +1,132 @@
+"""Proposing tasks: fresh ones from every available source in turn, then a share of variations of earlier ones,
+until enough are accepted. Duplicates (of anything proposed before, in this folder) are turned away, and every
+rejected proposal is kept with its reason.
+
+Sources: the sandbox's task generator (its suite, category by category; offline, with checkers), and with a
+proposer model the targeted and exploratory proposers (`datagen.llm_propose`, `datagen.explore`).
+Variations: offline, the same generator task in another seed's web (the same template with other data, so
+the checker and the oracle still apply); with a model, variations it writes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator, Sequence
+from difflib import SequenceMatcher
+from functools import cache
+
+from datagen.records import SANDBOX, Proposal, Rejection, normalised
+from sandbox.taskgen import GenerationError, suite_for
+from sandbox.taskspec import Task, select
+
+NEAR_DUPLICATE = 0.93  # a model's paraphrase this close to a known task is the same task
+MAX_VARIANT_SEED = 50
+
+Batch = list[Proposal | Rejection]
+
+
+class Deduplicator:
+    """Turns away a proposal whose task was proposed before: the same words (on the same site); for a task a
+    model wrote, also one that reads almost the same (a generator's variants differ in their details)."""
+
+    def __init__(self, known: Sequence[Proposal]) -> None:
+        self._known = {proposal.id: proposal for proposal in known}
+
+    def reason(self, proposal: Proposal) -> str | None:
+        if proposal.id in self._known:
+            return f"duplicate: the same task as proposal {proposal.id}"
+        written = proposal.source != "generator"
+        for other in self._known.values():
+            if (written or other.source != "generator") and _alike(proposal.task, other.task):
+                return f"near duplicate: reads like proposal {other.id} ({other.task!r})"
+        return None
+
+    def add(self, proposal: Proposal) -> None:
+        self._known[proposal.id] = proposal
+
+
+def _alike(first: str, second: str) -> bool:
+    matcher = SequenceMatcher(None, normalised(first), normalised(second))
+    return matcher.quick_ratio() >= NEAR_DUPLICATE and matcher.ratio() >= NEAR_DUPLICATE
+
+
+def from_task(task: Task, source: str = "generator", parent: str | None = None) -> Proposal:
+    return Proposal(
+        task=task.task, start_url=task.start_url, site=SANDBOX, category=task.category, source=source,  # type: ignore[arg-type]
+        parent=parent, check=task,
+    )  # fmt: skip
+
+
+def by_category(tasks: Sequence[Task]) -> list[Task]:
+    """Tasks taken one per category in turn, so any first N covers the categories evenly."""
+    groups: dict[str, list[Task]] = {}
+    for task in tasks:
+        groups.setdefault(task.category, []).append(task)
+    rounds = itertools.zip_longest(*groups.values())
+    return [task for row in rounds for task in row if task is not None]
+
+
+async def generator_source(names: Sequence[str] = (), known: frozenset[str] = frozenset()) -> AsyncIterator[Batch]:
+    """The sandbox generator's tasks (seed 0) not proposed before, one at a time; `names` narrows them (task
+    ids, id prefixes, categories)."""
+    for task in by_category(select(suite_for(0), names)):
+        if (proposal := from_task(task)).id not in known:
+            yield [proposal]
+
+
+@cache
+def _suite_by_id(seed: int) -> dict[str, Task] | None:
+    try:
+        return {task.id: task for task in suite_for(seed)}
+    except GenerationError:  # this seed's data cannot give the suite
+        return None
+
+
+def seed_variants(parent: Proposal) -> Iterator[Proposal]:
+    """The parent's generator task as other seeds' webs pose it: the same template with other data."""
+    if parent.check is None:
+        return
+    for seed in range(parent.check.seed + 1, MAX_VARIANT_SEED):
+        variant = (_suite_by_id(seed) or {}).get(parent.check.id)
+        if variant is not None:
+            yield from_task(variant, "mutation", parent=parent.id)
+
+
+async def variant_source(parents: Sequence[Proposal], known: frozenset[str] = frozenset()) -> AsyncIterator[Batch]:
+    """One new seed variant per generator parent in turn (parents are those proposed so far)."""
+    pending = [seed_variants(parent) for parent in parents if parent.check is not None]
+    while pending:
+        for variants in list(pending):
+            variant = next((v for v in variants if v.id not in known), None)
+            if variant is None:
+                pending.remove(variants)
+            else:
+                yield [variant]
+
+
+async def take(
+    sources: list[AsyncIterator[Batch]], wanted: int, dedupe: Deduplicator
+) -> tuple[list[Proposal], list[Rejection]]:
+    """Batches from each source in turn until `wanted` are accepted or every source is spent."""
+    accepted: list[Proposal] = []
+    rejected: list[Rejection] = []
+    live = list(sources)
+    while live and len(accepted) < wanted:
+        for source in list(live):
+            batch = await anext(source, None)
+            if batch is None:
+                live.remove(source)
+                continue
+            for item in batch:
+                if isinstance(item, Rejection):
+                    rejected.append(item)
+                elif len(accepted) >= wanted:
+                    break  # more than asked for: left for a later run, not rejected
+                elif (reason := dedupe.reason(item)) is not None:
+                    rejected.append(Rejection(proposal=item, reason=reason))
+                else:
+                    dedupe.add(item)
+                    accepted.append(item)
+            if len(accepted) >= wanted:
+                break
+    return accepted, rejected
