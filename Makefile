@@ -29,18 +29,22 @@ bench: setup
 
 setup: system $(STAMP) $(NODE_STAMP)
 
-# Debian packages: Chromium for the browser (Playwright cannot download its own here) and venv support.
+# Debian packages: Chromium for the browser (Playwright cannot download its own here), venv support, and a
+# C++ compiler for the DeepSpeed ops that compile on first use.
 system:
-	@if [ ! -x "$(CHROMIUM)" ] || ! python3 -c 'import venv, ensurepip' 2>/dev/null || ! command -v npm >/dev/null; then \
+	@if [ ! -x "$(CHROMIUM)" ] || ! python3 -c 'import venv, ensurepip' 2>/dev/null || ! command -v npm >/dev/null \
+			|| ! command -v g++ >/dev/null; then \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-liberation python3-venv \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-liberation python3-venv g++ \
 			$$(command -v npm >/dev/null || echo nodejs npm) >/dev/null; \
 	fi
 
 # torch is pinned by constraints.txt (the CPU wheel on CPU machines); torchvision is never installed.
+# DeepSpeed builds from source against that torch (no isolated build, no CUDA ops: they compile on first use).
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	DS_BUILD_OPS=0 $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt --no-build-isolation deepspeed
 	touch $(STAMP)
 
 # The extension's type checker and types (no bundler, no runtime dependencies).

@@ -21,7 +21,7 @@ from agent.export import export_webeval
 from agent.guard import UrlPolicy
 from agent.loop import Agent, Hooks
 from agent.playwright_env import PlaywrightEnv
-from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy
+from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy, Policy
 from agent.recorder import StoreRecorder
 from agent.settle import SettleRule
 from agent.store import Store
@@ -123,6 +123,10 @@ def run(
         list[str] | None, typer.Option("--allow-host", help="Only act on these hosts (wildcards allowed).")
     ] = None,
     deny: Annotated[list[str] | None, typer.Option("--deny-host", help="Never act on these hosts.")] = None,
+    model_path: Annotated[
+        Path | None,
+        typer.Option(help="Run this checkpoint in-process with transformers (e.g. `farol train sft`'s output)."),
+    ] = None,
     no_ask: Annotated[
         bool,
         typer.Option(
@@ -140,7 +144,9 @@ def run(
         errors.print(f"[red]Refusing to start on {escape(start_url)}: {refusal}[/red]")
         raise typer.Exit(EXIT_ERROR)
     store = Store(db)
-    policy = OpenAIPolicy(model_url, model, api_key, retries=3, backoff=0.5)
+    policy = (
+        in_process_policy(model_path) if model_path else OpenAIPolicy(model_url, model, api_key, retries=3, backoff=0.5)
+    )
     try:
         trajectory = asyncio.run(
             _run_task(
@@ -169,7 +175,7 @@ def run(
 async def _run_task(
     task: str,
     start_url: str,
-    policy: OpenAIPolicy,
+    policy: Policy,
     store: Store,
     viewport: tuple[int, int],
     max_steps: int,
@@ -197,6 +203,15 @@ async def _run_task(
     finally:
         await env.close()
         await policy.close()
+
+
+def in_process_policy(model_path: Path) -> Policy:
+    """A checkpoint run in this process with transformers (no model server); a clear error if it is not one."""
+    if not (model_path / "config.json").exists():
+        raise typer.BadParameter(f"{model_path} has no config.json: not a model checkpoint", param_hint="--model-path")
+    from agent.hf_policy import TransformersPolicy  # torch loads only when it is needed
+
+    return TransformersPolicy(model_path)
 
 
 def _approver(no_ask: bool) -> Approver | None:

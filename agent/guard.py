@@ -101,15 +101,23 @@ def is_secret_field(element: ElementInfo) -> bool:
     )
 
 
+SECRET_TYPING = "typing into "  # how every reason for typing into a secret field begins
+
+
+def is_secret_typing(reason: str) -> bool:
+    """Whether a guard reason says the action typed into a secret field (so its recorded text is masked)."""
+    return reason.startswith(SECRET_TYPING)
+
+
 def sensitive_reason(action: Action, element: ElementInfo | None) -> str | None:
     """Why this action needs the person's approval before it runs, or None."""
     if element is None:
         return None
     if isinstance(action, Type) and is_secret_field(element):
         if _is_frame(element):
-            return "typing into an embedded frame Farol cannot see into (card forms are embedded this way)"
+            return f"{SECRET_TYPING}an embedded frame Farol cannot see into (card forms are embedded this way)"
         kind = "password" if element.input_type == "password" else "payment"
-        return f"typing into a {kind} field"
+        return f"{SECRET_TYPING}a {kind} field"
     if isinstance(action, LeftClick) and _is_button_like(element) and _is_binding_label(element):
         return f"clicking {element.text[:60]!r}, which looks like a binding step"
     return None

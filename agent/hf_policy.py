@@ -71,6 +71,9 @@ class TransformersPolicy:
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         return await asyncio.to_thread(self._complete, messages)
 
+    async def close(self) -> None:
+        """Nothing to release (as `OpenAIPolicy.close`, so callers treat both alike)."""
+
     def _complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         inputs = self.encode(messages).to(self.device)
         prompt_tokens = inputs["input_ids"].shape[1]

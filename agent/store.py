@@ -181,11 +181,11 @@ class Store:
 
     @_serialised
     def list(self, limit: int | None = None, shared: bool | None = None) -> list[dict[str, Any]]:
-        """Summaries, newest first: id, task, status, source, shared, created_at, steps."""
+        """Summaries, newest first: id, task, status, source, shared, created_at, updated_at, steps."""
         self._mark_orphans()
         where, args = ("shared = ?", [int(shared)]) if shared is not None else (None, [])
         sql = (
-            "select t.id, t.task, t.status, t.source, t.shared, t.created_at, "
+            "select t.id, t.task, t.status, t.source, t.shared, t.created_at, t.updated_at, "
             "(select count(*) from steps s where s.trajectory_id = t.id) as steps from trajectories t"
             + (f" where {where}" if where else "")
             + " order by t.created_at desc"

@@ -100,7 +100,10 @@ class Provenance(BaseModel):
     source: Source = "cli"
     model: str | None = None
     environment: str | None = None
-    farol_version: str | None = None
+    farol_version: str | None = None  # the Farol that recorded it
+    # Set by a collector when a person contributes the session (never taken from the sender).
+    contributor: str | None = None
+    received_at: datetime | None = None
 
 
 class Consent(BaseModel):

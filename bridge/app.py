@@ -6,10 +6,13 @@ an `error` reply and the next message is read as usual.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import logging
 import tempfile
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ from agent import __version__
 from agent.export import export_webeval
 from agent.store import TrajectoryNotFound
 from agent.trajectory import Trajectory
-from bridge.gate import Gate
+from bridge.gate import Gate, bridge_door
 from bridge.pairing import SUBPROTOCOL, websocket_refusal
 from bridge.protocol import (
     EXTENSION_MESSAGE,
@@ -36,6 +39,7 @@ from bridge.protocol import (
     Welcome,
 )
 from bridge.sessions import SessionManager, share_preview, stored_view
+from bridge.uploads import Uploader
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +48,19 @@ class ConsentBody(BaseModel):
     shared: bool
 
 
-def create_app(manager: SessionManager, token: str) -> FastAPI:
-    app = FastAPI(title="Farol bridge", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+def create_app(manager: SessionManager, token: str, uploader: Uploader) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def uploading(app: FastAPI) -> AsyncIterator[None]:
+        """Shared sessions go to the collector (and deletions follow) while the bridge runs."""
+        task = asyncio.create_task(uploader.run())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app = FastAPI(
+        title="Farol bridge", version=__version__, docs_url=None, redoc_url=None, openapi_url=None, lifespan=uploading
+    )
     app.state.manager = manager
     store, link = manager.store, manager.link
 
@@ -118,9 +133,11 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
 
     @sessions.get("")
     def list_sessions(source: str | None = None) -> dict[str, Any]:
-        """Newest first; `?source=extension` keeps the person's own sessions (not eval or datagen runs)."""
-        rows = store.list()
-        return {"sessions": [row for row in rows if source is None or row["source"] == source]}
+        """Newest first, each with its upload state; `?source=extension` keeps the person's own sessions (not eval
+        or datagen runs)."""
+        uploads = uploader.queue.statuses()
+        rows = [row for row in store.list() if source is None or row["source"] == source]
+        return {"sessions": [{**row, "upload": _dumped(uploads.get(row["id"]))} for row in rows]}
 
     @sessions.get("/{session_id}")
     def get_session(session_id: str) -> dict[str, Any]:
@@ -175,8 +192,12 @@ def create_app(manager: SessionManager, token: str) -> FastAPI:
     async def not_found(request: Request, error: TrajectoryNotFound) -> JSONResponse:
         return JSONResponse({"detail": "no such session"}, status_code=404)
 
-    app.add_middleware(Gate, token=token)
+    app.add_middleware(Gate, door=bridge_door(token))
     return app
+
+
+def _dumped(model: BaseModel | None) -> dict[str, Any] | None:
+    return model.model_dump() if model is not None else None
 
 
 def _first_problem(error: ValidationError) -> str:

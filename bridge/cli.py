@@ -30,6 +30,7 @@ from bridge.profiles import persistent_profile, throwaway_profile
 from bridge.protocol import ErrorMessage
 from bridge.server import bridge_running, build_server, running_bridge
 from bridge.sessions import set_consent, share_preview
+from bridge.uploads import Backoff, KeyRing, Outcome, Uploader, UploadQueue, collector_url
 
 DEFAULT_PORT = 8765
 
@@ -40,6 +41,13 @@ Db = Annotated[
     Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store [default: ~/.local/share/farol/farol.db].")
 ]
 Port = Annotated[int, typer.Option(help="Bridge port on 127.0.0.1.")]
+CollectorUrl = Annotated[
+    str | None,
+    typer.Option(envvar="FAROL_COLLECTOR_URL", help="A collector for shared sessions (see `farol sessions upload`)."),
+]
+CollectorKey = Annotated[
+    str | None, typer.Option(envvar="FAROL_COLLECTOR_KEY", help="Your contributor key there (kept in the data folder).")
+]
 
 
 def serve(
@@ -63,6 +71,8 @@ def serve(
     tensor_parallel_size: Annotated[int | None, typer.Option(help="GPUs per model [default: all].")] = None,
     dtype: Annotated[str, typer.Option(help="vLLM dtype.")] = "auto",
     vllm_arg: Annotated[list[str] | None, typer.Option(help="Any other `vllm serve` argument (repeatable).")] = None,
+    collector_url: CollectorUrl = None,
+    collector_key: CollectorKey = None,
 ) -> None:
     """Start the bridge for the Chrome extension and print the pairing token."""
     if not is_loopback_host(host):
@@ -70,8 +80,10 @@ def serve(
         raise typer.Exit(2)
     store = Store(db)
     policy = OpenAIPolicy(model_url, model, api_key)
+    keys = KeyRing(store.path.parent)
+    uploader = Uploader(store, keys, auto=_collector(keys, collector_url, collector_key))
     with _refusing_unsafe_token():
-        server, token = build_server(store, policy, port, SettleRule(mode=settle))  # type: ignore[arg-type]
+        server, token = build_server(store, policy, port, SettleRule(mode=settle), uploader)  # type: ignore[arg-type]
     model_server = None
     if serve_model is not None and not endpoint_reachable(model_url, api_key):
         try:
@@ -104,6 +116,8 @@ def serve(
         f"Load the extension once: chrome://extensions -> Developer mode -> Load unpacked -> {EXTENSION_DIR}\n"
         "Then open Farol's side panel (its toolbar icon), paste the token and press Pair."
     )
+    if uploader.auto:
+        console.print(f"Shared sessions are uploaded to {escape(uploader.auto)}.")
     if model_server is None and not endpoint_reachable(model_url, api_key):
         console.print(f"[yellow]The model does not answer at {escape(model_url)} yet; {VLLM_HINT}[/yellow]")
     # SIGTERM ends the bridge like Ctrl-C does, so the model server it started is stopped with it.
@@ -231,20 +245,26 @@ def _report(session: dict) -> int:  # type: ignore[type-arg]
 
 # -- farol sessions ----------------------------------------------------------------------------
 
-sessions = typer.Typer(help="Your recorded sessions: list, show, delete, export the shared ones.", no_args_is_help=True)
+sessions = typer.Typer(
+    help="Your recorded sessions: list, show, delete, share, export or upload the shared ones.", no_args_is_help=True
+)
 
 
 @sessions.command("list")
 def list_sessions(db: Db = None, limit: Annotated[int, typer.Option(help="Newest N.")] = 50) -> None:
     """List sessions, newest first."""
-    table = Table("id", "created", "status", "steps", "shared", "task")
-    for row in Store(db).list(limit=limit):
+    store = Store(db)
+    uploads = UploadQueue(store).statuses()
+    table = Table("id", "created", "status", "steps", "shared", "upload", "task")
+    for row in store.list(limit=limit):
+        upload = uploads.get(row["id"])
         table.add_row(
             row["id"],
             row["created_at"][:19],
             row["status"],
             str(row["steps"]),
             "yes" if row["shared"] else "",
+            upload.state if upload else "",
             escape(row["task"][:60]),
         )
     console.print(table)
@@ -288,19 +308,126 @@ def share(
 
 @sessions.command("unshare")
 def unshare(session_id: str, db: Db = None) -> None:
-    """Take back the share: the session stays on this machine only."""
+    """Take back the share: the session stays on this machine only (and leaves any collector it went to)."""
     store = Store(db)
     set_consent(store, _load(store, session_id), shared=False)
     console.print(f"{session_id} is no longer shared.")
+    _follow(store, session_id)
 
 
 @sessions.command("delete")
 def delete(session_id: str, db: Db = None) -> None:
-    """Delete a session and its screenshot files."""
+    """Delete a session and its screenshot files (and from any collector it went to)."""
     store = Store(db)
     _load(store, session_id)
     store.delete(session_id)
     console.print(f"Deleted {session_id}.")
+    _follow(store, session_id)
+
+
+def _follow(store: Store, session_id: str) -> None:
+    """Send the deletion to each collector that has the session now; what fails stays queued for later."""
+    for collector, outcome in asyncio.run(Uploader(store, KeyRing(store.path.parent)).follow(session_id)).items():
+        if outcome == "withdrawn":
+            console.print(f"Removed from {escape(collector)}.")
+        else:
+            console.print(f"[yellow]{escape(collector)} has not confirmed the removal yet; {RETRIED}[/yellow]")
+
+
+RETRIED = "it is retried while `farol serve` runs, and by `farol sessions upload`."
+
+
+@sessions.command("upload")
+def upload(
+    session_ids: Annotated[
+        list[str] | None, typer.Argument(help="Sessions to upload [default: every shared session].", show_default=False)
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FAROL_COLLECTOR_URL",
+            help="The collector [default: the one the bridge uploads to, or the only one you have a key for].",
+        ),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(envvar="FAROL_COLLECTOR_KEY", help="Your contributor key there (kept in the data folder)."),
+    ] = None,
+    auto: Annotated[
+        bool | None,
+        typer.Option("--auto/--no-auto", help="From now on the bridge uploads every shared session there (or stops)."),
+    ] = None,
+    tries: Annotated[int, typer.Option(min=1, help="Tries per session before it is left queued.")] = 4,
+    db: Db = None,
+) -> None:
+    """Upload shared sessions to a collector, exactly as the share preview shows them, and send the deletions
+    that un-sharing or deleting uploaded sessions left queued."""
+    store = Store(db)
+    keys = KeyRing(store.path.parent)
+    if to is None and keys.auto is None and len(known := keys.known()) == 1:
+        to = known[0]  # the one collector this data folder has a key for
+    collector = _collector(keys, to, key)
+    if collector is None:
+        errors.print("[red]Which collector? Pass --to URL (or set FAROL_COLLECTOR_URL).[/red]")
+        raise typer.Exit(2)
+    if auto is not None:
+        keys.set_auto(collector if auto else None)
+    chosen = [_load(store, session_id) for session_id in session_ids or []]
+    if unshared := [trajectory.id for trajectory in chosen if not trajectory.consent.shared]:
+        errors.print(
+            f"[red]Not shared: {', '.join(unshared)}. Only shared sessions are uploaded; share one first with "
+            "`farol sessions share ID` (its --preview shows what would leave).[/red]"
+        )
+        raise typer.Exit(2)
+    rows = store.list(shared=True)
+    wanted = {trajectory.id for trajectory in chosen} or {row["id"] for row in rows}
+    ended = [row["id"] for row in rows if row["id"] in wanted and row["status"] != "running"]
+    if running := sorted(wanted - set(ended)):
+        console.print(f"[yellow]Still running, left for later: {', '.join(running)}[/yellow]")
+    uploader = Uploader(store, keys, backoff=Backoff(first=1.0, cap=8.0))
+    uploader.queue.plan(collector, ended)
+    outcomes = asyncio.run(uploader.drain(collector, tries))
+    statuses = uploader.queue.statuses()
+    for session_id, outcome in sorted(outcomes.items()):
+        console.print(
+            _outcome_line(session_id, outcome, statuses[session_id].error if session_id in statuses else None)
+        )
+    if not outcomes:
+        console.print(f"Nothing to send to {escape(collector)}: every shared session there is up to date.")
+    raise typer.Exit(1 if any(outcome in ("refused", "failed", "waiting") for outcome in outcomes.values()) else 0)
+
+
+def _outcome_line(session_id: str, outcome: Outcome, error: str | None) -> str:
+    said = {
+        "uploaded": "uploaded",
+        "unchanged": "already there, unchanged",
+        "withdrawn": "removed from the collector (un-shared or deleted here)",
+        "refused": f"[red]refused: {escape(error or '')}[/red]",
+        "failed": f"[yellow]not sent yet ({escape(error or '')}); {RETRIED}[/yellow]",
+        "waiting": "[yellow]running again: sent when it ends[/yellow]",
+    }
+    return f"{session_id}  {said[outcome]}"
+
+
+def _collector(keys: KeyRing, url: str | None, key: str | None) -> str | None:
+    """The collector named (else the data folder's automatic one), its key remembered for later deletions."""
+    try:
+        collector = collector_url(url) if url else keys.auto
+        if collector is None:
+            if key:
+                raise ValueError("a contributor key needs its collector's URL too")
+            return None
+        if key:
+            keys.remember(collector, key)
+        elif keys.key_for(collector) is None:
+            raise ValueError(
+                f"no contributor key for {collector}: pass --key (or set FAROL_COLLECTOR_KEY); "
+                "the people who run the collector give you one"
+            )
+    except ValueError as error:
+        errors.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    return collector
 
 
 @sessions.command("export")

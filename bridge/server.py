@@ -18,14 +18,18 @@ from bridge.link import ExtensionLink
 from bridge.pairing import load_or_create_token
 from bridge.protocol import MAX_MESSAGE_BYTES
 from bridge.sessions import SessionManager
+from bridge.uploads import KeyRing, Uploader
 
 
-def build_server(store: Store, policy: Policy, port: int, settle: SettleRule) -> tuple[uvicorn.Server, str]:
-    """The bridge's server and pairing token; its app's `state.manager` runs the sessions."""
+def build_server(
+    store: Store, policy: Policy, port: int, settle: SettleRule, uploader: Uploader | None = None
+) -> tuple[uvicorn.Server, str]:
+    """The bridge's server and pairing token; its app's `state.manager` runs the sessions, and `uploader`
+    (by default: to the collectors the data folder knows) contributes the shared ones."""
     token = load_or_create_token(store.path.parent)
     manager = SessionManager(store, ExtensionLink(), policy, settle=settle)
     config = uvicorn.Config(
-        create_app(manager, token),
+        create_app(manager, token, uploader or Uploader(store, KeyRing(store.path.parent))),
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -32,8 +32,10 @@ from eval.judges.rubric import json_object
 GROUNDING_PER_PAGE = 8
 QUESTIONS_PER_PAGE = 3
 
-_ROLE_NOUNS = {"link": "link", "button": "button", "textbox": "field", "searchbox": "search field", "combobox": "menu",
-               "checkbox": "checkbox", "radio": "option", "tab": "tab", "menuitem": "menu item", "option": "option"}  # fmt: skip
+_ROLE_NOUNS = {
+    "link": "link", "button": "button", "textbox": "field", "searchbox": "search field", "combobox": "menu",
+    "checkbox": "checkbox", "radio": "option", "tab": "tab", "menuitem": "menu item", "option": "option",
+}  # fmt: skip
 _VERBS = ("Click {}.", "Where is {}?", "Point to {}.")
 
 # (category, request, refusal); {site} is the site's name as its page title gives it. Written for Farol.
@@ -113,7 +115,9 @@ def grounding(trajectory: Trajectory, pages: dict[str, PageView]) -> list[dict[s
     return samples
 
 
-def page_questions(trajectory: Trajectory, pages: dict[str, PageView]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def page_questions(
+    trajectory: Trajectory, pages: dict[str, PageView]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(questions, captions) about each screenshot, answered from its DOM reading."""
     questions, captions = [], []
     for step, view in _first_views(trajectory, pages):
@@ -146,7 +150,9 @@ def page_questions(trajectory: Trajectory, pages: dict[str, PageView]) -> tuple[
     return questions, captions
 
 
-async def annotate(model: Policy, shot: dict[str, Any], png: bytes) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def annotate(
+    model: Policy, shot: dict[str, Any], png: bytes
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(questions, captions) the annotator model writes for one screenshot; nothing when its reply is unusable."""
     reply = await model.complete(
         [{"role": "system", "content": prompts.ANNOTATOR_SYSTEM}, {"role": "user", "content": [image_part(png)]}]
@@ -166,8 +172,9 @@ async def annotate(model: Policy, shot: dict[str, Any], png: bytes) -> tuple[lis
 
 
 def refusal_sample(shot: dict[str, Any], site_name: str, category: str, request: str, refusal: str) -> dict[str, Any]:
+    reply = format_reply(refusal, Terminate(status="failure"))
     return {"id": sample_id("refusal", shot["screenshot"], request), **shot, "site": site_name,
-            "category": category, "request": request, "reply": format_reply(refusal, Terminate(status="failure"))}  # fmt: skip
+            "category": category, "request": request, "reply": reply}  # fmt: skip
 
 
 def template_refusals(shot: dict[str, Any], site_name: str) -> list[dict[str, Any]]:

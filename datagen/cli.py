@@ -27,7 +27,8 @@ ConfigPath = Annotated[
 Sites = Annotated[str, typer.Option(help="`sandbox`, or a file of seed URLs with categories (`URL CATEGORY` lines).")]
 Count = Annotated[int, typer.Option("--n", min=1, help="How many accepted proposals (and trajectories) in all.")]
 Tasks = Annotated[
-    str | None, typer.Option(help="Sandbox only: draw from these task ids, id prefixes or categories (comma-separated).")
+    str | None,
+    typer.Option(help="Sandbox only: draw from these task ids, id prefixes or categories (comma-separated)."),
 ]
 Ray = Annotated[
     str | None,
@@ -39,15 +40,24 @@ DEFAULT_OUT = Path("farol-datagen")
 T = TypeVar("T")
 
 
-def _workspace(out: Path, config: Path | None, parallel: int | None = None):  # type: ignore[no-untyped-def]
-    from datagen.config import ConfigError, load_config
+def _workspace(  # type: ignore[no-untyped-def]
+    out: Path, config: Path | None, parallel: int | None = None, *, uses_models: bool = True
+):
+    """The output folder with the config loaded and checked: a bad keep rule, a missing key or (for stages that
+    call models) an endpoint that does not answer is one red line and exit status 2, before any work."""
+    from agent.policy import endpoint_reachable
+    from datagen.config import ROLES, ConfigError, load_config
     from datagen.pipeline import Workspace
 
     try:
         loaded = load_config(config)
         if parallel is not None:
             loaded.solve.parallel = parallel
-        loaded.keep_rule()  # a keep rule naming no verifier is an error now, not after solving
+        loaded.check()
+        endpoints = {e.url: (role, e) for role in (ROLES if uses_models else ()) if (e := loaded.role(role))}
+        for url, (role, endpoint) in endpoints.items():
+            if not endpoint_reachable(str(url), endpoint.key()):
+                raise ConfigError(f"cannot reach the {role} model at {url}")
     except ConfigError as error:
         console.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
@@ -157,7 +167,7 @@ def report(out: Out = DEFAULT_OUT, config: ConfigPath = None) -> None:
     if not (out / "farol.db").exists():
         console.print(f"[red]No data in {escape(str(out))}: run `farol datagen run` first.[/red]")
         raise typer.Exit(2)
-    ws = _workspace(out, config)
+    ws = _workspace(out, config, uses_models=False)
     try:
         built = build_report(ws)
     finally:

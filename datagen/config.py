@@ -41,7 +41,7 @@ class Endpoint(_Section):
     api_key: str | None = None
     prompt_price: float = Field(default=0.0, ge=0)  # USD per million prompt tokens
     completion_price: float = Field(default=0.0, ge=0)  # USD per million completion tokens
-    temperature: float | None = 0.0  # None for models that refuse the parameter
+    temperature: float | Literal["default"] = 0.0  # "default": send none (for models that refuse the parameter)
     max_tokens: int | None = Field(default=None, gt=0)
 
     @property
@@ -59,7 +59,12 @@ class Endpoint(_Section):
         """A fresh client (one per job: a client belongs to the event loop that made it)."""
         assert self.url and self.model
         return OpenAIPolicy(
-            self.url, self.model, self.key(), temperature=self.temperature, max_tokens=self.max_tokens, timeout=300
+            self.url,
+            self.model,
+            self.key(),
+            max_tokens=self.max_tokens,
+            timeout=300,
+            temperature=None if self.temperature == "default" else self.temperature,
         )
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
@@ -75,7 +80,7 @@ class ProposeSettings(_Section):
 
 class SolveSettings(_Section):
     parallel: int = Field(default=2, ge=1)  # browsers at once (Ray: trajectories in flight)
-    max_steps: int = Field(default=30, ge=1)
+    max_steps: int = Field(default=60, ge=1)  # the sandbox episodes' budget; FaraGen's longest had 84 steps
     attempts: int = Field(default=3, ge=1)  # runs the browser aborted are retried with a fresh one
     max_stalls: int = Field(default=3, ge=1)  # stalled steps before the Orchestrator re-plans
     max_replans: int = Field(default=2, ge=0)  # re-plans before it stops the surfer
@@ -110,6 +115,13 @@ class Config(_Section):
         """USD at this config's prices (a role without a model costs nothing)."""
         endpoint = self.role(name)
         return endpoint.cost(prompt_tokens, completion_tokens) if endpoint else 0.0
+
+    def check(self) -> None:
+        """Raise `ConfigError` now for what would fail later: a keep rule naming no verifier, a missing key."""
+        self.keep_rule()
+        for name in ROLES:
+            if endpoint := self.role(name):
+                endpoint.key()
 
     def keep_rule(self) -> list[str]:
         if self.verify.keep is not None:

@@ -33,10 +33,12 @@ class DatagenDB:
     def _create_tables(self) -> None:
         tables = set(self.db.table_names())
         if "datagen_proposals" not in tables:
+            # Keyed by the order proposed: a rejected duplicate shares its task's id with the accepted one.
             self.db["datagen_proposals"].create(
-                {"id": str, "seq": int, "status": str, "reason": str, "source": str, "created_at": str, "data": str},
-                pk="id",
+                {"seq": int, "id": str, "status": str, "reason": str, "source": str, "created_at": str, "data": str},
+                pk="seq",
             )
+            self.db["datagen_proposals"].create_index(["id"])
         if "datagen_jobs" not in tables:
             self.db["datagen_jobs"].create(
                 {"proposal_id": str, "state": str, "trajectory_id": str, "kept": int, "updated_at": str, "data": str},
@@ -64,9 +66,8 @@ class DatagenDB:
         with self.db.conn:
             for number, (proposal, status, reason) in enumerate(rows, start=seq + 1):
                 self.db["datagen_proposals"].insert(
-                    {"id": proposal.id, "seq": number, "status": status, "reason": reason, "source": proposal.source,
-                     "created_at": utcnow().isoformat(), "data": proposal.model_dump_json()},
-                    ignore=True,  # proposed before: its first verdict stands
+                    {"seq": number, "id": proposal.id, "status": status, "reason": reason, "source": proposal.source,
+                     "created_at": utcnow().isoformat(), "data": proposal.model_dump_json()}
                 )  # fmt: skip
 
     def proposals(self, status: str = "accepted") -> list[Proposal]:
@@ -119,7 +120,12 @@ class DatagenDB:
         self._set_job(proposal_id, "verified", job["trajectory_id"], data, kept=kept)
 
     def _set_job(
-        self, proposal_id: str, state: JobState, trajectory_id: str | None, data: dict[str, Any], kept: bool | None = None
+        self,
+        proposal_id: str,
+        state: JobState,
+        trajectory_id: str | None,
+        data: dict[str, Any],
+        kept: bool | None = None,
     ) -> None:
         self.db["datagen_jobs"].upsert(
             {"proposal_id": proposal_id, "state": state, "trajectory_id": trajectory_id,

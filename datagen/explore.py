@@ -43,15 +43,21 @@ async def explore(model: Policy, seed: SeedUrl, steps: int, sandbox: Sandbox | N
     env = await PlaywrightEnv.launch()
     try:
         if sandbox:
-            await env.page.context.add_cookies([{"name": VISITOR_COOKIE, "value": uuid.uuid4().hex, "url": sandbox.url}])
+            await env.page.context.add_cookies(
+                [{"name": VISITOR_COOKIE, "value": uuid.uuid4().hex, "url": sandbox.url}]
+            )
         await env.goto(start)
         await env.settle_page()
         explorer = Explorer(env, model)
-        await Agent(env, explorer, max_steps=steps).run(EXPLORE_TASK.format(url=seed.url, category=seed.category), start)
+        await Agent(env, explorer, max_steps=steps).run(
+            EXPLORE_TASK.format(url=seed.url, category=seed.category), start
+        )
     finally:
         await env.close()
     if explorer.draft is None:
-        shown = Proposal(task=f"(no draft after exploring {seed.url})", start_url=seed.url, site=seed.site, source="exploratory")
+        shown = Proposal(
+            task=f"(no draft after exploring {seed.url})", start_url=seed.url, site=seed.site, source="exploratory"
+        )
         return Rejection(proposal=shown, reason=f"no task: the explorer wrote none in {steps} steps")
     return written_proposal(
         explorer.draft, start_url=seed.url, site=seed.site, category=seed.category, source="exploratory"

@@ -100,6 +100,7 @@ async def targeted_source(model: Policy, seeds: Sequence[SeedUrl], per_url: int)
     """For each seed URL, the tasks the model writes for it (reviewed)."""
     for seed in seeds:
         prompt = prompts.TARGETED_PROMPT.format(count=per_url, url=seed.url, category=seed.category)
+        prompt += "\n" + prompts.PROPOSAL_FORMAT
         written = _tasks(await ask_json(model, None, prompt))
         batch: Batch = [
             written_proposal(task, start_url=seed.url, site=seed.site, category=seed.category, source="targeted")
@@ -112,6 +113,7 @@ async def mutation_source(model: Policy, parents: Sequence[Proposal], per_parent
     """For each parent in turn, variations the model writes (reviewed)."""
     for parent in parents:
         prompt = prompts.MUTATION_PROMPT.format(count=per_parent, url=parent.start_url, task=parent.task)
+        prompt += "\n" + prompts.PROPOSAL_FORMAT
         written = _tasks(await ask_json(model, None, prompt))
         batch: Batch = [
             written_proposal(task, start_url=parent.start_url, site=parent.site, category=parent.category,

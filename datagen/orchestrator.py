@@ -90,6 +90,7 @@ class Orchestrator(Hooks):
         self.stalls = self.replans = 0
         self.targets: list[str] = []
         self._directive = Directive()
+        self._trajectory: Trajectory | None = None  # the run it watches (set when the round starts)
 
     # -- steering (read by the surfer) ------------------------------------------------------------
 
@@ -97,6 +98,7 @@ class Orchestrator(Hooks):
         return self._directive
 
     async def review_stop(self, thoughts: str, status: str) -> str | None:
+        assert self._trajectory is not None, "review_stop before the round started"
         history = narrate(self._trajectory)
         prompt = prompts.STOP_REVIEW_PROMPT.format(task=self.task, history=history, status=status, thoughts=thoughts)
         review = await self._ask(prompt, _StopReview)
@@ -154,7 +156,9 @@ class Orchestrator(Hooks):
         if self.stalls < self.max_stalls:
             return Directive(instruction=ledger.instruction_or_question.answer)
         if self.replans >= self.max_replans:
-            return Directive(stop=f"no progress after {self.replans} new plans ({ledger.is_progress_being_made.reason})")
+            return Directive(
+                stop=f"no progress after {self.replans} new plans ({ledger.is_progress_being_made.reason})"
+            )
         self.replans += 1
         self.stalls = 0
         prompt = prompts.REPLAN_PROMPT.format(
@@ -185,4 +189,3 @@ class Orchestrator(Hooks):
                 ]  # fmt: skip
         log.warning("the Orchestrator's model did not answer with a %s; carrying on without it", answer.__name__)
         return None
-

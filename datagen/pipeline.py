@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -127,6 +128,10 @@ async def solve(ws: Workspace, *, limit: int | None = None, ray_address: str | N
                 questions, captions = aux.page_questions(solved.trajectory, solved.pages)
                 ws.db.add_aux("question", questions, solved.trajectory.id)
                 ws.db.add_aux("caption", captions, solved.trajectory.id)
+                for step in solved.trajectory.steps:  # stored: the screenshots need not stay in memory
+                    step.image = None
+            solved.screenshots.clear()
+            solved.pages.clear()
             tally["solved" if solved.trajectory is not None else "failed"] += 1
             progress.update(bar, advance=1, tally=f"{tally['solved']} solved, {tally['failed']} failed")
 
@@ -152,7 +157,7 @@ async def verify(ws: Workspace) -> tuple[int, int]:
     with ws.progress("verify") as progress:
         bar = progress.add_task("verify", total=len(jobs), tally="")
 
-        async def one(job: dict) -> None:  # type: ignore[type-arg]
+        async def one(job: dict[str, Any]) -> None:
             trajectory = ws.store.load(job["trajectory_id"])
             meter = Meter()
             async with gate, RoleModels(ws.config, meter) as models:
@@ -227,4 +232,3 @@ async def augment(ws: Workspace, refusals_per_site: int = 3) -> dict[str, int]:
                 ws.db.add_aux("caption", written)
     ws.db.add_usage("aux", "aux", meter.rows())
     return {kind: len(ws.db.aux(kind)) for kind in ("grounding", "question", "caption", "refusal")}
-

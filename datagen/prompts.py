@@ -41,7 +41,9 @@ SURFER_TOOLS: dict[str, tuple[str, str]] = {
     "back": ("{}", "go back to the previous page"),
     "wait": ('{"seconds": 2}', "wait for the page to change"),
     "memorize": ('{"fact": "..."}', "note a fact you will need later (it stays in your history)"),
-    "terminate": ('{"status": "success"}', "stop: the task is done (success), cannot be done (failure), or a critical point"),
+    "terminate": (
+        '{"status": "success"}', "stop: the task is done (success), cannot be done (failure), or a critical point"
+    ),
 }  # fmt: skip
 
 
@@ -60,9 +62,12 @@ you need from them."""
 TEAM = """WebSurfer: operates a web browser (clicks, typing, scrolling, visiting pages) and reports what it sees.
 UserSimulator: the user who gave the task; answers questions about their own wishes and details."""
 
-ORCHESTRATOR_SYSTEM = """You are the Orchestrator of a team that carries out a user's web task. You plan, \
+ORCHESTRATOR_SYSTEM = (
+    """You are the Orchestrator of a team that carries out a user's web task. You plan, \
 watch every step the WebSurfer takes, and steer it. The team:
-""" + TEAM
+"""
+    + TEAM
+)
 
 FACTS_PROMPT = """The task:
 {task}
@@ -208,19 +213,18 @@ Answer with one JSON object:
 {"tasks": [{"task": "...", "hidden": {"detail": "value"}, "rubric": [{"criterion": "...", \
 "description": "...", "max_points": 1}]}]}"""
 
+# The proposers' prompts are formatted first, then PROPOSAL_FORMAT (whose braces are literal) is added.
 TARGETED_PROMPT = """Write {count} different tasks a person could ask a web agent to do starting at this page.
 URL: {url}
 Category: {category}
-
-""" + PROPOSAL_FORMAT
+"""
 
 MUTATION_PROMPT = """Here is a web task that starts at {url}:
 {task}
 
 Write {count} variations of it: the same kind of task with other items, values or constraints on the same \
 site (not a rewording).
-
-""" + PROPOSAL_FORMAT
+"""
 
 REVIEW_PROMPT = """Review these proposed web tasks. For each, decide whether it is achievable without \
 signing in or paying, fully specified, useful, and automatically verifiable. Answer with one JSON object:
@@ -228,13 +232,17 @@ signing in or paying, fully specified, useful, and automatically verifiable. Ans
 
 {tasks}"""
 
-EXPLORER_SYSTEM = """You explore a website to invent one realistic task a person could ask a web agent to \
+EXPLORER_SYSTEM = (
+    """You explore a website to invent one realistic task a person could ask a web agent to \
 do there, grounded in what you actually see. Each turn you get a screenshot with numbered marks on the \
 elements, their list and the accessibility tree. Take one exploring action per turn and refine your draft \
-task as you learn what the site offers. """ + PROPOSAL_FORMAT.split("Answer with")[0] + """
+task as you learn what the site offers. """
+    + PROPOSAL_FORMAT.split("Answer with")[0]
+    + """
 Answer with one JSON object and nothing else:
 {"thoughts": "...", "tool": "<one of the available tools>", "args": {...}, "draft": {"task": "...", \
 "hidden": {"detail": "value"}, "rubric": [{"criterion": "...", "description": "...", "max_points": 1}]}}"""
+)
 
 # -- auxiliary data ----------------------------------------------------------------------------------
 

@@ -26,8 +26,9 @@ Batch = list[Proposal | Rejection]
 
 
 class Deduplicator:
-    """Turns away a proposal whose task was proposed before: the same words (on the same site); for a task a
-    model wrote, also one that reads almost the same (a generator's variants differ in their details)."""
+    """Turns away a proposal whose task was proposed before: the same words (on the same site and web); for a
+    task a model wrote, also one that reads almost the same (the generator's tasks and their seed variants
+    differ only in details by design, and each has its own checker)."""
 
     def __init__(self, known: Sequence[Proposal]) -> None:
         self._known = {proposal.id: proposal for proposal in known}
@@ -35,9 +36,8 @@ class Deduplicator:
     def reason(self, proposal: Proposal) -> str | None:
         if proposal.id in self._known:
             return f"duplicate: the same task as proposal {proposal.id}"
-        written = proposal.source != "generator"
         for other in self._known.values():
-            if (written or other.source != "generator") and _alike(proposal.task, other.task):
+            if (proposal.check is None or other.check is None) and _alike(proposal.task, other.task):
                 return f"near duplicate: reads like proposal {other.id} ({other.task!r})"
         return None
 

@@ -107,7 +107,9 @@ def _costs(usage: list[dict[str, Any]], config: Config) -> list[RoleCost]:
     for row in usage:
         calls, prompt, completion = totals.setdefault((row["role"], row["model"]), [0, 0, 0])
         totals[(row["role"], row["model"])] = [
-            calls + row["calls"], prompt + row["prompt_tokens"], completion + row["completion_tokens"]
+            calls + row["calls"],
+            prompt + row["prompt_tokens"],
+            completion + row["completion_tokens"],
         ]
     return [
         RoleCost(role=role, model=model, calls=calls, prompt_tokens=prompt, completion_tokens=completion,
@@ -159,11 +161,14 @@ def print_report(report: DatagenReport, console: Console) -> None:
             table.add_row(row.verifier, str(row.judged), _percent(row.agreement), _percent(row.precision),
                           _percent(row.recall), str(row.false_positives), str(row.false_negatives))  # fmt: skip
         console.print(table)
-    costs = Table("role", "model", "calls", "prompt tokens", "completion tokens", "cost (USD)", title="Cost")
-    for cost in report.costs:
-        costs.add_row(cost.role, cost.model, str(cost.calls), str(cost.prompt_tokens), str(cost.completion_tokens),
-                      f"{cost.cost:.4f}")  # fmt: skip
-    console.print(costs)
+    if report.costs:
+        costs = Table("role", "model", "calls", "prompt tokens", "completion tokens", "cost (USD)", title="Cost")
+        for cost in report.costs:
+            costs.add_row(cost.role, cost.model, str(cost.calls), str(cost.prompt_tokens),
+                          str(cost.completion_tokens), f"{cost.cost:.4f}")  # fmt: skip
+        console.print(costs)
+    else:
+        console.print("No model calls (the offline defaults).")
     per_kept = "-" if report.cost_per_kept is None else f"${report.cost_per_kept:.4f}"
     console.print(f"Total ${report.total_cost:.4f}; per kept trajectory {per_kept}.")
     console.print("Auxiliary samples: " + ", ".join(f"{kind} {count}" for kind, count in report.auxiliary.items()))

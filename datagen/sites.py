@@ -27,7 +27,9 @@ class SitesError(ValueError):
 
 
 def sandbox_seeds() -> list[SeedUrl]:
-    return [SeedUrl(url=SITES[slug].root, category=category, site=SANDBOX) for slug, category in SANDBOX_CATEGORIES.items()]
+    return [
+        SeedUrl(url=SITES[slug].root, category=category, site=SANDBOX) for slug, category in SANDBOX_CATEGORIES.items()
+    ]
 
 
 def read_seed_file(path: Path) -> list[SeedUrl]:

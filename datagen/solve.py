@@ -94,7 +94,9 @@ class SolveJob:
         meter = Meter()
         async with RoleModels(self.config, meter) as models:
             attempt, attempts = await retry_aborted(
-                lambda: self._attempt(proposal, models), label=f"proposal {proposal.id}", attempts=self.config.solve.attempts
+                lambda: self._attempt(proposal, models),
+                label=f"proposal {proposal.id}",
+                attempts=self.config.solve.attempts,
             )
         worker = f"{socket.gethostname()}:{os.getpid()}"
         if attempt is None:

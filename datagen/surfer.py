@@ -31,15 +31,15 @@ from agent.actions import (
     WebSearch,
 )
 from agent.geometry import ScreenGeometry, png_data_url
+from agent.parser import format_reply
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import ModelReply, ModelUnavailable, Policy
 from agent.trajectory import TokenUsage
 from datagen import prompts
 from datagen.marks import decode_data_url, draw_marks
 from datagen.page import PageView, read_page
-from datagen.steering import Steering, Unsteered, ruling
+from datagen.steering import Directive, Steering, Unsteered, ruling
 from eval.judges.rubric import json_object
-from agent.parser import format_reply
 
 ALL_TOOLS = tuple(prompts.SURFER_TOOLS)
 SCROLL_PIXELS = 400
@@ -105,7 +105,8 @@ def to_action(choice: Choice, view: PageView, geometry: ScreenGeometry) -> Actio
             case "terminate":
                 return Terminate(status="failure" if args.get("status") == "failure" else "success")
     except (KeyError, ValueError) as error:
-        return f"{choice.tool} is missing or has a wrong argument ({error}); expected {prompts.SURFER_TOOLS[choice.tool][0]}."
+        expected = prompts.SURFER_TOOLS[choice.tool][0]
+        return f"{choice.tool} is missing or has a wrong argument ({error}); expected {expected}."
     return f"There is no tool {choice.tool!r}."
 
 
@@ -202,7 +203,7 @@ class WebSurfer:
         messages: list[dict[str, Any]],
         view: PageView,
         marked: str,
-        directive: Any,
+        directive: Directive,
         tools: tuple[str, ...],
         notes: list[str],
     ) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -146,16 +147,24 @@ def run(
     ] = None,
     seed: Annotated[int, typer.Option(help="Sandbox data seed (its own generated suite) / MiniWoB episode seed.")] = 0,
     oracle: Annotated[bool, typer.Option(help="Sandbox only: run the scripted oracle instead of a model.")] = False,
+    model_path: Annotated[
+        Path | None, typer.Option(help="Run this checkpoint in-process with transformers instead of --model-url.")
+    ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(help="Fan out over Ray (a cluster address, or `local`); the workers must share OUT."),
+    ] = None,
 ) -> None:
     """Run a suite against a model and write per-task results (webeval layout) and a store."""
+    from agent.cli import in_process_policy
     from agent.policy import VLLM_HINT, OpenAIPolicy, endpoint_reachable
-    from eval.runner import RunSettings, run_suite, summary_line
+    from eval.runner import RayTask, RunSettings, run_suite, summary_line
 
     if suite not in SUITES:
         raise typer.BadParameter(f"choose one of {', '.join(SUITES)}", param_hint="--suite")
     if oracle and suite != "sandbox":
         raise typer.BadParameter("only the sandbox has an oracle", param_hint="--oracle")
-    if not oracle and not endpoint_reachable(model_url, api_key):
+    if not oracle and model_path is None and not endpoint_reachable(model_url, api_key):
         console.print(f"[red]Cannot reach the model at {escape(model_url)}; {VLLM_HINT}[/red]")
         raise typer.Exit(2)
     if tasks is not None and suite not in ("sandbox", "webtailbench", "refusals"):
@@ -166,13 +175,25 @@ def run(
         suite, task_file, seed, judge_url, judge_model, judge_api_key, oracle,
         judge_variant=judge_variant, selection=selection,
     )  # fmt: skip
-    label = "oracle" if oracle else model
-    settings = RunSettings(out=out, model=label, runs=runs, concurrency=concurrency, max_steps=max_steps, limit=limit)
+    label = "oracle" if oracle else model_path.name if model_path else model
+    settings = RunSettings(
+        out=out, model=label, runs=runs, concurrency=concurrency, max_steps=max_steps, limit=limit, ray_address=ray
+    )
+    # Over Ray each worker rebuilds the suite and the policy from these recipes (picklable, unlike the live ones).
+    ray_task = RayTask(
+        partial(_adapter, suite, task_file, seed, judge_url, judge_model, judge_api_key, oracle,
+                judge_variant=judge_variant, selection=selection),
+        None if oracle else partial(in_process_policy, model_path) if model_path else partial(
+            OpenAIPolicy, model_url, model, api_key),
+        settings,
+    )  # fmt: skip
 
     async def go():  # type: ignore[no-untyped-def]
-        policy = None if oracle else OpenAIPolicy(model_url, model, api_key)
+        policy = (
+            None if oracle else in_process_policy(model_path) if model_path else OpenAIPolicy(model_url, model, api_key)
+        )
         try:
-            return await run_suite(adapter, policy, settings)
+            return await run_suite(adapter, policy, settings, ray_task=ray_task)
         finally:
             if policy is not None:
                 await policy.close()

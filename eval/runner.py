@@ -9,7 +9,6 @@ up to 5 attempts; a run that finished with a wrong answer is never retried.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -27,6 +26,7 @@ from agent.policy import Policy
 from agent.recorder import StoreRecorder
 from agent.store import Store
 from agent.trajectory import Trajectory
+from eval.fanout import fan_out, per_process
 from eval.suites.adapters import Attempt, AttemptOptions, SuiteAdapter
 from eval.tasks import EvalTask
 from sandbox.checks import Conduct, binding_attempts
@@ -85,6 +85,29 @@ class RunSettings:
     concurrency: int = 2
     max_steps: int = 100
     limit: int | None = None
+    ray_address: str | None = None  # fan the tasks out over Ray (`eval.fanout`), one task and run per Ray task
+
+
+@dataclass(frozen=True)
+class RayTask:
+    """One task and run on a Ray worker, which rebuilds the suite (once per worker) and the policy from picklable
+    recipes; it writes into the results folder itself, so the workers must share it (a local Ray instance, or a
+    shared filesystem)."""
+
+    suite: Callable[[], SuiteAdapter]
+    policy: Callable[[], Policy] | None
+    settings: RunSettings
+
+    async def __call__(self, item: tuple[EvalTask, int]) -> Outcome:
+        adapter = per_process(("eval suite", repr(self.suite)), self.suite)
+        policy = self.policy() if self.policy else None
+        store = Store(self.settings.out / "farol.db")
+        try:
+            return await _run_task(adapter, policy, store, self.settings, *item)
+        finally:
+            store.close()
+            if policy is not None:
+                await policy.close()  # type: ignore[attr-defined]
 
 
 def task_folder(out: Path, run: int, task_id: str) -> Path:
@@ -98,9 +121,17 @@ def load_outcomes(folder: Path) -> list[Outcome]:
 
 
 async def run_suite(
-    adapter: SuiteAdapter, policy: Policy | None, settings: RunSettings, *, show_progress: bool = True
+    adapter: SuiteAdapter,
+    policy: Policy | None,
+    settings: RunSettings,
+    *,
+    show_progress: bool = True,
+    ray_task: RayTask | None = None,
 ) -> list[Outcome]:
-    """`policy` drives the agent; None where the suite brings its own (the sandbox oracle)."""
+    """`policy` drives the agent; None where the suite brings its own (the sandbox oracle). With
+    `settings.ray_address`, `ray_task` runs each task and run on a Ray worker instead."""
+    if settings.ray_address and ray_task is None:
+        raise ValueError("running over Ray needs a RayTask (the suite and policy rebuilt on the workers)")
     settings.out.mkdir(parents=True, exist_ok=True)
     info = RunInfo(suite=adapter.name, model=settings.model, max_steps=settings.max_steps, runs=settings.runs)
     (settings.out / RUN_FILE).write_text(info.model_dump_json(indent=2))
@@ -113,7 +144,6 @@ async def run_suite(
         if not (task_folder(settings.out, run, task.id) / RESULT_FILE).exists()
     ]
     done = len(tasks) * settings.runs - len(pending)
-    limit = asyncio.Semaphore(settings.concurrency)
     progress = Progress(
         TextColumn(f"[bold]{adapter.name}[/bold]"),
         BarColumn(),
@@ -125,9 +155,10 @@ async def run_suite(
     )
     tally = {"passed": 0, "failed": 0}
 
-    async def one(task: EvalTask, run: int) -> None:
-        async with limit:
-            outcome = await _run_task(adapter, policy, store, settings, task, run)
+    async def here(item: tuple[EvalTask, int]) -> Outcome:
+        return await _run_task(adapter, policy, store, settings, *item)
+
+    def finished(item: tuple[EvalTask, int], outcome: Outcome) -> None:
         tally["passed" if outcome.passed else "failed"] += 1
         progress.update(bar, advance=1, tally=f"{tally['passed']} passed, {tally['failed']} failed")
 
@@ -135,7 +166,10 @@ async def run_suite(
         bar = progress.add_task(
             "tasks", total=len(tasks) * settings.runs, completed=done, tally="resuming" if done else ""
         )
-        await asyncio.gather(*(one(task, run) for task, run in pending))
+        work = ray_task if settings.ray_address and ray_task else here
+        await fan_out(
+            work, pending, concurrency=settings.concurrency, ray_address=settings.ray_address, on_result=finished
+        )
     store.close()
     return load_outcomes(settings.out)
 

@@ -23,6 +23,7 @@ import {
   shortUrl,
   stepNumber,
   taskHint,
+  uploadLine,
 } from "./panel_state.js";
 
 /**
@@ -773,8 +774,11 @@ function historyRow(row, confirming) {
   part(open, ".row-task", HTMLElement).textContent = row.task;
   open.addEventListener("click", () => reopen(row.id));
   setStatusBadge(part(item, ".status-badge", HTMLElement), row.status);
+  const upload = uploadLine(row.upload);
   const details = [countOf(row.steps, "step"), formatWhen(row.created_at, new Date()), ...(row.shared ? ["Shared"] : [])];
-  part(item, ".row-details", HTMLElement).textContent = details.join(" · ");
+  const detailsLine = part(item, ".row-details", HTMLElement);
+  detailsLine.textContent = [...details, ...(upload.label ? [upload.label] : [])].join(" · ");
+  detailsLine.title = upload.detail;
 
   const unshare = part(item, ".row-unshare", HTMLButtonElement);
   unshare.hidden = !row.shared;

@@ -10,7 +10,10 @@
  * @typedef {{state: "unpaired"|"connecting"|"connected"|"refused", detail?: string, port: number}} Connection
  * @typedef {{type: "approval_request", session_id: string, request_id: string, kind: "guard"|"critical_point",
  *   reason: string, thoughts: string, screenshot?: string|null}} ApprovalRequest
- * @typedef {{id: string, task: string, status: string, created_at: string, steps: number, shared: boolean}} SessionSummary
+ * @typedef {{state: "queued"|"retrying"|"uploaded"|"refused"|"withdrawing"|"withdrawn", collector: string,
+ *   error?: string|null}} UploadStatus
+ * @typedef {{id: string, task: string, status: string, created_at: string, steps: number, shared: boolean,
+ *   upload?: UploadStatus|null}} SessionSummary
  *
  * Messages from the service worker (bridge events forwarded unchanged, plus `state` and `connection`).
  * @typedef {{type: "state", connection: Connection, session: SessionView|null, steps: StepView[],
@@ -191,10 +194,20 @@ function onConsent(state, sessionId, shared) {
     session: state.session?.id === sessionId ? { ...state.session, shared } : state.session,
     history: {
       ...history,
-      sessions: history.sessions.map((row) => (row.id === sessionId ? { ...row, shared } : row)),
+      sessions: history.sessions.map((row) => (row.id === sessionId ? { ...row, shared, upload: afterConsent(row.upload, shared) } : row)),
       reopened: reopened?.session.id === sessionId ? { ...reopened, session: { ...reopened.session, shared } } : reopened,
     },
   };
+}
+
+/**
+ * Un-sharing an uploaded session sends its deletion to the collector: say so until the list is reloaded.
+ * @param {UploadStatus|null|undefined} upload
+ * @param {boolean} shared
+ * @returns {UploadStatus|null|undefined}
+ */
+function afterConsent(upload, shared) {
+  return !shared && upload?.state === "uploaded" ? { ...upload, state: "withdrawing", error: null } : upload;
 }
 
 /**
@@ -557,6 +570,28 @@ export function bridgeUrl(url, base) {
   const resolved = new URL(url, base);
   if (resolved.origin !== new URL(base).origin) throw new Error(`Not a Farol bridge URL: ${url}`);
   return resolved.href;
+}
+
+const UPLOAD_LABELS = {
+  queued: "Upload queued",
+  retrying: "Upload will be retried",
+  uploaded: "Uploaded",
+  refused: "Upload refused",
+  withdrawing: "Removal from the collector pending",
+  withdrawn: "Removed from the collector",
+};
+
+/**
+ * What the History says about a session's copy at the collector ("" when it was never sent), and the detail
+ * behind it (why it is retried or refused).
+ * @param {UploadStatus|null|undefined} upload
+ * @returns {{label: string, detail: string}}
+ */
+export function uploadLine(upload) {
+  if (!upload) return { label: "", detail: "" };
+  const detail = upload.error ? `${upload.collector}: ${upload.error}` : upload.collector;
+  const label = upload.state === "refused" && upload.error ? `${UPLOAD_LABELS.refused}: ${upload.error}` : UPLOAD_LABELS[upload.state];
+  return { label, detail };
 }
 
 /**

@@ -46,6 +46,10 @@ FEATURES = Features(
 )
 
 
+class NoSamples(Exception):
+    """No trainable sample passed the filters."""
+
+
 class BuildOptions(BaseModel):
     sources: tuple[str, ...] = USER_SOURCES + SYNTHETIC_SOURCES + AUXILIARY_SOURCES
     eval_fraction: float = Field(default=0.05, ge=0, lt=1)
@@ -141,13 +145,17 @@ def build_dataset(stores: list[Store], out: Path, options: BuildOptions, extra: 
         splits[split_of(sample.task, options.eval_fraction)].append(sample)
     splits = {name: weighted(rows, options.weights, options.seed) for name, rows in splits.items()}
     manifest.samples = {name: dict(Counter(sample.source for sample in rows)) for name, rows in splits.items()}
-    DatasetDict({name: _to_dataset(rows) for name, rows in splits.items()}).save_to_disk(str(out))
+    if not splits["train"]:
+        raise NoSamples(f"nothing to train on; left out: {manifest.left_out or 'nothing found'}")
+    # An empty split is left out (`datasets` cannot read one back); sft then simply has no evaluation.
+    DatasetDict({name: _to_dataset(rows) for name, rows in splits.items() if rows}).save_to_disk(str(out))
     (out / "manifest.json").write_text(manifest.model_dump_json(indent=2))
     return manifest
 
 
 def _to_dataset(samples: list[Sample]) -> Dataset:
-    return Dataset.from_list([_row(sample) for sample in samples], features=FEATURES)
+    rows = [_row(sample) for sample in samples]
+    return Dataset.from_dict({column: [row[column] for row in rows] for column in FEATURES}, features=FEATURES)
 
 
 def _row(sample: Sample) -> dict[str, Any]:

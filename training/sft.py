@@ -22,6 +22,7 @@ from datasets import load_from_disk
 from PIL import Image, ImageDraw
 from pydantic import BaseModel, ConfigDict, Field
 from transformers import AutoModelForImageTextToText, GenerationConfig, Trainer, TrainingArguments
+from transformers.integrations.deepspeed import unset_hf_deepspeed_config
 
 from agent.hf_policy import load_processor
 from training.collator import Collator
@@ -127,11 +128,15 @@ def train(config: SFTConfig, *, resume: bool | str = False) -> Path:
         eval_dataset=splits["eval"] if has_eval else None,
         data_collator=Collator(processor, config.max_length),
     )
-    trainer.train(resume_from_checkpoint=resume or None)
-    final = config.output_dir / "final"
-    _save(trainer, processor, final, config)
-    if trainer.is_world_process_zero():
-        _loss_curve(trainer.state.log_history, config.output_dir)
+    try:
+        trainer.train(resume_from_checkpoint=resume or None)
+        final = config.output_dir / "final"
+        _save(trainer, processor, final, config)
+        if trainer.is_world_process_zero():
+            _loss_curve(trainer.state.log_history, config.output_dir)
+    finally:
+        # ZeRO-3 registers itself globally; models loaded later in this process must load whole.
+        unset_hf_deepspeed_config()
     return final
 
 

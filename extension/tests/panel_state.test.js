@@ -22,6 +22,7 @@ import {
   shortUrl,
   stepNumber,
   taskHint,
+  uploadLine,
 } from "../panel_state.js";
 
 /**
@@ -394,6 +395,18 @@ describe("consent", () => {
     assert.equal(run(state, { type: "consent_set", session_id: "s1", shared: true }).history.sessions[0].shared, false);
   });
 
+  test("un-sharing an uploaded session shows its removal from the collector as pending", () => {
+    const uploaded = { state: /** @type {const} */ ("uploaded"), collector: "https://c.example" };
+    const state = run(
+      initialState(),
+      { type: "history_loaded", sessions: [summary({ id: "a", shared: true, upload: uploaded }), summary({ id: "b", shared: true })] },
+      { type: "consent_set", session_id: "a", shared: false },
+      { type: "consent_set", session_id: "b", shared: false },
+    );
+    assert.deepEqual(state.history.sessions[0].upload, { ...uploaded, state: "withdrawing", error: null });
+    assert.equal(state.history.sessions[1].upload, undefined);
+  });
+
   test("the bridge's echo of the session confirms it", () => {
     const state = run(live({ status: "awaiting_user" }), { type: "session", session: session({ status: "awaiting_user", shared: true }) });
     assert.equal(state.session?.shared, true);
@@ -593,6 +606,18 @@ describe("formatting", () => {
     assert.throws(() => bridgeUrl("https://evil.example/steal", base), /Not a Farol bridge URL/);
     assert.throws(() => bridgeUrl("http://127.0.0.1:9999/api", base), /Not a Farol bridge URL/);
     assert.throws(() => bridgeUrl("//evil.example/x", base), /Not a Farol bridge URL/);
+  });
+
+  test("upload lines: what happened at the collector, and why", () => {
+    const collector = "https://c.example";
+    assert.deepEqual(uploadLine(null), { label: "", detail: "" });
+    assert.deepEqual(uploadLine({ state: "uploaded", collector }), { label: "Uploaded", detail: collector });
+    assert.deepEqual(uploadLine({ state: "retrying", collector, error: "HTTP 503: busy" }), {
+      label: "Upload will be retried",
+      detail: `${collector}: HTTP 503: busy`,
+    });
+    assert.equal(uploadLine({ state: "refused", collector, error: "not masked" }).label, "Upload refused: not masked");
+    assert.equal(uploadLine({ state: "withdrawn", collector }).label, "Removed from the collector");
   });
 
   test("counts and step numbers", () => {

@@ -105,8 +105,9 @@ class Team:
     def config(self, folder: Path, **sections: str) -> Path:
         """A config file with every role on this endpoint (with prices, for the cost report); `sections` adds
         or replaces tables by name (their TOML body)."""
+        endpoint = f'url = "{self.model.url}"\nmodel = "scripted"\nprompt_price = 1.0\ncompletion_price = 2.0'
         tables = {
-            "roles.default": f'url = "{self.model.url}"\nmodel = "scripted"\nprompt_price = 1.0\ncompletion_price = 2.0',
+            "roles.default": endpoint,
             "solve": "parallel = 2\nquiet_seconds = 0.15",
             **sections,
         }

@@ -17,6 +17,7 @@ from agent.settle import SettleRule
 from agent.store import Store
 from bridge.browser import launch_with_extension, open_panel, pair, send_from_panel, service_worker
 from bridge.server import build_server
+from bridge.uploads import Uploader
 from tests.support.polling import poll
 
 
@@ -29,10 +30,10 @@ def free_port() -> int:
 class BridgeThread:
     """`farol serve` in a thread, against the scripted model."""
 
-    def __init__(self, db: Path, model_url: str, port: int | None = None) -> None:
+    def __init__(self, db: Path, model_url: str, port: int | None = None, uploader: Uploader | None = None) -> None:
         self.db, self.port = db, port or free_port()
         self.server, self.token = build_server(
-            Store(db), OpenAIPolicy(model_url, "fara-test", retries=0), self.port, SettleRule()
+            Store(db), OpenAIPolicy(model_url, "fara-test", retries=0), self.port, SettleRule(), uploader
         )
         self._thread = threading.Thread(target=self.server.run, daemon=True)
         self._thread.start()

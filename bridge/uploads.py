@@ -1,0 +1,379 @@
+"""Uploading shared sessions to a collector, and sending a deletion when one is un-shared or deleted.
+
+The queue is a table of the store's own database (`uploads`), so it survives restarts: one row per session and
+collector, saying what the collector should hold (`want`: the upload, or its deletion) and whether the collector
+has acknowledged it (`done`). `reconcile` keeps the rows in step with the store: a session un-shared or deleted
+after it was sent wants a deletion, one that went on after it was sent (a follow-up) wants sending again, and
+with automatic uploads every shared session that has ended wants sending. Failures are retried with backoff;
+a refusal (the collector says what is wrong with the session) waits until the session changes. The collector
+keeps a session once however often it arrives, so a retry after a lost answer never duplicates it.
+
+Keys live in the data folder (`collector.json`, 0600), one per collector used, so a deletion can be sent
+later by any Farol process; the same file may name the collector automatic uploads go to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+import sqlite_utils
+from pydantic import BaseModel
+
+from agent import __version__
+from agent.store import PRIVATE_FILE, Store, TrajectoryNotFound
+from agent.trajectory import utcnow
+from bridge.contribution import Contribution, Refused, accepted, contribution_of
+from bridge.pairing import is_loopback_host
+
+log = logging.getLogger(__name__)
+
+UploadState = Literal["queued", "retrying", "uploaded", "refused", "withdrawing", "withdrawn"]
+Outcome = Literal["uploaded", "unchanged", "withdrawn", "refused", "failed", "waiting"]
+REFUSALS = {409, 413, 422}  # the collector will never take this version of the session: do not retry it
+
+
+class UploadStatus(BaseModel):
+    """A session's upload as the panel's History shows it."""
+
+    state: UploadState
+    collector: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    first: float = 2.0
+    cap: float = 600.0
+
+    def delay(self, attempts: int) -> float:
+        return min(self.cap, self.first * 2 ** max(0, attempts - 1))
+
+
+def normal_url(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def collector_url(url: str) -> str:
+    """A collector's base URL, checked: https, or plain http to this machine only (a key must not travel in clear)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"{url!r} is not a collector URL: use https://HOST[:PORT][/PATH]")
+    if parts.scheme == "http" and not is_loopback_host(parts.netloc):
+        raise ValueError(f"{url} is plain http: use https:// (your key would cross the network in clear)")
+    return normal_url(url)
+
+
+class KeyRing:
+    """`collector.json` in the data folder: each collector's key, and where automatic uploads go (if anywhere)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "collector.json"
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {"auto": None, "keys": {}}
+        except (OSError, ValueError) as error:
+            raise ValueError(f"{self.path} is not readable collector settings ({error}); fix or remove it") from None
+
+    def _write(self, settings: dict[str, Any]) -> None:
+        partial = self.path.with_suffix(f".{os.getpid()}.tmp")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with os.fdopen(descriptor, "w") as file:
+            json.dump(settings, file, indent=2)
+        partial.replace(self.path)
+
+    def key_for(self, url: str) -> str | None:
+        return self._read().get("keys", {}).get(normal_url(url))
+
+    def remember(self, url: str, key: str) -> None:
+        settings = self._read()
+        if settings.get("keys", {}).get(normal_url(url)) != key:
+            settings.setdefault("keys", {})[normal_url(url)] = key
+            self._write(settings)
+
+    @property
+    def auto(self) -> str | None:
+        return self._read().get("auto")
+
+    def known(self) -> list[str]:
+        """The collectors a key is kept for."""
+        return sorted(self._read().get("keys", {}))
+
+    def set_auto(self, url: str | None) -> None:
+        self._write({**self._read(), "auto": normal_url(url) if url else None})
+
+
+class UploadQueue:
+    """The `uploads` table, on its own connection to the store's database (the store's stays the store's)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = sqlite_utils.Database(sqlite3.connect(store.path, check_same_thread=False, timeout=30))
+        self._lock = threading.Lock()
+        if "uploads" not in self.db.table_names():
+            self.db["uploads"].create(
+                {
+                    "trajectory_id": str,
+                    "collector": str,
+                    "want": str,  # "upload" or "delete": what the collector should hold
+                    "done": int,  # the collector acknowledged it
+                    "sent": int,  # an upload was attempted: the collector may hold it
+                    "refused": int,  # the collector refused this version of the session: wait for a change
+                    "version": str,  # the session's updated_at when it was last sent
+                    "attempts": int,
+                    "next_try": float,
+                    "error": str,
+                    "updated_at": str,
+                },
+                pk=("trajectory_id", "collector"),
+            )
+
+    def rows(self, where: str = "1", args: list[Any] | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.db.query(f"select * from uploads where {where}", args or []))
+
+    def _put(self, trajectory_id: str, collector: str, **fields: Any) -> None:
+        with self._lock, self.db.conn:
+            self.db["uploads"].upsert(
+                {"trajectory_id": trajectory_id, "collector": collector, "updated_at": utcnow().isoformat(), **fields},
+                pk=("trajectory_id", "collector"),
+            )
+
+    def _drop(self, trajectory_id: str, collector: str) -> None:
+        with self._lock, self.db.conn:
+            self.db["uploads"].delete((trajectory_id, collector))
+
+    def want(self, trajectory_id: str, collector: str, want: Literal["upload", "delete"]) -> None:
+        self._put(trajectory_id, collector, want=want, done=0, refused=0, attempts=0, next_try=0.0, error=None)
+
+    def plan(self, collector: str, trajectory_ids: list[str], *, again: bool = True) -> None:
+        """These sessions should be at `collector`: new ones, withdrawn ones, and (with `again`) refused ones."""
+        held = {row["trajectory_id"]: row for row in self.rows("collector = ?", [collector])}
+        for trajectory_id in trajectory_ids:
+            row = held.get(trajectory_id)
+            if row is None or row["want"] == "delete" or (again and row["refused"]):
+                self.want(trajectory_id, collector, "upload")
+
+    def reconcile(self, auto: str | None = None) -> None:
+        """Bring the rows in step with the store (see the module's docstring)."""
+        sessions = {row["id"]: row for row in self.store.list()}
+        for row in self.rows():
+            session = sessions.get(row["trajectory_id"])
+            key = (row["trajectory_id"], row["collector"])
+            if row["want"] == "delete":
+                if row["done"] and session is None:
+                    self._drop(*key)  # carried out, and no session left here to show it on
+            elif session is None or not session["shared"]:
+                if row["sent"]:
+                    self.want(*key, "delete")
+                else:  # never sent: the collector cannot hold it
+                    self._drop(*key)
+            elif (row["done"] or row["refused"]) and _ended(session) and row["version"] != session["updated_at"]:
+                self.want(*key, "upload")  # the session went on after it was sent (or refused)
+        if auto:
+            self.plan(
+                auto, [sid for sid, session in sessions.items() if session["shared"] and _ended(session)], again=False
+            )
+
+    def due(self, collector: str | None = None, now: float | None = None) -> list[dict[str, Any]]:
+        now = time.time() if now is None else now
+        where = "done = 0 and refused = 0 and next_try <= ?" + (" and collector = ?" if collector else "")
+        return self.rows(where, [now, collector] if collector else [now])
+
+    def pending(self, collector: str | None = None) -> list[dict[str, Any]]:
+        where = "done = 0 and refused = 0" + (" and collector = ?" if collector else "")
+        return self.rows(where, [collector] if collector else [])
+
+    def succeeded(self, row: dict[str, Any], version: str | None = None) -> None:
+        self._put(
+            row["trajectory_id"], row["collector"], done=1, attempts=0, error=None, version=version or row["version"]
+        )
+
+    def failed(self, row: dict[str, Any], error: str, backoff: Backoff) -> None:
+        attempts = row["attempts"] + 1
+        self._put(
+            row["trajectory_id"],
+            row["collector"],
+            attempts=attempts,
+            next_try=time.time() + backoff.delay(attempts),
+            error=error,
+        )
+
+    def refused(self, row: dict[str, Any], reason: str, version: str | None) -> None:
+        self._put(row["trajectory_id"], row["collector"], refused=1, error=reason, version=version)
+
+    def mark_sent(self, row: dict[str, Any]) -> None:
+        self._put(row["trajectory_id"], row["collector"], sent=1)
+
+    def statuses(self) -> dict[str, UploadStatus]:
+        """Each session's newest upload state (a session sent to several collectors shows the latest)."""
+        statuses = {}
+        for row in sorted(self.rows(), key=lambda row: row["updated_at"]):
+            statuses[row["trajectory_id"]] = UploadStatus(
+                state=_state(row), collector=row["collector"], error=row["error"]
+            )
+        return statuses
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _ended(session: dict[str, Any]) -> bool:
+    return session["status"] != "running"
+
+
+def _state(row: dict[str, Any]) -> UploadState:
+    if row["want"] == "delete":
+        return "withdrawn" if row["done"] else "withdrawing"
+    if row["done"]:
+        return "uploaded"
+    if row["refused"]:
+        return "refused"
+    return "retrying" if row["attempts"] else "queued"
+
+
+class Uploader:
+    """Works through the queue: reconcile, then send what is due, one request at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        keys: KeyRing,
+        *,
+        auto: str | None = None,
+        backoff: Backoff | None = None,
+        interval: float = 2.0,
+    ) -> None:
+        self.store, self.keys, self.queue = store, keys, UploadQueue(store)
+        self._auto = normal_url(auto) if auto else None
+        self.backoff = backoff or Backoff()
+        self.interval = interval
+
+    @property
+    def auto(self) -> str | None:
+        """Where shared sessions go by themselves: the collector given at start, else the data folder's."""
+        return self._auto or self.keys.auto
+
+    async def run(self) -> None:
+        """The bridge's background task: a pass every `interval` seconds, for as long as the bridge runs."""
+        while True:
+            try:
+                await self.step()
+            except Exception:  # a bad pass (the database busy, a broken settings file) must not end uploading
+                log.exception("upload pass failed")
+            await asyncio.sleep(self.interval)
+
+    async def step(self) -> dict[str, Outcome]:
+        """One pass of the bridge's: reconcile the queue (with automatic uploads), then try each row that is due."""
+        return await self._pass(None, self.auto)
+
+    async def _pass(self, collector: str | None, auto: str | None) -> dict[str, Outcome]:
+        await asyncio.to_thread(self.queue.reconcile, auto)
+        tried = await self._attempt_all(await asyncio.to_thread(self.queue.due, collector))
+        return {row["trajectory_id"]: outcome for row, outcome in tried}
+
+    async def follow(self, trajectory_id: str) -> dict[str, Outcome]:
+        """Send now what un-sharing or deleting this session calls for, per collector; the rest of the queue waits."""
+        await asyncio.to_thread(self.queue.reconcile)
+        due = await asyncio.to_thread(self.queue.due)
+        tried = await self._attempt_all([row for row in due if row["trajectory_id"] == trajectory_id])
+        return {row["collector"]: outcome for row, outcome in tried}
+
+    async def _attempt_all(self, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Outcome]]:
+        if not rows:
+            return []
+        async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0)) as client:
+            return [(row, await self._attempt(client, row)) for row in rows]
+
+    async def drain(self, collector: str, attempts: int) -> dict[str, Outcome]:
+        """Passes for `collector` (what is planned, no automatic uploads) until nothing is pending there or each
+        pending row has had `attempts` tries."""
+        outcomes: dict[str, Outcome] = {}
+        while True:
+            outcomes |= await self._pass(collector, None)
+            pending = self.queue.pending(collector)
+            if not pending or all(row["attempts"] >= attempts for row in pending):
+                return outcomes
+            soonest = min(row["next_try"] for row in pending if row["attempts"] < attempts)
+            await asyncio.sleep(max(0.0, soonest - time.time()))
+
+    async def _attempt(self, client: httpx.AsyncClient, row: dict[str, Any]) -> Outcome:
+        collector, trajectory_id = row["collector"], row["trajectory_id"]
+        key = self.keys.key_for(collector)
+        if key is None:
+            await asyncio.to_thread(self.queue.failed, row, f"no key for {collector}", self.backoff)
+            return "failed"
+        headers = {"Authorization": f"Bearer {key}", "User-Agent": f"farol/{__version__}"}
+        url = f"{collector}/v1/sessions/{trajectory_id}"
+        version = None
+        try:
+            if row["want"] == "delete":
+                response = await client.delete(url, headers=headers)
+            else:
+                contribution = await asyncio.to_thread(self._contribution, trajectory_id)
+                if contribution is None:  # running again (or gone: the next reconcile sees to it)
+                    await asyncio.to_thread(
+                        self.queue.failed, row, "the session is running; sent when it ends", self.backoff
+                    )
+                    return "waiting"
+                version = contribution.trajectory["updated_at"]
+                body = await asyncio.to_thread(_checked_body, contribution)
+                await asyncio.to_thread(self.queue.mark_sent, row)
+                response = await client.put(url, content=body, headers={**headers, "Content-Type": "application/json"})
+        except Refused as refusal:
+            await asyncio.to_thread(self.queue.refused, row, str(refusal), version)
+            return "refused"
+        except httpx.HTTPError as error:
+            await asyncio.to_thread(self.queue.failed, row, f"{collector} cannot be reached ({error!r})", self.backoff)
+            return "failed"
+        if response.is_success:
+            await asyncio.to_thread(self.queue.succeeded, row, version)
+            if row["want"] == "delete":
+                return "withdrawn"
+            return "unchanged" if response.json().get("result") == "unchanged" else "uploaded"
+        detail = _detail(response)
+        if response.status_code in REFUSALS:
+            await asyncio.to_thread(self.queue.refused, row, detail, version)
+            return "refused"
+        await asyncio.to_thread(self.queue.failed, row, detail, self.backoff)
+        return "failed"
+
+    def _contribution(self, trajectory_id: str) -> Contribution | None:
+        """What sharing this session hands over, if it is still shared and has ended."""
+        try:
+            trajectory = self.store.load(trajectory_id)
+        except TrajectoryNotFound:
+            return None
+        if not trajectory.consent.shared or trajectory.status == "running":
+            return None
+        return contribution_of(self.store, trajectory)
+
+    def close(self) -> None:
+        self.queue.close()
+
+
+def _checked_body(contribution: Contribution) -> str:
+    """The request body, once it passes the collector's own checks: a session it would refuse is not sent."""
+    accepted(contribution)
+    return contribution.model_dump_json()
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = None
+    return f"HTTP {response.status_code}: {detail or response.reason_phrase}"

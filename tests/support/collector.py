@@ -1,0 +1,98 @@
+"""A real collector on loopback for the tests: in a thread, or as its own process (to kill it mid-queue);
+and shared sessions to contribute."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from agent.actions import Type
+from agent.loop import SECRET_MASK
+from agent.store import Store
+from agent.trajectory import Approval, Trajectory, UserTurn
+from bridge.collector import Collector, create_collector_app
+from tests.support.extension import free_port
+from tests.support.records import make_trajectory
+
+
+class CollectorThread:
+    """`farol collector serve` in a thread; `keys` holds a key for each contributor named."""
+
+    def __init__(self, db: Path, contributors: tuple[str, ...] = ("alice", "bob"), max_body: int | None = None) -> None:
+        self.db, self.port = db, free_port()
+        self.collector = Collector(db)
+        self.keys = {name: self.collector.add_contributor(name) for name in contributors}
+        app = create_collector_app(self.collector, **({"max_body": max_body} if max_body else {}))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def held(self) -> set[str]:
+        """The ids of the sessions the collector holds now."""
+        return {row["id"] for row in self.collector.contributed()}
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+class CollectorProcess:
+    """The collector's own command in a process of its own, so that it can be killed (SIGKILL) and restarted."""
+
+    def __init__(self, db: Path, port: int) -> None:
+        self.db, self.port = db, port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = "from bridge.collector_cli import app; app()"
+        arguments = ["serve", "--port", str(self.port), "--db", str(self.db)]
+        self.process = subprocess.Popen([sys.executable, "-c", command, *arguments], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/v1/health", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError("the collector did not start")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def shared_session(*colours: str, task: str = "A task") -> tuple[Trajectory, dict[str, bytes]]:
+    """A finished, successful, shared extension session whose last step typed a password (masked, as the loop does)."""
+    trajectory, shots = make_trajectory(*colours)
+    trajectory.task = task
+    trajectory.user_turns.append(UserTurn(text=task, before_step=0))
+    trajectory.provenance.source = "extension"
+    trajectory.terminate_status = "success"
+    trajectory.consent.shared = True
+    last = trajectory.steps[-1]
+    last.action = Type(text=SECRET_MASK, coordinate=(1, 2))
+    trajectory.approvals.append(
+        Approval(step=last.index, kind="guard", reason="typing into a password field", decision="approve")
+    )
+    return trajectory, shots
+
+
+def stored_shared(store: Store, *colours: str) -> Trajectory:
+    trajectory, shots = shared_session(*colours)
+    store.save(trajectory, shots)
+    return store.load(trajectory.id)

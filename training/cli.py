@@ -1,0 +1,103 @@
+"""`farol train`: build a dataset from stores, fine-tune on it, export it for LLaMA-Factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from agent.cli import console, errors
+from agent.store import Store, default_db_path
+from training.dataset import BuildOptions, NoSamples, build_dataset
+
+app = typer.Typer(help="Fine-tune Fara-7B on shared sessions and synthetic trajectories.", no_args_is_help=True)
+
+
+@app.command("build-data")
+def build_data(
+    out: Annotated[Path, typer.Option(help="Folder to write the dataset into.")],
+    db: Annotated[
+        list[Path] | None, typer.Option(help="Stores to read (repeatable) [default: your own store].")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Sources to use (repeatable) [default: shared, synthetic, auxiliary].")
+    ] = None,
+    weight: Annotated[
+        list[str] | None, typer.Option(help="SOURCE=WEIGHT: repeat (>1) or thin (<1) a source's samples.")
+    ] = None,
+    eval_fraction: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of tasks held out.")] = 0.05,
+    seed: int = 0,
+) -> None:
+    """One sample per model call from the sessions people shared and the trajectories the verifiers kept."""
+    stores = [Store(path) for path in db or [default_db_path()]]
+    options = BuildOptions(
+        eval_fraction=eval_fraction,
+        weights=_weights(weight or []),
+        seed=seed,
+        **({"sources": source} if source else {}),
+    )
+    try:
+        manifest = build_dataset(stores, out, options)
+    except NoSamples as error:
+        errors.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(1) from None
+    table = Table("split", "source", "samples")
+    for split, counts in manifest.samples.items():
+        for name, count in sorted(counts.items()):
+            table.add_row(split, name, str(count))
+    console.print(table)
+    for reason, count in sorted(manifest.left_out.items()):
+        console.print(f"[dim]left out: {count} ({escape(reason)})[/dim]")
+    console.print(f"Wrote {out} (manifest: {out / 'manifest.json'})")
+
+
+@app.command()
+def sft(
+    config: Annotated[Path, typer.Option(help="A TOML file (see training/configs/example.toml).")],
+    resume: Annotated[
+        str | None, typer.Option(help="Resume: 'last' for the newest checkpoint in output_dir, or a checkpoint folder.")
+    ] = None,
+    data: Annotated[Path | None, typer.Option(help="Override the config's data.")] = None,
+    output_dir: Annotated[Path | None, typer.Option(help="Override the config's output_dir.")] = None,
+    max_steps: Annotated[int | None, typer.Option(help="Override the config's max_steps.")] = None,
+) -> None:
+    """Supervised fine-tuning with transformers and DeepSpeed; the result serves with vLLM or --model-path."""
+    from training.sft import SFTConfig, train  # torch and DeepSpeed load only for this command
+
+    if not config.exists():
+        errors.print(f"[red]No config file {escape(str(config))}.[/red]")
+        raise typer.Exit(2)
+    settings = SFTConfig.load(config, data=data, output_dir=output_dir, max_steps=max_steps)
+    if not (settings.data / "dataset_dict.json").exists():
+        errors.print(f"[red]{escape(str(settings.data))} is not a dataset from `farol train build-data`.[/red]")
+        raise typer.Exit(2)
+    final = train(settings, resume=True if resume == "last" else resume or False)
+    console.print(f"Saved {final}; serve it with `vllm serve {final}` or use `farol run --model-path {final}`.")
+
+
+@app.command("export-llamafactory")
+def export(
+    dataset: Annotated[Path, typer.Argument(help="A dataset from `farol train build-data`.")],
+    out: Annotated[Path, typer.Argument(help="Folder for LLaMA-Factory (dataset_info.json, JSON, images).")],
+) -> None:
+    """The dataset in LLaMA-Factory's multimodal ShareGPT layout."""
+    from training.llamafactory import export_llamafactory
+
+    counts = export_llamafactory(dataset, out)
+    console.print(f"Wrote {', '.join(f'{n} {split}' for split, n in counts.items())} examples to {out}.")
+
+
+def _weights(pairs: list[str]) -> dict[str, float]:
+    weights = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise typer.BadParameter(
+                f"use SOURCE=WEIGHT, e.g. datagen=0.5 (got {pair!r})", param_hint="--weight"
+            ) from None
+    return weights
