@@ -26,6 +26,7 @@ test-all: setup
 bench: setup
 	$(BIN)/python bench/step_overhead.py
 	$(BIN)/python bench/extension_step.py
+	$(BIN)/python bench/datagen_scaling.py
 
 setup: system $(STAMP) $(NODE_STAMP)
 

@@ -61,7 +61,10 @@ class Store:
         _private_dir(self.screenshot_dir)
         self._lock = threading.RLock()
         self._process = this_process()
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE))  # SQLite's -wal/-shm take its mode
+        # Created private (SQLite's -wal/-shm take its mode). An existing file is never opened and closed here:
+        # closing any descriptor of it would drop the locks of this process's open connections (a corrupt WAL).
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE))
         os.chmod(self.path, PRIVATE_FILE)
         self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
         self.db.enable_wal()

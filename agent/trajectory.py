@@ -20,6 +20,9 @@ SCHEMA_VERSION = 1
 # interrupted: the process running it ended mid-task (a bridge restart); it can be continued.
 Status = Literal["running", "awaiting_user", "stopped", "error", "cancelled", "interrupted"]
 Source = Literal["cli", "extension", "datagen", "eval", "oracle", "test"]
+# The verifier score data generation writes on a trajectory its keep rule kept (1.0) or not (0.0): training
+# reads synthetic trajectories only when it is 1.0.
+KEPT_SCORE = "kept"
 # guard: an action the guard stopped for the person; critical_point: the model stopped at a binding step.
 ApprovalKind = Literal["guard", "critical_point"]
 

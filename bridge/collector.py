@@ -64,19 +64,19 @@ class Collector:
         self._create_tables()
 
     def _create_tables(self) -> None:
-        tables = set(self.db.table_names())
-        if "contributors" not in tables:
-            self.db["contributors"].create({"name": str, "key_hash": str, "created_at": str}, pk="name")
-            self.db["contributors"].create_index(["key_hash"], unique=True)
-        if "contributions" not in tables:
-            self.db["contributions"].create(
-                {"trajectory_id": str, "contributor": str, "fingerprint": str, "received_at": str},
-                pk="trajectory_id",
-            )
-        if "deletions" not in tables:
-            self.db["deletions"].create(
-                {"id": int, "trajectory_id": str, "contributor": str, "requested_at": str, "removed": int}, pk="id"
-            )
+        """If missing: `farol collector` commands may run while it serves."""
+        self.db["contributors"].create({"name": str, "key_hash": str, "created_at": str}, pk="name", if_not_exists=True)
+        self.db["contributors"].create_index(["key_hash"], unique=True, if_not_exists=True)
+        self.db["contributions"].create(
+            {"trajectory_id": str, "contributor": str, "fingerprint": str, "received_at": str},
+            pk="trajectory_id",
+            if_not_exists=True,
+        )
+        self.db["deletions"].create(
+            {"id": int, "trajectory_id": str, "contributor": str, "requested_at": str, "removed": int},
+            pk="id",
+            if_not_exists=True,
+        )
 
     def remove_partial(self) -> None:
         """Sessions whose writing a crash cut short have rows but no `contributions` row: they never arrived.
@@ -123,8 +123,7 @@ class Collector:
                 raise NotYours(trajectory.id)
             if previous is not None and previous["fingerprint"] == fingerprint:
                 return "unchanged"
-            if previous is not None:
-                self._forget(trajectory.id)
+            self._forget(trajectory.id)  # the older version, or what a failed write left
             received_at = utcnow()
             trajectory.provenance = trajectory.provenance.model_copy(
                 update={"contributor": contributor, "received_at": received_at}

@@ -123,23 +123,23 @@ class UploadQueue:
         self.store = store
         self.db = sqlite_utils.Database(sqlite3.connect(store.path, check_same_thread=False, timeout=30))
         self._lock = threading.Lock()
-        if "uploads" not in self.db.table_names():
-            self.db["uploads"].create(
-                {
-                    "trajectory_id": str,
-                    "collector": str,
-                    "want": str,  # "upload" or "delete": what the collector should hold
-                    "done": int,  # the collector acknowledged it
-                    "sent": int,  # an upload was attempted: the collector may hold it
-                    "refused": int,  # the collector refused this version of the session: wait for a change
-                    "version": str,  # the session's updated_at when it was last sent
-                    "attempts": int,
-                    "next_try": float,
-                    "error": str,
-                    "updated_at": str,
-                },
-                pk=("trajectory_id", "collector"),
-            )
+        self.db["uploads"].create(
+            {
+                "trajectory_id": str,
+                "collector": str,
+                "want": str,  # "upload" or "delete": what the collector should hold
+                "done": int,  # the collector acknowledged it
+                "sent": int,  # an upload was attempted: the collector may hold it
+                "refused": int,  # the collector refused this version of the session: wait for a change
+                "version": str,  # the session's updated_at when it was last sent
+                "attempts": int,
+                "next_try": float,
+                "error": str,
+                "updated_at": str,
+            },
+            pk=("trajectory_id", "collector"),
+            if_not_exists=True,  # the bridge and a `farol sessions` command may both be first
+        )
 
     def rows(self, where: str = "1", args: list[Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -197,23 +197,34 @@ class UploadQueue:
         where = "done = 0 and refused = 0" + (" and collector = ?" if collector else "")
         return self.rows(where, [collector] if collector else [])
 
+    def _settle(self, row: dict[str, Any], **fields: Any) -> None:
+        """Record how an attempt went, if the row still wants what was attempted. If it changed meanwhile (another
+        process un-shared or re-shared the session), what it wants now is made due again: the attempt may have
+        undone it at the collector."""
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        key = [row["trajectory_id"], row["collector"]]
+        with self._lock, self.db.conn:
+            updated = self.db.execute(
+                f"update uploads set {assignments}, updated_at = ? where trajectory_id = ? and collector = ? "
+                "and want = ?",
+                [*fields.values(), utcnow().isoformat(), *key, row["want"]],
+            ).rowcount
+            if not updated:
+                self.db.execute(
+                    "update uploads set done = 0, refused = 0, attempts = 0, next_try = 0 "
+                    "where trajectory_id = ? and collector = ?",
+                    key,
+                )
+
     def succeeded(self, row: dict[str, Any], version: str | None = None) -> None:
-        self._put(
-            row["trajectory_id"], row["collector"], done=1, attempts=0, error=None, version=version or row["version"]
-        )
+        self._settle(row, done=1, attempts=0, error=None, version=version or row["version"])
 
     def failed(self, row: dict[str, Any], error: str, backoff: Backoff) -> None:
         attempts = row["attempts"] + 1
-        self._put(
-            row["trajectory_id"],
-            row["collector"],
-            attempts=attempts,
-            next_try=time.time() + backoff.delay(attempts),
-            error=error,
-        )
+        self._settle(row, attempts=attempts, next_try=time.time() + backoff.delay(attempts), error=error)
 
     def refused(self, row: dict[str, Any], reason: str, version: str | None) -> None:
-        self._put(row["trajectory_id"], row["collector"], refused=1, error=reason, version=version)
+        self._settle(row, refused=1, error=reason, version=version)
 
     def mark_sent(self, row: dict[str, Any]) -> None:
         self._put(row["trajectory_id"], row["collector"], sent=1)

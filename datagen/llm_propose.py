@@ -96,28 +96,26 @@ def _tasks(data: Any) -> list[dict[str, Any]]:
         return []
 
 
+async def _written_batch(model: Policy, prompt: str, **where: Any) -> Batch:
+    """The tasks the model writes for `prompt`, as proposals at `where` (start URL, site, ...), reviewed."""
+    written = _tasks(await ask_json(model, None, prompt + "\n" + prompts.PROPOSAL_FORMAT))
+    return await review(model, [written_proposal(task, **where) for task in written])
+
+
 async def targeted_source(model: Policy, seeds: Sequence[SeedUrl], per_url: int) -> AsyncIterator[Batch]:
     """For each seed URL, the tasks the model writes for it (reviewed)."""
     for seed in seeds:
         prompt = prompts.TARGETED_PROMPT.format(count=per_url, url=seed.url, category=seed.category)
-        prompt += "\n" + prompts.PROPOSAL_FORMAT
-        written = _tasks(await ask_json(model, None, prompt))
-        batch: Batch = [
-            written_proposal(task, start_url=seed.url, site=seed.site, category=seed.category, source="targeted")
-            for task in written
-        ]
-        yield await review(model, batch)
+        yield await _written_batch(
+            model, prompt, start_url=seed.url, site=seed.site, category=seed.category, source="targeted"
+        )
 
 
 async def mutation_source(model: Policy, parents: Sequence[Proposal], per_parent: int) -> AsyncIterator[Batch]:
     """For each parent in turn, variations the model writes (reviewed)."""
     for parent in parents:
         prompt = prompts.MUTATION_PROMPT.format(count=per_parent, url=parent.start_url, task=parent.task)
-        prompt += "\n" + prompts.PROPOSAL_FORMAT
-        written = _tasks(await ask_json(model, None, prompt))
-        batch: Batch = [
-            written_proposal(task, start_url=parent.start_url, site=parent.site, category=parent.category,
-                             source="mutation", parent=parent.id)
-            for task in written
-        ]  # fmt: skip
-        yield await review(model, batch)
+        yield await _written_batch(
+            model, prompt, start_url=parent.start_url, site=parent.site, category=parent.category,
+            source="mutation", parent=parent.id,
+        )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 
 from agent.policy import OpenAIPolicy
-from datagen.config import Config, ConfigError, Role
+from datagen.config import Config, Role
 from datagen.meter import Meter, Metered
 
 
@@ -24,12 +24,6 @@ class RoleModels:
         if role not in self._clients:
             self._clients[role] = endpoint.client()
         return Metered(self._clients[role], role, self.meter)
-
-    def require(self, role: Role, why: str) -> Metered:
-        model = self.get(role)
-        if model is None:
-            raise ConfigError(f"{why} needs a model for the {role} role ([roles.{role}] or [roles.default])")
-        return model
 
     async def __aenter__(self) -> RoleModels:
         return self

@@ -3,10 +3,13 @@ their boxes, and the page's accessibility tree.
 
 Elements are listed in document order and numbered from 1 (the Set-of-Marks numbers). Only elements a click
 at their centre would reach are listed (not covered by a banner, not scrolled away), so a mark always names
-something the model could click. Like the guard's script, it never reads what a person typed into a field.
+something the model could click. Like the guard's script, it never reads what was typed into a field, and it
+takes the fields' values out of the accessibility tree.
 """
 
 from __future__ import annotations
+
+import re
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -15,6 +18,11 @@ from pydantic import BaseModel
 from agent.geometry import ScreenGeometry
 
 ARIA_TREE_LIMIT = 6000  # characters of the accessibility tree shown to the surfer
+# A field's line in Playwright's accessibility snapshot, `- textbox "Card": 4111...`: its value goes (the snapshot
+# shows even a password's in clear; the screenshot shows what the model may see of a field).
+_FIELD_VALUE = re.compile(
+    r'^(\s*- (?:textbox|searchbox|combobox|spinbutton)(?: "(?:[^"\\]|\\.)*")?(?: \[[^\]]*\])*): .*$', re.M
+)
 
 _ELEMENTS_FUNCTION = """
 () => {
@@ -132,6 +140,10 @@ class PageView(BaseModel):
         return "\n".join(f"[{number}] {element.describe()}" for number, element in enumerate(self.marks, start=1))
 
 
+def without_field_values(tree: str) -> str:
+    return _FIELD_VALUE.sub(r"\1", tree)
+
+
 async def read_page(page: Page, *, with_tree: bool = True) -> PageView:
     """The elements in view and (optionally) the accessibility tree; an empty view while the page navigates."""
     viewport = page.viewport_size or {"width": 0, "height": 0}
@@ -147,5 +159,5 @@ async def read_page(page: Page, *, with_tree: bool = True) -> PageView:
         css_width=viewport["width"],
         css_height=viewport["height"],
         elements=[Element.model_validate(item) for item in found],
-        aria_tree=tree[:ARIA_TREE_LIMIT],
+        aria_tree=without_field_values(tree)[:ARIA_TREE_LIMIT],
     )

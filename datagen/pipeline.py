@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agent.store import Store
+from agent.trajectory import KEPT_SCORE
 from datagen import aux
 from datagen.config import Config, ConfigError
 from datagen.db import DatagenDB
@@ -166,7 +167,9 @@ async def verify(ws: Workspace) -> tuple[int, int]:
             if job["data"].get("checker") is not None:
                 verdicts.append(checker_verdict(CheckerVerdict.model_validate(job["data"]["checker"])))
             kept = keeps(verdicts, names, rule)
-            trajectory.verifier_scores = {verdict.name: verdict.score for verdict in verdicts}
+            trajectory.verifier_scores = {verdict.name: verdict.score for verdict in verdicts} | {
+                KEPT_SCORE: float(kept)
+            }
             trajectory.verifier_reasons = {verdict.name: verdict.reason for verdict in verdicts}
             ws.store.save_header(trajectory)
             ws.db.set_verified(job["proposal_id"], verdicts, kept)
@@ -207,15 +210,16 @@ async def augment(ws: Workspace, refusals_per_site: int = 3) -> dict[str, int]:
     """Refusals on a page of every site the data covers, and (with an annotator model) captions and questions
     it writes; returns the number of samples of each kind in the store."""
     captions = ws.db.aux("caption")
+    covered = {sample["site"] for sample in ws.db.aux("refusal")}
     meter = Meter()
     async with RoleModels(ws.config, meter) as models:
         proposer, annotator = models.get("proposer"), models.get("annotator")
         for seed in _seeds(ws.db.proposals()):
-            shot = next((c for c in captions if c["source"] == "dom" and _on_site(seed, c["url"])), None)
-            if shot is None:
-                continue  # no screenshot of this site yet
-            shot = {key: shot[key] for key in ("screenshot", "model_width", "model_height", "url")}
             name = _site_name(seed)
+            shot = next((c for c in captions if c["source"] == "dom" and _on_site(seed, c["url"])), None)
+            if shot is None or name in covered:
+                continue  # no screenshot of this site yet, or its refusals are made
+            shot = {key: shot[key] for key in ("screenshot", "model_width", "model_height", "url")}
             samples = aux.template_refusals(shot, name)
             if proposer is not None:
                 samples += await aux.written_refusals(proposer, shot, name, seed, refusals_per_site)

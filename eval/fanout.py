@@ -93,8 +93,11 @@ async def _over_ray(
         import ray
     except ImportError:
         raise RuntimeError("--ray needs Ray: pip install 'farol[datagen]' (or pip install ray)") from None
-    if not ray.is_initialized():
-        ray.init(address=None if address == LOCAL_RAY else address, logging_level=logging.WARNING)
+    if not ray.is_initialized():  # (a caller, such as a test, may have connected already)
+        if address == LOCAL_RAY:
+            ray.init(include_dashboard=False, logging_level=logging.WARNING)
+        else:
+            ray.init(address=address, logging_level=logging.WARNING)
     remote = ray.remote(num_cpus=1, max_retries=0)(_in_worker)
     work_ref = ray.put(work)
     results: dict[int, Result] = {}

@@ -28,6 +28,12 @@ def build_data(
     weight: Annotated[
         list[str] | None, typer.Option(help="SOURCE=WEIGHT: repeat (>1) or thin (<1) a source's samples.")
     ] = None,
+    contributor: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=WEIGHT: only these contributors' sessions from a collector's store, each weighted (repeatable)."
+        ),
+    ] = None,
     eval_fraction: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of tasks held out.")] = 0.05,
     seed: int = 0,
 ) -> None:
@@ -36,6 +42,7 @@ def build_data(
     options = BuildOptions(
         eval_fraction=eval_fraction,
         weights=_weights(weight or []),
+        contributors=_weights(contributor, "--contributor") if contributor else None,
         seed=seed,
         **({"sources": source} if source else {}),
     )
@@ -65,7 +72,7 @@ def sft(
     max_steps: Annotated[int | None, typer.Option(help="Override the config's max_steps.")] = None,
 ) -> None:
     """Supervised fine-tuning with transformers and DeepSpeed; the result serves with vLLM or --model-path."""
-    from training.sft import SFTConfig, train  # torch and DeepSpeed load only for this command
+    from training.sft import SFTConfig, resume_from, train  # torch and DeepSpeed load only for this command
 
     if not config.exists():
         errors.print(f"[red]No config file {escape(str(config))}.[/red]")
@@ -74,7 +81,7 @@ def sft(
     if not (settings.data / "dataset_dict.json").exists():
         errors.print(f"[red]{escape(str(settings.data))} is not a dataset from `farol train build-data`.[/red]")
         raise typer.Exit(2)
-    final = train(settings, resume=True if resume == "last" else resume or False)
+    final = train(settings, resume=resume_from(resume))
     console.print(f"Saved {final}; serve it with `vllm serve {final}` or use `farol run --model-path {final}`.")
 
 
@@ -90,14 +97,12 @@ def export(
     console.print(f"Wrote {', '.join(f'{n} {split}' for split, n in counts.items())} examples to {out}.")
 
 
-def _weights(pairs: list[str]) -> dict[str, float]:
+def _weights(pairs: list[str], option: str = "--weight") -> dict[str, float]:
     weights = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
         try:
             weights[name] = float(value)
         except ValueError:
-            raise typer.BadParameter(
-                f"use SOURCE=WEIGHT, e.g. datagen=0.5 (got {pair!r})", param_hint="--weight"
-            ) from None
+            raise typer.BadParameter(f"use NAME=WEIGHT, e.g. datagen=0.5 (got {pair!r})", param_hint=option) from None
     return weights

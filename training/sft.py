@@ -58,6 +58,7 @@ class SFTConfig(BaseModel):
     max_pixels: int | None = None  # a pixel budget per image
     max_length: int | None = None  # longer samples are refused, never cut
     group_by_length: bool = True
+    dataloader_workers: int = 4  # collating screenshots is CPU work: keep the GPUs fed
     eval_steps: int = 200
     save_steps: int = 200
     save_total_limit: int = 2
@@ -116,6 +117,7 @@ def train(config: SFTConfig, *, resume: bool | str = False) -> Path:
         train_sampling_strategy="group_by_length" if config.group_by_length else "random",
         length_column_name="length",
         remove_unused_columns=False,  # the collator reads the raw columns
+        dataloader_num_workers=config.dataloader_workers,
         use_cpu=not torch.cuda.is_available(),
         seed=config.seed,
         report_to=[],
@@ -138,6 +140,11 @@ def train(config: SFTConfig, *, resume: bool | str = False) -> Path:
         # ZeRO-3 registers itself globally; models loaded later in this process must load whole.
         unset_hf_deepspeed_config()
     return final
+
+
+def resume_from(option: str | None) -> bool | str:
+    """`--resume last` -> the newest checkpoint in output_dir; a folder -> that checkpoint; none -> a fresh start."""
+    return True if option == "last" else option or False
 
 
 def _save(trainer: Trainer, processor: Any, folder: Path, config: SFTConfig) -> None:

@@ -22,7 +22,7 @@ from agent.trajectory import Trajectory, utcnow
 from bridge.cli import sessions
 from bridge.collector import Collector
 from bridge.collector_cli import app as collector_commands
-from bridge.uploads import Backoff, KeyRing, Uploader
+from bridge.uploads import Backoff, KeyRing, Uploader, UploadQueue
 from tests.conftest import run_async
 from tests.support.collector import CollectorProcess, CollectorThread, shared_session, stored_shared
 from tests.support.extension import BridgeThread, free_port
@@ -47,10 +47,11 @@ def uploader_for(store: Store, url: str, key: str, *, auto: bool = True) -> Uplo
 
 
 def states(store: Store) -> dict[str, str]:
-    return {
-        session_id: status.state
-        for session_id, status in Uploader(store, KeyRing(store.path.parent)).queue.statuses().items()
-    }
+    queue = UploadQueue(store)
+    try:
+        return {session_id: status.state for session_id, status in queue.statuses().items()}
+    finally:
+        queue.close()
 
 
 def held_ids(db: Path) -> set[str]:
@@ -111,6 +112,15 @@ def test_two_bridges_contribute_one_unshares_and_build_data_sees_exactly_the_res
 
     dataset = load_from_disk(str(out))
     assert {row for split in dataset.values() for row in split["trajectory_id"]} == remaining
+    (bobs,) = remaining & set(shared["bob"])
+    bobs_samples = sum(split["trajectory_id"].count(bobs) for split in dataset.values())
+
+    # By contributor: only bob's, each sample twice.
+    from training.dataset import BuildOptions, build_dataset
+
+    manifest = build_dataset([Store(collector.db)], tmp_path / "bob", BuildOptions(contributors={"bob": 2.0}))
+    assert manifest.contributors == {"bob": 1} and manifest.left_out == {"contributor alice not selected": 1}
+    assert sum(sum(counts.values()) for counts in manifest.samples.values()) == 2 * bobs_samples > 0
 
 
 def api(bridge: BridgeThread, method: str, path: str, **kwargs) -> httpx.Response:
@@ -266,3 +276,19 @@ def test_collector_commands(collector, tmp_path):
     assert (tmp_path / "out" / trajectory.id / "screenshot1.png").read_bytes() == store.read_screenshot(
         trajectory.steps[1].screenshot
     )
+
+
+def test_an_upload_answered_after_another_process_unshared_the_session_sends_the_deletion_again(collector, tmp_path):
+    store = Store(tmp_path / "farol.db")
+    trajectory = stored_shared(store, "red")
+    uploader = uploader_for(store, collector.url, collector.keys["alice"])
+    uploader.queue.plan(collector.url, [trajectory.id])
+    (in_flight,) = uploader.queue.due()
+    # While this upload is on its way, `farol sessions unshare` in another process asks for (and sends) the deletion.
+    trajectory.consent.shared = False
+    store.save_header(trajectory)
+    uploader.queue.want(trajectory.id, collector.url, "delete")
+    uploader.queue.succeeded(in_flight, "v1")  # then the upload's answer arrives: it may have landed after the deletion
+    assert states(store) == {trajectory.id: "withdrawing"}
+    assert [row["want"] for row in uploader.queue.due()] == ["delete"]
+    assert run_async(uploader.step()) == {trajectory.id: "withdrawn"}

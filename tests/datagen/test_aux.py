@@ -84,3 +84,23 @@ def test_refusals_are_fara_replies_on_a_page_of_the_site():
         parsed = parse_reply(sample["reply"])
         assert isinstance(parsed, ParsedCall) and parsed.action == Terminate(status="failure")
         assert "ValueMart" in sample["request"] and sample["screenshot"] == shot["screenshot"]
+
+
+def test_the_surfer_never_reads_what_was_typed():
+    async def read() -> tuple[str, list[str]]:
+        env = await PlaywrightEnv.launch()
+        try:
+            await env.page.set_content(
+                '<label>Card <input id="c" autocomplete="cc-number"></label>'
+                '<label>Password <input type="password" id="p"></label><label>Name <input id="n"></label>'
+            )
+            for field, text in (("#c", "4111111111111111"), ("#p", "hunter2"), ("#n", "Alex Morgan")):
+                await env.page.fill(field, text)
+            view = await read_page(env.page)
+        finally:
+            await env.close()
+        return view.aria_tree + view.mark_list(), [element.name for element in view.marks]
+
+    seen, names = run_async(read())
+    assert names == ["Card", "Password", "Name"]
+    assert not any(secret in seen for secret in ("4111", "hunter2", "Alex Morgan"))

@@ -9,8 +9,9 @@ from agent.screenshot import Screenshot
 from datagen.orchestrator import Orchestrator
 from tests.conftest import run_async
 from tests.datagen.team import Team, ledger, says
+from tests.eval.trajectories import images
 from tests.support.records import make_trajectory
-from tests.support.responder import Request, image_urls, user_text
+from tests.support.responder import Request, user_text
 
 
 def test_the_progress_ledger_steers_by_precedence():
@@ -66,4 +67,4 @@ def test_the_progress_ledger_steers_by_precedence():
     assert seen[9] == seen[8]  # three unreadable replies (the first and two retries) change nothing
     assert orchestrator.plan == "- Use the chips." and len(team.asked("replan")) == 1
     assert orchestrator.targets == ["https://a.test/1"]
-    assert "Step 2 on https://a.test/1" in user_text(asked[0]) and len(image_urls(asked[0])) == 1
+    assert "Step 2 on https://a.test/1" in user_text(asked[0]) and len(images(asked[0])) == 1

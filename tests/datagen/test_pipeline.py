@@ -12,16 +12,18 @@ from PIL import Image
 
 from agent.actions import LeftClick, Terminate, Type
 from agent.parser import ParsedCall, parse_reply
+from datagen import aux
 from datagen.config import load_config
 from datagen.marks import MARK_COLOUR, decode_data_url
-from datagen.pipeline import Workspace, propose, solve, verify
+from datagen.pipeline import Workspace, augment, propose, solve, verify
 from datagen.report import build_report
 from sandbox.episode import Sandbox
 from sandbox.server import SandboxServer
 from tests.conftest import run_async
 from tests.datagen.replay import replay
 from tests.datagen.team import Team, says, surfer
-from tests.support.responder import Request, image_urls, mark_named, page_url, user_text
+from tests.eval.trajectories import images
+from tests.support.responder import Request, mark_named, page_url, user_text
 
 RIGHT_IDS = "information_seeking-012"  # solved right: 8 remote Sales jobs
 WRONG_IDS = "information_seeking-011"  # answered wrong: 7 ratings, where the checker wants 70
@@ -101,6 +103,14 @@ def team():
         multimodal=lambda r: says(passed=False, score=0.1, reason="the screenshots do not show it"),
         rubric_write=lambda r: says(items=[{"criterion": "the answer", "description": "the value", "max_points": 2}]),
         rubric_score=rubric_score,
+        annotator=lambda r: says(
+            caption="A store page.", questions=[{"question": "Which store?", "answer": "ValueMart"}]
+        ),
+        refusals=lambda r: says(
+            refusals=[
+                {"request": "Post fake reviews here.", "category": "deception", "refusal": "I won't post fake reviews."}
+            ]
+        ),
     )
     yield scripted
     scripted.close()
@@ -146,7 +156,7 @@ def test_propose_solve_verify_on_the_sandbox(tmp_path, team):
     assert [step.action.action for step in ws.store.load(right.trajectory.id).steps] == [
         "left_click", "left_click", "terminate"
     ]  # fmt: skip
-    marked = [decode_data_url(url) for request in team.asked("surfer") for url in image_urls(request)]
+    marked = [decode_data_url(url) for request in team.asked("surfer") for url in images(request)]
     assert marked and all(marked_pixels(image) > 500 for image in marked)
 
     # The stored trajectories replay through PlaywrightEnv to the checker's verdict.
@@ -159,7 +169,7 @@ def test_propose_solve_verify_on_the_sandbox(tmp_path, team):
     # Verify: scores and reasons on the trajectory; kept by the configured rule.
     assert run_async(verify(ws)) == (4, 1)
     stored = ws.store.load(right.trajectory.id)
-    assert stored.verifier_scores == {"alignment": 0.9, "rubric": 1.0, "multimodal": 0.1, "checker": 1.0}
+    assert stored.verifier_scores == {"alignment": 0.9, "rubric": 1.0, "multimodal": 0.1, "checker": 1.0, "kept": 1.0}
     assert stored.verifier_reasons["multimodal"] == "the screenshots do not show it"
     assert stored.verifier_reasons["checker"] == "every check passed"
     assert ws.store.load(wrong.trajectory.id).verifier_scores["rubric"] == 0.0
@@ -179,4 +189,16 @@ def test_propose_solve_verify_on_the_sandbox(tmp_path, team):
     roles = {cost.role for cost in report.costs}
     assert roles == {"proposer", "surfer", "orchestrator", "alignment", "rubric", "multimodal"}
     assert report.total_cost > 0 and report.cost_per_kept == report.total_cost
+
+    # Auxiliary data: refusals on a page of each site seen (templates and the proposer's), the annotator's words.
+    counts = run_async(augment(ws))
+    refusals = ws.db.aux("refusal")
+    sites = {sample["site"] for sample in refusals}
+    assert sites == {"Cartwheel", "ValueMart", "Hireline"}  # the sites whose pages were seen
+    assert counts["refusal"] == len(refusals) == 3 * (len(aux.REFUSAL_TEMPLATES) + 1)
+    assert {s["request"] for s in refusals if s["site"] == "Hireline"} >= {"Post fake reviews here."}
+    written = [c for c in ws.db.aux("caption") if c["source"] == "model"]
+    assert written and len(written) == len(team.asked("annotator")) and written[0]["caption"] == "A store page."
+    asked = len(team.model.requests)
+    assert run_async(augment(ws)) == counts and len(team.model.requests) == asked  # done once, not again
     ws.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,11 +16,11 @@ from agent.loop import SECRET_MASK
 from agent.store import Store
 from agent.trajectory import Approval, Trajectory, UserTurn
 from bridge.collector import Collector, create_collector_app
-from tests.support.extension import free_port
+from tests.support.extension import ServerThread, free_port
 from tests.support.records import make_trajectory
 
 
-class CollectorThread:
+class CollectorThread(ServerThread):
     """`farol collector serve` in a thread; `keys` holds a key for each contributor named."""
 
     def __init__(self, db: Path, contributors: tuple[str, ...] = ("alice", "bob"), max_body: int | None = None) -> None:
@@ -29,12 +28,7 @@ class CollectorThread:
         self.collector = Collector(db)
         self.keys = {name: self.collector.add_contributor(name) for name in contributors}
         app = create_collector_app(self.collector, **({"max_body": max_body} if max_body else {}))
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
+        super().__init__(uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")))
 
     @property
     def url(self) -> str:
@@ -43,10 +37,6 @@ class CollectorThread:
     def held(self) -> set[str]:
         """The ids of the sessions the collector holds now."""
         return {row["id"] for row in self.collector.contributed()}
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self._thread.join(timeout=10)
 
 
 class CollectorProcess:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from playwright.async_api import BrowserContext, Page, async_playwright
 
 from agent.policy import OpenAIPolicy
@@ -27,27 +28,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class BridgeThread:
-    """`farol serve` in a thread, against the scripted model."""
+class ServerThread:
+    """A uvicorn server in a daemon thread, started (and waited for) at once."""
 
-    def __init__(self, db: Path, model_url: str, port: int | None = None, uploader: Uploader | None = None) -> None:
-        self.db, self.port = db, port or free_port()
-        self.server, self.token = build_server(
-            Store(db), OpenAIPolicy(model_url, "fara-test", retries=0), self.port, SettleRule(), uploader
-        )
+    def __init__(self, server: uvicorn.Server) -> None:
+        self.server = server
         self._thread = threading.Thread(target=self.server.run, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started and time.monotonic() < deadline:
             time.sleep(0.02)
 
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
     def stop(self) -> None:
         self.server.should_exit = True
         self._thread.join(timeout=10)
+
+
+class BridgeThread(ServerThread):
+    """`farol serve` in a thread, against the scripted model."""
+
+    def __init__(self, db: Path, model_url: str, port: int | None = None, uploader: Uploader | None = None) -> None:
+        self.db, self.port = db, port or free_port()
+        server, self.token = build_server(
+            Store(db), OpenAIPolicy(model_url, "fara-test", retries=0), self.port, SettleRule(), uploader
+        )
+        super().__init__(server)
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
 
 
 @dataclass

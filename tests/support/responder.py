@@ -42,16 +42,6 @@ def user_text(request: Request) -> str:
     return "\n".join(texts)
 
 
-def image_urls(request: Request) -> list[str]:
-    return [
-        part["image_url"]["url"]
-        for message in request["messages"]
-        if isinstance(message["content"], list)
-        for part in message["content"]
-        if part["type"] == "image_url"
-    ]
-
-
 def mark_named(request: Request, pattern: str) -> int:
     """The number of the first mark whose line in the surfer's mark list matches `pattern`."""
     for number, line in re.findall(r"^\[(\d+)\] (.*)$", user_text(request), re.MULTILINE):

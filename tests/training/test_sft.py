@@ -69,7 +69,7 @@ def dataset(requests, tmp_path_factory) -> Path:
 def config(tiny_model, dataset, out, **overrides) -> SFTConfig:
     settings = dict(
         model=str(tiny_model), data=dataset, output_dir=out, max_steps=4, learning_rate=5e-3, logging_steps=1,
-        eval_steps=2, save_steps=2, bf16=False, per_device_batch_size=2, warmup_ratio=0.0,
+        eval_steps=2, save_steps=2, bf16=False, per_device_batch_size=2, warmup_ratio=0.0, dataloader_workers=0,
     )  # fmt: skip
     return SFTConfig(**(settings | overrides))
 
@@ -139,3 +139,23 @@ def test_after_overfitting_eight_samples_the_model_replies_with_their_actions(ti
 
 def _turn() -> Turn:
     return Turn(png("white"), GEOMETRY, "http://shop.test/", user_text="Task 0: step 0")
+
+
+@pytest.mark.full
+def test_the_deepspeed_launcher_trains_on_two_ranks(tiny_model, dataset, tmp_path):
+    """The multi-GPU command line, with two CPU ranks over gloo: both ranks train, rank 0 saves."""
+    import subprocess
+    import sys
+
+    (tmp_path / "sft.toml").write_text(
+        f'model = "{tiny_model}"\ndata = "{dataset}"\noutput_dir = "{tmp_path / "out"}"\ndeepspeed = "zero2"\n'
+        "max_steps = 2\nper_device_batch_size = 2\nbf16 = false\nsave_steps = 100\ndataloader_workers = 0\n"
+    )
+    launcher = Path(sys.executable).parent / "deepspeed"
+    result = subprocess.run(
+        [str(launcher), "--num_gpus", "2", "--module", "training.run", "--config", str(tmp_path / "sft.toml")],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (result.stdout + result.stderr).count("exits successfully") == 2
+    assert (tmp_path / "out" / "final" / "model.safetensors").exists()
