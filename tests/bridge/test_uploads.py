@@ -8,6 +8,7 @@ import asyncio
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -79,6 +80,8 @@ def test_two_bridges_contribute_one_unshares_and_build_data_sees_exactly_the_res
                 api(bridge, "post", f"/api/sessions/{session_id}/consent", json={"shared": True})
         everything = {*shared["alice"], *shared["bob"]}
         run_async(poll(collector.held, lambda held: held == everything, timeout=30, failure=str))
+        for store in stores.values():  # the collector's answers reach the bridges' queues
+            run_async(poll(partial(states, store), lambda s: set(s.values()) == {"uploaded"}, timeout=30, failure=str))
         listed = {row["id"]: row for row in api(bridges["alice"], "get", "/api/sessions").json()["sessions"]}
         assert {listed[i]["upload"]["state"] for i in shared["alice"]} == {"uploaded"}
         assert listed[shared["alice"][0]]["upload"]["collector"] == collector.url

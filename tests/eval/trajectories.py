@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image
-
 from agent.actions import Action, LeftClick, Terminate
 from agent.store import Store
 from agent.trajectory import ParseFailure, Step, Trajectory
+from tests.support.records import png as one_colour_png
 
 CLICK = LeftClick(coordinate=(100, 200))
 DONE = Terminate(status="success")
@@ -16,9 +13,7 @@ DONE = Terminate(status="success")
 
 def png(index: int) -> bytes:
     """A small PNG unique to `index`, so a request's images can be matched to their steps."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 40), (index % 256, index // 256, 7)).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return one_colour_png((index % 256, index // 256, 7))
 
 
 def trajectory(store: Store, actions: list[Action | None], answer: str | None = "The answer.", task: str = "Do it"):

@@ -20,7 +20,13 @@ def test_history_shows_uploaded_and_removed_sessions(model, tmp_path):
     bridge = BridgeThread(store.path, model.url, uploader=uploader)
 
     async def scenario() -> None:
-        await poll(collector.held, lambda held: held == {kept.id, withdrawn.id}, timeout=30, failure=str)
+        await poll(
+            uploader.queue.statuses,
+            lambda statuses: [status.state for status in statuses.values()] == ["uploaded", "uploaded"],
+            timeout=30,
+            failure=str,
+        )
+        assert collector.held() == {kept.id, withdrawn.id}
         async with extension_browser(bridge, tmp_path / "profile") as browser:
             panel = browser.panel
             await panel.click("#tab-history")

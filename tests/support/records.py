@@ -11,7 +11,8 @@ from agent.screenshot import digest_of
 from agent.trajectory import Step, StepResult, TokenUsage, Trajectory
 
 
-def png(colour: str) -> bytes:
+def png(colour: str | tuple[int, int, int]) -> bytes:
+    """A small one-colour PNG (64x40): different colours make different screenshots."""
     buffer = io.BytesIO()
     Image.new("RGB", (64, 40), colour).save(buffer, format="PNG")
     return buffer.getvalue()
