@@ -7,11 +7,8 @@ temperature 0, so CPU tests and GPU smoke runs exercise the real request layout 
 from __future__ import annotations
 
 import asyncio
-import base64
-import io
 import logging
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ from transformers import (
     Qwen2_5_VLProcessor,
 )
 
+from agent.history import split_images
 from agent.policy import ModelReply
 from agent.trajectory import TokenUsage
 
@@ -118,37 +116,3 @@ def render_prompt(processor: ProcessorMixin, conversation: list[dict[str, Any]])
     return tokenizer.apply_chat_template(
         conversation, chat_template=template, tokenize=False, add_generation_prompt=True
     )
-
-
-def split_images(
-    messages: list[dict[str, Any]], decode: Callable[[str], Any] | None = None
-) -> tuple[list[dict[str, Any]], list[Any]]:
-    """OpenAI-style messages -> the same conversation with each image as an `{"type": "image"}` part, and the
-    images in order (`decode` turns each data URL into one; default: a PIL image). Inference and training
-    samples go through this one function (no train/serve skew)."""
-    decode = decode or _decode_image
-    conversation: list[dict[str, Any]] = []
-    images: list[Any] = []
-    for message in messages:
-        content = message["content"]
-        if isinstance(content, list):
-            parts = []
-            for part in content:
-                if part["type"] == "image_url":
-                    images.append(decode(part["image_url"]["url"]))
-                    parts.append({"type": "image"})
-                else:
-                    parts.append(part)
-            content = parts
-        conversation.append({"role": message["role"], "content": content})
-    return conversation, images
-
-
-def data_url_bytes(url: str) -> bytes:
-    if not url.startswith("data:"):
-        raise ValueError(f"only data: URLs are supported, got {url[:40]!r}")
-    return base64.b64decode(url.split(",", 1)[1])
-
-
-def _decode_image(url: str) -> Image.Image:
-    return Image.open(io.BytesIO(data_url_bytes(url))).convert("RGB")

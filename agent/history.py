@@ -9,10 +9,14 @@ dropped or edited. Training builds its samples with this same function (no train
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+
+from PIL import Image
 
 from agent.geometry import ScreenGeometry, png_data_url, resize_for_model
 from agent.prompt import system_prompt
@@ -92,3 +96,37 @@ def turns_from_trajectory(trajectory: Trajectory, read_screenshot: Callable[[str
         screenshot = read_screenshot(step.screenshot)
         turns.append(Turn(screenshot, geometry, step.url, user_text=texts[-1] if texts else None, reply=step.raw_text))
     return turns
+
+
+def split_images(
+    messages: list[dict[str, Any]], decode: Callable[[str], Any] | None = None
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Request messages -> the same conversation with each image as an `{"type": "image"}` part, and the images
+    in order (`decode` turns each data URL into one; default: a PIL image). The in-process model and training
+    samples both go through this one function (no train/serve skew)."""
+    decode = decode or decode_image
+    conversation: list[dict[str, Any]] = []
+    images: list[Any] = []
+    for message in messages:
+        content = message["content"]
+        if isinstance(content, list):
+            parts = []
+            for part in content:
+                if part["type"] == "image_url":
+                    images.append(decode(part["image_url"]["url"]))
+                    parts.append({"type": "image"})
+                else:
+                    parts.append(part)
+            content = parts
+        conversation.append({"role": message["role"], "content": content})
+    return conversation, images
+
+
+def data_url_bytes(url: str) -> bytes:
+    if not url.startswith("data:"):
+        raise ValueError(f"only data: URLs are supported, got {url[:40]!r}")
+    return base64.b64decode(url.split(",", 1)[1])
+
+
+def decode_image(url: str) -> Image.Image:
+    return Image.open(io.BytesIO(data_url_bytes(url))).convert("RGB")

@@ -14,8 +14,7 @@ from typing import Any
 
 from agent.actions import LeftClick
 from agent.geometry import ScreenGeometry, png_size
-from agent.hf_policy import data_url_bytes, split_images
-from agent.history import Turn, build_messages
+from agent.history import Turn, build_messages, data_url_bytes, split_images
 from agent.parser import format_reply
 from agent.store import Store
 from training.samples import Sample, make_sample

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from agent.cli import console, errors
 from agent.store import Store, default_db_path
-from training.dataset import BuildOptions, NoSamples, build_dataset
 
 app = typer.Typer(help="Fine-tune Fara-7B on shared sessions and synthetic trajectories.", no_args_is_help=True)
 
@@ -38,6 +37,8 @@ def build_data(
     seed: int = 0,
 ) -> None:
     """One sample per model call from the sessions people shared and the trajectories the verifiers kept."""
+    from training.dataset import BuildOptions, NoSamples, build_dataset  # `datasets` loads only for this command
+
     stores = [Store(path) for path in db or [default_db_path()]]
     options = BuildOptions(
         eval_fraction=eval_fraction,

@@ -17,8 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from agent.geometry import png_size
-from agent.hf_policy import data_url_bytes, split_images
-from agent.history import build_messages, turns_from_trajectory
+from agent.history import build_messages, data_url_bytes, split_images, turns_from_trajectory
 from agent.screenshot import digest_of
 from agent.trajectory import Step, Trajectory
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from datasets import load_from_disk
 
-from agent.hf_policy import TransformersPolicy, data_url_bytes, split_images
+from agent.hf_policy import TransformersPolicy
+from agent.history import data_url_bytes, split_images
 from agent.store import Store
 from agent.trajectory import Consent, Provenance
 from training.collator import Collator

@@ -13,8 +13,8 @@ from datasets import DatasetDict
 
 from agent.actions import LeftClick, Scroll, Terminate, Type
 from agent.geometry import ScreenGeometry
-from agent.hf_policy import TransformersPolicy, data_url_bytes, load_processor, split_images
-from agent.history import Turn, build_messages
+from agent.hf_policy import TransformersPolicy, load_processor
+from agent.history import Turn, build_messages, data_url_bytes, split_images
 from agent.parser import format_reply, parse_reply
 from training.collator import IGNORE, Collator
 from training.dataset import _to_dataset
