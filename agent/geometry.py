@@ -8,11 +8,12 @@ size in device pixels; the model size is computed from the screenshot's real pix
 from __future__ import annotations
 
 import base64
-import io
 import math
 from dataclasses import dataclass
 
 from PIL import Image
+
+from agent.png import SIGNATURE, encode_png
 
 # Qwen2.5-VL defaults the reference harness hard-codes.
 PATCH_FACTOR = 28  # patch_size 14 x merge_size 2
@@ -20,6 +21,8 @@ MIN_PIXELS = 3136
 MAX_PIXELS = 12845056
 # The size Fara-7B saw in training (1440x900 resized); a cap for large or HiDPI windows.
 TRAINING_MAX_PIXELS = 1428 * 896
+# The model's image is made while the step waits: zlib's fastest level (lossless all the same).
+MODEL_IMAGE_LEVEL = 1
 
 
 def smart_resize(
@@ -74,21 +77,19 @@ class ScreenGeometry:
         return css_x * self.model_width / self.css_width, css_y * self.model_height / self.css_height
 
 
-def resize_for_model(png: bytes, geometry: ScreenGeometry) -> Image.Image:
-    """The screenshot as the model sees it (Pillow's default BICUBIC, as in the reference)."""
-    image = Image.open(io.BytesIO(png)).convert("RGB")
+def resize_for_model(image: Image.Image, geometry: ScreenGeometry) -> Image.Image:
+    """The screenshot's pixels as the model sees them (Pillow's default BICUBIC, as in the reference)."""
     size = (geometry.model_width, geometry.model_height)
     return image if image.size == size else image.resize(size, Image.Resampling.BICUBIC)
 
 
 def png_data_url(image: Image.Image) -> str:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    return "data:image/png;base64," + base64.b64encode(encode_png(rgb, MODEL_IMAGE_LEVEL)).decode("ascii")
 
 
 def png_size(png: bytes) -> tuple[int, int]:
     """(width, height) of a PNG from its header, without decoding the pixels."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n":
+    if png[: len(SIGNATURE)] != SIGNATURE:
         raise ValueError("not a PNG")
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")

@@ -10,15 +10,14 @@ dropped or edited. Training builds its samples with this same function (no train
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
 
 from agent.geometry import ScreenGeometry, png_data_url, resize_for_model
+from agent.png import decode_png
 from agent.prompt import system_prompt
 from agent.trajectory import Trajectory
 
@@ -42,14 +41,31 @@ class Turn:
     url: str
     user_text: str | None = None  # the task or a follow-up message: starts a round
     reply: str | None = None
+    _image_url: str | None = field(default=None, repr=False)
 
-    @cached_property
+    @classmethod
+    def observed(
+        cls, screenshot: bytes, pixels: Image.Image, geometry: ScreenGeometry, url: str, user_text: str | None
+    ) -> Turn:
+        """A new observation whose capture the loop has decoded already: its model image is made now, from
+        those pixels (the loop decodes each capture once, for this and for the kept copy)."""
+        return cls(screenshot, geometry, url, user_text, _image_url=model_image_url(pixels, geometry))
+
+    @property
     def image_url(self) -> str:
-        return png_data_url(resize_for_model(self.screenshot, self.geometry))
+        """The screenshot as the model receives it: resized to model space, as a PNG data URL (made once)."""
+        if self._image_url is None:
+            self._image_url = model_image_url(decode_png(self.screenshot), self.geometry)
+        return self._image_url
 
     @property
     def text(self) -> str:
         return self.user_text if self.user_text is not None else _NEXT_SCREENSHOT.format(url=display_url(self.url))
+
+
+def model_image_url(pixels: Image.Image, geometry: ScreenGeometry) -> str:
+    """A capture's pixels as the model receives them: resized to model space, as a PNG data URL."""
+    return png_data_url(resize_for_model(pixels, geometry))
 
 
 def build_messages(turns: Sequence[Turn], max_images: int = MAX_IMAGES) -> list[dict[str, Any]]:
@@ -129,4 +145,4 @@ def data_url_bytes(url: str) -> bytes:
 
 
 def decode_image(url: str) -> Image.Image:
-    return Image.open(io.BytesIO(data_url_bytes(url))).convert("RGB")
+    return decode_png(data_url_bytes(url))

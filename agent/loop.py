@@ -11,6 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from PIL import Image
 
 from agent.actions import Action, PauseAndMemorizeFact, Terminate, Type, action_point
 from agent.approval import (
@@ -21,12 +25,13 @@ from agent.approval import (
     Decision,
     is_critical_point,
 )
-from agent.environment import BrowserError, ElementInfo, Environment, PageClosed
+from agent.environment import BrowserError, ElementInfo, Environment, Observation, PageClosed
 from agent.geometry import MAX_PIXELS, ScreenGeometry, png_size
 from agent.guard import UrlPolicy, is_secret_field, sensitive_reason
 from agent.history import Turn, build_messages, turns_from_trajectory
 from agent.navigation import navigation_target
 from agent.parser import ParseError, parse_reply
+from agent.png import decode_png
 from agent.policy import ModelUnavailable, Policy
 from agent.redact import screenshot_to_keep
 from agent.screenshot import Screenshot
@@ -154,42 +159,35 @@ class Agent:
         assert trajectory is not None
         last_key: tuple[str, str] | None = None
         repeats = 0
-        retry_turn: Turn | None = None  # after a parse error: ask again on the same observation
+        retry: _Seen | None = None  # after a parse error: ask again on the same observation
         for _ in range(self.max_steps):
             if not self._unpaused.is_set():
                 await self._cancellable(self._unpaused.wait())
             self._check_cancel()
             timing: dict[str, float] = {}
-            if retry_turn is None:
+            if retry is None:
                 with _timed(timing, "capture"):
-                    turn = await self._observe(user_text)
+                    observation, geometry = await self._observe()
+                with _timed(timing, "encode"):
+                    seen = await self._see(observation, geometry, user_text)
             else:
-                turn = retry_turn
-            observation, kept = self._last_observation, self._kept
-            step = Step(
-                index=len(trajectory.steps),
-                screenshot=kept.digest,
-                screenshot_withheld=kept.withheld,
-                image=kept,
-                url=observation.url,
-                title=observation.title,
-                css_width=observation.css_width,
-                css_height=observation.css_height,
-                device_pixel_ratio=observation.device_pixel_ratio,
-                model_width=turn.geometry.model_width,
-                model_height=turn.geometry.model_height,
-            )
-            with _timed(timing, "encode"):
-                _ = turn.image_url  # resize + PNG-encode the new screenshot (cached on the turn)
+                seen = retry
+            turn = seen.turn
             with _timed(timing, "build"):
                 messages = build_messages([*self._turns, turn])
+            unavailable: ModelUnavailable | None = None
             with _timed(timing, "model"):
                 try:
                     reply = await self._cancellable(self.policy.complete(messages))
                 except ModelUnavailable as error:
-                    step.result = StepResult(ok=False, error=str(error))
-                    await self._record(step, timing)
-                    raise _Stop("error", str(error)) from error
+                    unavailable = error
+            with _timed(timing, "keep"):
+                kept = await seen.kept  # made while the model was thinking; usually done by now
+            step = _new_step(len(trajectory.steps), seen, kept)
+            if unavailable is not None:
+                step.result = StepResult(ok=False, error=str(unavailable))
+                await self._record(step, timing)
+                raise _Stop("error", str(unavailable)) from unavailable
             step.raw_text, step.tokens = reply.text, reply.usage
             with _timed(timing, "parse"):
                 parsed = parse_reply(reply.text)
@@ -197,11 +195,11 @@ class Agent:
                 step.thoughts = parsed.thoughts
                 step.parse_error = ParseFailure(kind=parsed.kind, message=parsed.message)
                 await self._record(step, timing)
-                if retry_turn is not None:
+                if retry is not None:
                     raise _Stop("error", f"the model's reply could not be parsed twice: {parsed.message}")
-                retry_turn = turn
+                retry = seen
                 continue
-            retry_turn, user_text = None, None
+            retry, user_text = None, None
             turn.reply = reply.text
             self._turns.append(turn)
             step.thoughts, step.action = parsed.thoughts, parsed.action
@@ -237,7 +235,7 @@ class Agent:
                 trajectory.user_turns.append(UserTurn(text=reply_text, before_step=len(trajectory.steps)))
         raise _Stop("stopped", f"reached the step limit ({self.max_steps}) without terminate")
 
-    async def _observe(self, user_text: str | None) -> Turn:
+    async def _observe(self) -> tuple[Observation, ScreenGeometry]:
         try:
             observation = await self.env.observe()
         except PageClosed as error:
@@ -251,9 +249,16 @@ class Agent:
         geometry = ScreenGeometry.for_screenshot(
             width, height, observation.css_width, observation.css_height, max_pixels=self.max_pixels
         )
-        self._last_observation = observation
-        self._kept: Screenshot = screenshot_to_keep(observation)
-        return Turn(observation.screenshot, geometry, observation.url, user_text=user_text)
+        return observation, geometry
+
+    async def _see(self, observation: Observation, geometry: ScreenGeometry, user_text: str | None) -> _Seen:
+        """The model's image, made now (the step waits for it), and the kept copy, started in the background (it
+        is only needed once the model has answered). One decode of the capture serves both; both run in threads,
+        so the event loop stays free. The unmasked capture never leaves memory."""
+        seen_at = utcnow()
+        turn, pixels = await asyncio.to_thread(_decode_for_model, observation, geometry, user_text)
+        keeping = asyncio.ensure_future(asyncio.to_thread(_kept_copy, observation, pixels))
+        return _Seen(observation, seen_at, turn, keeping)
 
     async def _act(self, step: Step, action: Action, geometry: ScreenGeometry, timing: dict[str, float]) -> str | None:
         """Check and execute one action; returns the person's reply text if they answered instead."""
@@ -271,7 +276,8 @@ class Agent:
         if isinstance(action, PauseAndMemorizeFact):
             trajectory.memorized_facts.append(action.fact)
 
-        element = await self._target(action, step.css_point)
+        with _timed(timing, "execute"):  # the guard's lookup is part of acting
+            element = await self._target(action, step.css_point)
         secret = action.text if isinstance(action, Type) and element and is_secret_field(element) else None
         try:
             return await self._check_and_execute(step, action, element, result, timing)
@@ -357,6 +363,46 @@ class Agent:
     async def _each(self, call: Callable[[Hooks], Awaitable[None]]) -> None:
         for hook in self.hooks:
             await call(hook)
+
+
+def _decode_for_model(
+    observation: Observation, geometry: ScreenGeometry, user_text: str | None
+) -> tuple[Turn, Image.Image]:
+    pixels = decode_png(observation.screenshot)
+    return Turn.observed(observation.screenshot, pixels, geometry, observation.url, user_text), pixels
+
+
+def _kept_copy(observation: Observation, pixels: Image.Image) -> Screenshot:
+    kept = screenshot_to_keep(observation, pixels)
+    _ = kept.digest  # hashed here, off the event loop
+    return kept
+
+
+class _Seen(NamedTuple):
+    """One observation on its way to the model: the turn it asks with, and its kept copy (being made)."""
+
+    observation: Observation
+    at: datetime
+    turn: Turn
+    kept: asyncio.Future[Screenshot]
+
+
+def _new_step(index: int, seen: _Seen, kept: Screenshot) -> Step:
+    observation, geometry = seen.observation, seen.turn.geometry
+    return Step(
+        index=index,
+        started_at=seen.at,
+        screenshot=kept.digest,
+        screenshot_withheld=kept.withheld,
+        image=kept,
+        url=observation.url,
+        title=observation.title,
+        css_width=observation.css_width,
+        css_height=observation.css_height,
+        device_pixel_ratio=observation.device_pixel_ratio,
+        model_width=geometry.model_width,
+        model_height=geometry.model_height,
+    )
 
 
 def _mask_secret(step: Step, secret: str) -> None:

@@ -10,15 +10,17 @@ silently typed nothing).
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
+import math
 import os
 import re
 import signal
 import time
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, CDPSession, Frame, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from agent.actions import (
@@ -50,7 +52,7 @@ from agent.page_scripts import (
     DOM_QUIET_EXPRESSION,
     DOM_WATCH_SCRIPT,
     ELEMENT_AT_FUNCTION,
-    FILLED_FIELDS_FUNCTION,
+    FILLED_FIELDS_EXPRESSION,
     FOCUSED_ELEMENT_FUNCTION,
     dom_key,
 )
@@ -71,6 +73,54 @@ MAX_WAIT_SECONDS = 60.0
 NAVIGATION_TIMEOUT_MS = 30_000
 SCREENSHOT_TIMEOUT_MS = 15_000
 STATE_TIMEOUT_SECONDS = 10.0
+# Chromium's fast PNG: lossless like the default, and several times quicker to make (and to decode).
+CAPTURE = {"format": "png", "optimizeForSpeed": True}
+
+# Before a capture, in every frame: the text caret made transparent, in the document and in each open shadow root
+# (a blinking caret would be in some captures and not others; Playwright's own screenshot hides it too). An
+# adopted style sheet, not a style attribute: no DOM change, so the settle rule never waits for our own capture.
+HIDE_CARETS_FUNCTION = """
+async () => {
+  if (!window.__farolCaretSheet) {
+    window.__farolCaretSheet = new CSSStyleSheet();
+    window.__farolCaretSheet.replaceSync('* { caret-color: transparent !important; }');
+  }
+  const sheet = window.__farolCaretSheet;
+  const roots = [document];
+  for (let i = 0; i < roots.length; i++) {
+    const walker = document.createTreeWalker(roots[i], NodeFilter.SHOW_ELEMENT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.shadowRoot) roots.push(node.shadowRoot);
+    }
+  }
+  window.__farolCaretRoots = [...new Set([...(window.__farolCaretRoots ?? []), ...roots])];
+  for (const root of roots) {
+    if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  }
+  await document.fonts.ready;
+}
+"""
+# After the capture, in every frame: the carets back. True where the document is the one whose carets were hidden.
+SHOW_CARETS_FUNCTION = """
+() => {
+  const roots = window.__farolCaretRoots;
+  delete window.__farolCaretRoots;
+  for (const root of roots ?? []) {
+    root.adoptedStyleSheets = root.adoptedStyleSheets.filter((sheet) => sheet !== window.__farolCaretSheet);
+  }
+  return roots !== undefined;
+}
+"""
+# During the capture, in the top frame: what the kept copy needs (no list of fields when the scan fails).
+SCAN_FUNCTION = f"""
+() => {{
+  let fields = null;
+  try {{
+    fields = {FILLED_FIELDS_EXPRESSION};
+  }} catch {{}}
+  return {{title: document.title, fields}};
+}}
+"""
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +146,7 @@ class PlaywrightEnv(Environment):
 
     def _adopt(self, page: Page) -> None:
         self.page = page
+        self._session: CDPSession | None = None  # for captures, opened on the first
         self._inflight: set[Any] = set()
         self._last_network_activity = time.monotonic()
         self._new_pages: list[Page] = []
@@ -125,13 +176,10 @@ class PlaywrightEnv(Environment):
     # -- observation -------------------------------------------------------------------------
 
     async def observe(self) -> Observation:
-        screenshot = await self._screenshot()
+        screenshot, scan = await self._screenshot()
         viewport = self.page.viewport_size or {"width": 0, "height": 0}
-        try:
-            title = await self.page.title()
-            fields = await self.page.evaluate(FILLED_FIELDS_FUNCTION)
-        except PlaywrightError:  # the page is navigating away: its fields are unknown, so none of it is kept
-            title, fields = "", None
+        # No scan: the page is navigating away, its fields are unknown, so none of the capture is kept.
+        title, fields = (scan["title"], scan["fields"]) if scan else ("", None)
         return Observation(
             screenshot,
             viewport["width"],
@@ -142,14 +190,16 @@ class PlaywrightEnv(Environment):
             None if fields is None else tuple(FilledField.from_page(field) for field in fields),
         )
 
-    async def _screenshot(self) -> bytes:
-        """Seen under load: Chromium's compositor stops delivering frames while scripts still run, and
+    async def _screenshot(self) -> tuple[bytes, dict[str, Any] | None]:
+        """The capture and the page's title and filled fields read right after it.
+
+        Seen under load: Chromium's compositor stops delivering frames while scripts still run, and
         every later screenshot in that browser times out. Chromium replaces a GPU process that dies, which
         keeps the page as it is; failing that, a new browser opens the same URL."""
         try:
-            return await self.page.screenshot(timeout=SCREENSHOT_TIMEOUT_MS)
-        except PlaywrightError as error:
-            failure = error
+            return await self._capture()
+        except (PlaywrightError, TimeoutError) as error:
+            failure: Exception = error
         recoveries = (
             [("restarting its GPU process", self._restart_gpu_process), ("opening a new one", self._restart_browser)]
             if self._launch_options
@@ -161,10 +211,45 @@ class PlaywrightEnv(Environment):
             log.warning("Chromium stopped painting %s; %s", self.page.url, remedy)
             await recover()
             try:
-                return await self.page.screenshot(timeout=SCREENSHOT_TIMEOUT_MS)
-            except PlaywrightError as error:
+                return await self._capture()
+            except (PlaywrightError, TimeoutError) as error:
                 failure = error
-        raise BrowserError(f"cannot take a screenshot: {failure}")
+        raise BrowserError(f"cannot take a screenshot: {str(failure) or 'timed out'}")
+
+    async def _capture(self) -> tuple[bytes, dict[str, Any] | None]:
+        """One try, within the screenshot timeout: carets hidden; CDP's capture (Playwright's own screenshot cannot
+        ask for the fast PNG) while the fields are listed; carets back. The list stands only if the top document
+        is still the one whose carets were hidden: one that navigated meanwhile is not kept."""
+        async with asyncio.timeout(SCREENSHOT_TIMEOUT_MS / 1000):
+            if self._session is None:
+                self._session = await self.page.context.new_cdp_session(self.page)
+            *_, metrics = await asyncio.gather(
+                *(_run_in(frame, HIDE_CARETS_FUNCTION) for frame in self.page.frames),
+                self._session.send("Page.getLayoutMetrics"),
+            )
+            capture, scan = await asyncio.gather(
+                self._session.send("Page.captureScreenshot", {**CAPTURE, "clip": self._clip(metrics)}),
+                _run_in(self.page.main_frame, SCAN_FUNCTION),
+            )
+            main = self.page.main_frame
+            same_document, *_ = await asyncio.gather(
+                _run_in(main, SHOW_CARETS_FUNCTION),
+                *(_run_in(frame, SHOW_CARETS_FUNCTION) for frame in self.page.frames if frame is not main),
+            )
+        return base64.b64decode(capture["data"]), scan if same_document else None
+
+    def _clip(self, metrics: dict[str, Any]) -> dict[str, float]:
+        """The viewport in device pixels, as Playwright's screenshot asks for it: this CDP session does not share
+        Playwright's emulated device scale factor, so the clip carries it."""
+        visual = metrics["visualViewport"]
+        viewport = self.page.viewport_size or {"width": visual["clientWidth"], "height": visual["clientHeight"]}
+        return {
+            "x": visual["pageX"],
+            "y": visual["pageY"],
+            "width": math.floor(viewport["width"] / visual["scale"] + 1e-3),
+            "height": math.floor(viewport["height"] / visual["scale"] + 1e-3),
+            "scale": visual["scale"] * self.device_scale_factor,
+        }
 
     async def _restart_gpu_process(self) -> None:
         await self._kill_chromium_processes("GPU")
@@ -358,6 +443,14 @@ class PlaywrightEnv(Environment):
         for resource in self._owned:
             with contextlib.suppress(PlaywrightError):
                 await (resource.stop() if isinstance(resource, Playwright) else resource.close())
+
+
+async def _run_in(frame: Frame, function: str) -> Any:
+    """A page function's result in one frame, or None when the frame cannot run it (navigating, detached)."""
+    try:
+        return await frame.evaluate(function)
+    except PlaywrightError:
+        return None
 
 
 async def _start_browser(

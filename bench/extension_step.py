@@ -1,58 +1,97 @@
-"""Per-step overhead through the extension against PlaywrightEnv: same page, same scripted steps, one run.
+"""Per-step overhead through the extension: the step path before issue 12 and today's, side by side in one run,
+with PlaywrightEnv on today's path for reference.
 
 Through the extension a step is: capture (CDP in the service worker) -> WebSocket -> bridge -> instant
-scripted model -> action over WebSocket -> CDP input -> settle -> ack. Prints p50/p95 per phase for both
-paths and the ratio of their harness overhead (everything but the model call and the settle wait, which
-are the same in both). Not a test: nothing here asserts on time.
+scripted model -> action over WebSocket -> CDP input -> settle -> ack. Rounds alternate between the
+extension on the path before (its capture asking Chromium for the default PNG, the bridge's loop as in
+`bench/baseline.py`), the extension on today's path, and PlaywrightEnv on today's path, each a fresh browser
+on the same page with the same scripted steps (`bench/step_overhead.py`: the secret fields filled first).
+Prints p50/p95 per phase, the ratios of harness overhead (everything but the model call and the settle
+wait, which are the same in all), and whether the model received the same pixels. Not a test: nothing
+here asserts on time.
 
-    .venv/bin/python bench/extension_step.py [--steps 40]
+    .venv/bin/python bench/extension_step.py [--steps 10] [--rounds 4]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import socket
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.async_api import async_playwright
 
+import bridge.sessions
 from agent.approval import Decision
 from agent.policy import OpenAIPolicy
 from agent.scripted_model import ScriptedModel
 from agent.settle import SettleRule
 from agent.store import Store
-from bench.step_overhead import PHASES, approve_everything, percentile, script, serving_page
-from bridge.browser import launch_with_extension, pair, run_in_panel
+from bench.baseline import EXTENSION_CAPTURE_PATCH, EXTENSION_CAPTURES, BaselineAgent
+from bench.step_overhead import (
+    Measured,
+    merge,
+    percentile,
+    print_sameness,
+    print_side_by_side,
+    run_playwright,
+    script,
+    serving_page,
+)
+from bridge.browser import launch_with_extension, pair, run_in_panel, service_worker
 from bridge.server import running_bridge
 
-HARNESS = [phase for phase in PHASES if phase not in {"model", "settle"}]
+COLUMNS = ("extension before", "extension today", "playwright today")
 
 
-async def through_extension(page: str, steps: int, folder: Path) -> dict[str, list[float]]:
+async def through_extension(page: str, steps: int, folder: Path, path: str) -> Measured:
     model = ScriptedModel(script(steps))
     store = Store(folder / "farol.db")
     port = _free_port()
+    measured = Measured()
     try:
-        async with (
-            running_bridge(store, OpenAIPolicy(model.url, "instant", retries=0), port, SettleRule()) as token,
-            async_playwright() as playwright,
-        ):
-            context = await launch_with_extension(playwright, folder / "profile")
-            await pair(context, token, port)
-            session = await run_in_panel(context, "Benchmark", page, _approve_card)
-            await context.close()
+        with _bridge_loop(path):
+            async with (
+                running_bridge(store, OpenAIPolicy(model.url, "instant", retries=0), port, SettleRule()) as token,
+                async_playwright() as playwright,
+            ):
+                context = await launch_with_extension(playwright, folder / "profile")
+                await pair(context, token, port)
+                worker = await service_worker(context)
+                if path == "before":
+                    await worker.evaluate(EXTENSION_CAPTURE_PATCH)
+                session = await run_in_panel(context, "Benchmark", page, _approve_card)
+                if path == "before" and await worker.evaluate(EXTENSION_CAPTURES) < steps:
+                    raise SystemExit("the service worker restarted: its captures went back to today's")
+                await context.close()
+        trajectory = store.load(session["id"])
+        measured.add(trajectory.steps, steps, model.requests, lambda step: store.read_screenshot(step.screenshot))
     finally:
         model.close()
-    return phases_of(store.load(session["id"]).steps, steps)
+        store.close()
+    return measured
+
+
+@contextlib.contextmanager
+def _bridge_loop(path: str) -> Iterator[None]:
+    """The bridge's sessions run the loop of `path`."""
+    today = bridge.sessions.Agent
+    bridge.sessions.Agent = BaselineAgent if path == "before" else today  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        bridge.sessions.Agent = today  # type: ignore[misc]
 
 
 async def _approve_card(card: dict) -> Decision:  # type: ignore[type-arg]
-    return Decision("approve")  # as approve_everything: scrolling moves guarded fields under the scripted points
+    return Decision("approve")  # as approve_everything: the script types into guarded fields on purpose
 
 
 def _free_port() -> int:
@@ -61,47 +100,29 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def through_playwright(page: str, steps: int) -> dict[str, list[float]]:
-    from agent.loop import Agent
-    from agent.playwright_env import PlaywrightEnv
-    from agent.policy import OpenAIPolicy
-
-    model = ScriptedModel(script(steps))
-    env = await PlaywrightEnv.launch(page)
-    policy = OpenAIPolicy(model.url, "instant", retries=0)
-    try:
-        trajectory = await Agent(env, policy, max_steps=steps + 1, approver=approve_everything).run("Benchmark")
-    finally:
-        await env.close()
-        await policy.close()
-        model.close()
-    return phases_of(trajectory.steps, steps)
-
-
-def phases_of(steps: list, expected: int) -> dict[str, list[float]]:  # type: ignore[type-arg]
-    acted = [s for s in steps if s.action is not None and s.action.action != "terminate" and s.result and s.result.ok]
-    if len(acted) != expected:
-        raise SystemExit(f"only {len(acted)} of {expected} steps ran")
-    phases = {phase: [s.timing.get(phase, 0.0) * 1000 for s in acted] for phase in PHASES}
-    phases["harness"] = [sum(phases[p][i] for p in HARNESS) for i in range(expected)]
-    return phases
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=10, help="scripted steps per round")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds per path, alternating")
     args = parser.parse_args()
-    with serving_page() as page, tempfile.TemporaryDirectory() as folder:
-        extension = asyncio.run(through_extension(page, args.steps, Path(folder)))
-        playwright = asyncio.run(through_playwright(page, args.steps))
-    print(f"Per-step time (ms), {args.steps} steps on a local 1440x900 page, instant scripted model")
-    print(f"{'phase':<10}{'playwright p50':>16}{'p95':>8}{'extension p50':>16}{'p95':>8}")
-    for phase in [*PHASES, "harness"]:
-        row = [percentile(playwright[phase], 50), percentile(playwright[phase], 95)]
-        row += [percentile(extension[phase], 50), percentile(extension[phase], 95)]
-        print(f"{phase:<10}{row[0]:>16.1f}{row[1]:>8.1f}{row[2]:>16.1f}{row[3]:>8.1f}")
-    ratio = percentile(extension["harness"], 50) / percentile(playwright["harness"], 50)
-    print(f"harness overhead p50, extension / playwright: {ratio:.2f}x (goal <= 1.5x)")
+    rounds: dict[str, list[Measured]] = {column: [] for column in COLUMNS}
+    with serving_page() as page:
+        for _ in range(args.rounds):
+            for path in ("before", "today"):
+                with tempfile.TemporaryDirectory() as folder:
+                    run = through_extension(page, args.steps, Path(folder), path)
+                    rounds[f"extension {path}"].append(asyncio.run(run))
+            rounds["playwright today"].append(asyncio.run(run_playwright(page, args.steps, "today")))
+    measured = {column: merge(values) for column, values in rounds.items()}
+    print_side_by_side(
+        f"Per-step time (ms), {args.steps * args.rounds} steps per path in {args.rounds} alternating rounds, "
+        "local 1440x900 page, instant scripted model",
+        measured,
+    )
+    before, today, playwright = (percentile(measured[column].phases["harness"], 50) for column in COLUMNS)
+    print(f"harness p50 through the extension, today / before: {today / before:.2f}x")
+    print(f"harness p50 today, extension / playwright: {today / playwright:.2f}x (goal <= 1.5x)")
+    print_sameness(measured["extension before"], measured["extension today"])
 
 
 if __name__ == "__main__":

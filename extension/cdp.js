@@ -137,7 +137,8 @@ export class TabDriver {
       throw new DriverError('tab_hidden', 'the agent tab is hidden');
     }
     const [cssWidth, cssHeight, dpr] = await this.evaluate('[innerWidth, innerHeight, devicePixelRatio]');
-    const {data} = await this.send('Page.captureScreenshot', {format: 'png'});
+    // Chromium's fast PNG: lossless like the default, several times quicker to make and to decode.
+    const {data} = await this.send('Page.captureScreenshot', {format: 'png', optimizeForSpeed: true});
     // null when the scan fails: the bridge then keeps a placeholder instead of an unchecked screenshot.
     const fields = fieldsExpression ? await this.evaluate(fieldsExpression).catch(() => null) : [];
     return {png: data, css_width: cssWidth, css_height: cssHeight, device_pixel_ratio: dpr, url: tab.url, title: tab.title || '', fields};

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
@@ -104,11 +105,15 @@ class Oracle:
                 ]
             else:
                 steps.append(PlanStep(do="answer", thought="", text=critical_stop(task)))
+        # Where it stops by itself: the binding step's page, once the screen the step records shows it.
+        self.stop_page = task.critical_point.page if task.critical_point and not cross_critical_point else None
         self.steps = steps
         self.index = 0
         self.scrolls = self.waits = 0
+        self.observed_url = ""  # the screen the current call shows (set per call)
 
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
+        self.observed_url = _observed_url(messages) or self.env.page.url
         thought, action = await self._next()
         return ModelReply(format_reply(thought, action))
 
@@ -167,6 +172,8 @@ class Oracle:
                     return await self._reach(step.target, step.thought, lambda box: fact)
                 return step.thought, fact, True
             case "answer":
+                if self.stop_page is not None and urlsplit(self.observed_url).path != self.stop_page:
+                    return self._wait_for(f"the page {self.stop_page}")
                 return step.text or step.thought, Terminate(status="success"), True
         raise OracleError(f"unknown plan step {step.do!r}")
 
@@ -248,3 +255,13 @@ class Oracle:
             press_enter=step.press_enter,
             delete_existing_text=step.clear,
         )
+
+
+def _observed_url(messages: list[dict[str, Any]]) -> str | None:
+    """The URL of the screen this call shows, as the request states it ("Current URL: ..."), if it does."""
+    content = messages[-1]["content"]
+    text = (
+        next((part["text"] for part in content if part.get("type") == "text"), "") if isinstance(content, list) else ""
+    )
+    first = text.split("\n", 1)[0]
+    return first.removeprefix("Current URL: ") if first.startswith("Current URL: ") else None

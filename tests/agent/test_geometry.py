@@ -60,7 +60,7 @@ def test_resize_for_model_and_png_size():
     Image.new("RGB", (1440, 900), "white").save(buffer, format="PNG")
     png = buffer.getvalue()
     assert png_size(png) == (1440, 900)
-    image = resize_for_model(png, ScreenGeometry.for_screenshot(1440, 900, 1440, 900))
+    image = resize_for_model(Image.open(io.BytesIO(png)), ScreenGeometry.for_screenshot(1440, 900, 1440, 900))
     assert image.size == (1428, 896)
     with pytest.raises(ValueError):
         png_size(b"GIF89a...")

@@ -19,7 +19,7 @@ from agent.store import Store
 from tests.conftest import run_async
 from tests.support.driving import DONE, Approvals, drive, user_texts
 from tests.support.fara import ActionsPage, model_point, reply
-from tests.support.servers import Slow
+from tests.support.servers import Fail, Slow
 
 
 def test_a_parse_error_is_recorded_and_the_model_asked_once_more(site, model):
@@ -212,3 +212,27 @@ def test_a_restored_trajectory_continues_with_the_same_request_as_a_live_one(sit
     restored_request = run_async(live_then_restored())
     live_request = model.requests[-1]
     assert restored_request["messages"] == live_request["messages"]
+
+
+def test_a_failed_model_call_still_records_the_step_with_its_kept_copy_masked(site, model, tmp_path):
+    """The kept copy is made while the model is called; when the call fails, the step waits for it all the same."""
+    model.add(Fail(503))
+    store = Store(tmp_path / "farol.db")
+
+    async def scenario():
+        env = await PlaywrightEnv.launch(site.url("actions.html"))
+        await env.page.fill("#password", "hunter2-secret")
+        policy = OpenAIPolicy(model.url, "fara-test", retries=0)
+        try:
+            return await Agent(env, policy, hooks=[StoreRecorder(store)]).run("Look")
+        finally:
+            await env.close()
+            await policy.close()
+
+    trajectory = run_async(scenario())
+    assert trajectory.status == "error"
+    [step] = store.load(trajectory.id).steps
+    assert not step.result.ok and "503" in step.result.error
+    assert {"capture", "encode", "model", "keep"} <= set(step.timing)
+    kept = Image.open(store.screenshot_path(step.screenshot)).convert("RGB")
+    assert kept.getpixel((250, 618)) == MASK_COLOUR and kept.getpixel((680, 224)) != MASK_COLOUR

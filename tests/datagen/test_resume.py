@@ -62,7 +62,7 @@ def test_a_killed_run_resumes_without_storing_a_trajectory_twice(tmp_path):
     assert sorted(sources) == ["generator", "generator", "generator", "mutation"]
     for (data,) in rows(db, "select data from trajectories"):
         header = json.loads(data)
-        assert header["verifier_scores"] == {"checker": 1.0} and header["status"] != "running"
+        assert header["verifier_scores"] == {"checker": 1.0, "kept": 1.0} and header["status"] != "running"
     report = json.loads((out / "report.json").read_text())
     assert (report["solved"], report["kept"], report["total_cost"]) == (4, 4, 0.0)
     assert report["auxiliary"]["grounding"] > 0 and report["auxiliary"]["refusal"] > 0

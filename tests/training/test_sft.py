@@ -44,13 +44,15 @@ def png(colour: str) -> bytes:
     return buffer.getvalue()
 
 
+SCREENS = ["red", "green", "blue", "yellow", "purple", "orange", "black", "cyan"]
+
+
 @pytest.fixture(scope="module")
 def requests() -> list[list[dict]]:
-    """Eight one-step requests as the agent builds them: a task each, the same screen."""
-    screen = png("white")
+    """Eight one-step requests as the agent builds them: a task and a screen each."""
     return [
-        build_messages([Turn(screen, GEOMETRY, "http://shop.test/", user_text=f"Task {number}: step {number}")])
-        for number in range(len(ACTIONS))
+        build_messages([Turn(png(colour), GEOMETRY, "http://shop.test/", user_text=f"Task {number}: step {number}")])
+        for number, colour in enumerate(SCREENS)
     ]
 
 
@@ -127,7 +129,7 @@ def test_lora_adapters_are_merged_into_a_plain_checkpoint(tiny_model, dataset, t
 @pytest.mark.full
 def test_after_overfitting_eight_samples_the_model_replies_with_their_actions(tiny_model, dataset, requests, tmp_path):
     final = train(
-        config(tiny_model, dataset, tmp_path / "out", deepspeed="", max_steps=200, learning_rate=1e-2,
+        config(tiny_model, dataset, tmp_path / "out", deepspeed="", max_steps=120, learning_rate=1e-2,
                per_device_batch_size=8, eval_steps=1000, save_steps=1000, freeze_vision=True,
                gradient_checkpointing=False)
     )  # fmt: skip
