@@ -191,7 +191,7 @@ class PlaywrightEnv(Environment):
         )
 
     async def _screenshot(self) -> tuple[bytes, dict[str, Any] | None]:
-        """The capture and the page's title and filled fields read right after it.
+        """The capture, and the page's title and filled fields read while it was taken.
 
         Seen under load: Chromium's compositor stops delivering frames while scripts still run, and
         every later screenshot in that browser times out. Chromium replaces a GPU process that dies, which
@@ -223,15 +223,15 @@ class PlaywrightEnv(Environment):
         async with asyncio.timeout(SCREENSHOT_TIMEOUT_MS / 1000):
             if self._session is None:
                 self._session = await self.page.context.new_cdp_session(self.page)
+            main = self.page.main_frame
             *_, metrics = await asyncio.gather(
                 *(_run_in(frame, HIDE_CARETS_FUNCTION) for frame in self.page.frames),
                 self._session.send("Page.getLayoutMetrics"),
             )
             capture, scan = await asyncio.gather(
                 self._session.send("Page.captureScreenshot", {**CAPTURE, "clip": self._clip(metrics)}),
-                _run_in(self.page.main_frame, SCAN_FUNCTION),
+                _run_in(main, SCAN_FUNCTION),
             )
-            main = self.page.main_frame
             same_document, *_ = await asyncio.gather(
                 _run_in(main, SHOW_CARETS_FUNCTION),
                 *(_run_in(frame, SHOW_CARETS_FUNCTION) for frame in self.page.frames if frame is not main),
@@ -384,13 +384,16 @@ class PlaywrightEnv(Environment):
 
     async def settle_page(self) -> None:
         rule = self.settle
-        deadline = time.monotonic() + (60.0 if rule.mode == "fixed" else rule.cap_seconds)
+        started = time.monotonic()
+        deadline = started + (60.0 if rule.mode == "fixed" else rule.cap_seconds)
         await self._wait_for_load(deadline)
         if rule.mode == "fixed":
             await asyncio.sleep(rule.fixed_seconds)
             return
         while time.monotonic() < deadline:
-            network_quiet = not self._inflight and time.monotonic() - self._last_network_activity >= rule.quiet_seconds
+            # Quiet since the action, too: a navigation a click starts may not have sent its request yet.
+            now = time.monotonic()
+            network_quiet = not self._inflight and now - max(self._last_network_activity, started) >= rule.quiet_seconds
             if network_quiet and await self._dom_quiet_for() >= rule.quiet_seconds:
                 return
             await asyncio.sleep(rule.poll_seconds)

@@ -20,8 +20,9 @@ _RGB_8BIT = (8, 2, 0, 0, 0)  # bit depth, colour type (truecolour), compression,
 
 
 def decode_png(png: bytes) -> Image.Image:
-    """The pixels of a PNG, as RGB."""
+    """The pixels of a PNG, as RGB, decoded now (not on first use, which may be in another thread)."""
     image = Image.open(io.BytesIO(png))
+    image.load()
     return image if image.mode == "RGB" else image.convert("RGB")
 
 

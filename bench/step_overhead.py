@@ -110,6 +110,7 @@ class Measured:
     phases: dict[str, list[float]] = field(default_factory=lambda: {phase: [] for phase in [*PHASES, "harness"]})
     seen: list[list[bytes]] = field(default_factory=list)  # per round, per step: the model's image as PNG
     kept: list[list[bytes]] = field(default_factory=list)  # per round, per step: the kept copy as PNG
+    after: list[list[str]] = field(default_factory=list)  # per round, per step: the action its screenshot follows
 
     def add(
         self, steps: list[Step], expected: int, requests: list[dict[str, Any]], kept: Callable[[Step], bytes]
@@ -124,6 +125,7 @@ class Measured:
             self.phases["harness"].append(sum(times[phase] for phase in HARNESS))
         self.seen.append([_newest_image(request) for request in requests[:expected]])
         self.kept.append([kept(step) for step in acted])
+        self.after.append(["the page load", *(f"a {step.action.action}" for step in acted[:-1] if step.action)])
 
 
 def _newest_image(request: dict[str, Any]) -> bytes:
@@ -182,6 +184,7 @@ def merge(rounds: list[Measured]) -> Measured:
             total.phases[phase] += values
         total.seen += measured.seen
         total.kept += measured.kept
+        total.after += measured.after
     return total
 
 
@@ -203,20 +206,28 @@ def print_sameness(before: Measured, today: Measured) -> None:
     """Step by step, round by round: the model's image and the kept copy of both paths, in pixels."""
     for what, old, new in (("model's image", before.seen, today.seen), ("kept copy", before.kept, today.kept)):
         pairs = [pair for rounds in zip(old, new, strict=True) for pair in zip(*rounds, strict=True)]
-        largest = max(_largest_difference(a, b) for a, b in pairs)
-        identical = sum(_largest_difference(a, b) == 0 for a, b in pairs)
+        differences = [_difference(a, b) for a, b in pairs]
+        identical = sum(box is None for _, box in differences)
         sizes = [statistics.mean(len(png) for png, _ in pairs), statistics.mean(len(png) for _, png in pairs)]
         print(
             f"The {what}, today vs before: {identical} of {len(pairs)} steps pixel-identical, largest channel "
-            f"difference {largest}; PNG {sizes[1] / 1024:.0f} KB vs {sizes[0] / 1024:.0f} KB on average"
+            f"difference {max(largest for largest, _ in differences)}; PNG {sizes[1] / 1024:.0f} KB vs "
+            f"{sizes[0] / 1024:.0f} KB on average"
         )
+        after = [action for actions in today.after for action in actions]
+        for index, (_, box) in enumerate(differences):
+            if box is not None:
+                left, top, right, bottom = box
+                print(f"  step {index} (after {after[index]}): {right - left}x{bottom - top} px at ({left}, {top})")
 
 
-def _largest_difference(first: bytes, second: bytes) -> int:
+def _difference(first: bytes, second: bytes) -> tuple[int, tuple[int, int, int, int] | None]:
+    """The largest channel difference between two PNGs and the box it lies in (None: the same pixels)."""
     a, b = decode_png(first), decode_png(second)
     if a.size != b.size:
-        return 255
-    return max(high for _, high in ImageChops.difference(a, b).getextrema())
+        return 255, (0, 0, *a.size)
+    difference = ImageChops.difference(a, b)
+    return max(high for _, high in difference.getextrema()), difference.getbbox()
 
 
 def main() -> None:

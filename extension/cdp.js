@@ -257,7 +257,9 @@ export class TabDriver {
       return performance.now() - started;
     }
     while (performance.now() < deadline) {
-      const networkQuiet = this.inflight.size === 0 && performance.now() - this.lastNetworkActivity >= settle.quiet_ms;
+      // Quiet since the action, too: a navigation a click starts may not have sent its request yet.
+      const lastActivity = Math.max(this.lastNetworkActivity, started);
+      const networkQuiet = this.inflight.size === 0 && performance.now() - lastActivity >= settle.quiet_ms;
       if (networkQuiet && (await this.domQuietFor(settle)) >= settle.quiet_ms) break;
       await sleep(settle.poll_ms);
     }

@@ -216,23 +216,13 @@ def test_a_restored_trajectory_continues_with_the_same_request_as_a_live_one(sit
 
 def test_a_failed_model_call_still_records_the_step_with_its_kept_copy_masked(site, model, tmp_path):
     """The kept copy is made while the model is called; when the call fails, the step waits for it all the same."""
-    model.add(Fail(503))
+    password = reply("Enter it.", "type", text="hunter2-secret", coordinate=model_point(*ActionsPage.PASSWORD))
+    model.add(password, Fail(503))
     store = Store(tmp_path / "farol.db")
-
-    async def scenario():
-        env = await PlaywrightEnv.launch(site.url("actions.html"))
-        await env.page.fill("#password", "hunter2-secret")
-        policy = OpenAIPolicy(model.url, "fara-test", retries=0)
-        try:
-            return await Agent(env, policy, hooks=[StoreRecorder(store)]).run("Look")
-        finally:
-            await env.close()
-            await policy.close()
-
-    trajectory = run_async(scenario())
+    trajectory = run_async(drive(site, model, approver=Approvals(Decision("approve")), hooks=[StoreRecorder(store)]))
     assert trajectory.status == "error"
-    [step] = store.load(trajectory.id).steps
-    assert not step.result.ok and "503" in step.result.error
-    assert {"capture", "encode", "model", "keep"} <= set(step.timing)
-    kept = Image.open(store.screenshot_path(step.screenshot)).convert("RGB")
+    failed = store.load(trajectory.id).steps[1]
+    assert not failed.result.ok and "503" in failed.result.error
+    assert {"capture", "encode", "model", "keep"} <= set(failed.timing)
+    kept = Image.open(store.screenshot_path(failed.screenshot)).convert("RGB")
     assert kept.getpixel((250, 618)) == MASK_COLOUR and kept.getpixel((680, 224)) != MASK_COLOUR
