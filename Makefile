@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 ARGS ?=
 
-.PHONY: run test test-all bench setup system clean
+.PHONY: run test test-all bench screenshots setup system clean
 
 run: setup
 	$(BIN)/farol serve $(ARGS)
@@ -27,6 +27,10 @@ bench: setup
 	$(BIN)/python bench/step_overhead.py
 	$(BIN)/python bench/extension_step.py
 	$(BIN)/python bench/datagen_scaling.py
+
+# The README's side-panel screenshots, light and dark, from the real panel (docs/screenshots/).
+screenshots: setup
+	$(BIN)/python docs/screenshots.py
 
 setup: system $(STAMP) $(NODE_STAMP)
 

@@ -25,6 +25,31 @@ class ElementInfo:
     href: str = ""  # a link's href attribute as written ("" for anything but a link)
     form_method: str = ""  # "get" or "post": the method of the form a click would submit ("" when it submits none)
 
+    def describe(self) -> str:
+        """The element in words, as a person would point at it: `the button “Place order”`, `the password field`."""
+        kind = self._kind()
+        label = " ".join(self.text.split())
+        if len(label) > 60:
+            label = label[:59] + "…"
+        if label:
+            return f"the {kind} “{label}”" if kind else f"“{label}”"
+        return f"the {kind or self.tag or 'page'}"
+
+    def _kind(self) -> str:
+        if self.input_type == "password":
+            return "password field"
+        if self.tag in {"iframe", "frame"}:
+            return "embedded frame"
+        if self.tag == "a" or self.role == "link":
+            return "link"
+        if self.tag == "button" or self.role == "button" or self.input_type in {"submit", "button", "image"}:
+            return "button"
+        if self.tag in {"input", "textarea"} or self.role in {"textbox", "searchbox", "combobox"}:
+            return "field"
+        if self.tag == "select":
+            return "list"
+        return ""
+
 
 @dataclass(frozen=True)
 class FilledField:

@@ -69,8 +69,26 @@ def _host_matches(host: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(host, pattern) or (pattern.startswith("*.") and host == pattern[2:])
 
 
-_PAYMENT_AUTOCOMPLETE = re.compile(r"\bcc-(number|csc|exp|exp-month|exp-year|name|type)\b")
-_PAYMENT_NAME = re.compile(r"card.?(number|num|no)|cc.?(num|number)|cvv|cvc|csc|security.?code|iban|expir", re.I)
+# What marks a secret field, by kind: its autocomplete token, or words in its name, id or label (aria-label,
+# placeholder). A show-password toggle makes a password field type="text": its autocomplete and name still say so.
+_SECRET_AUTOCOMPLETE = {
+    "password": re.compile(r"\b(current|new)-password\b"),
+    "payment": re.compile(r"\bcc-(number|csc|exp|exp-month|exp-year|name|type)\b"),
+    "one-time code": re.compile(r"\bone-time-code\b"),
+}
+_SECRET_WORDS = {
+    "password": re.compile(r"passw(or)?d|(?<![a-z])pwd|passphrase", re.I),
+    "payment": re.compile(
+        r"card.?(number|num|no|code|verification)|cc.?(num|number)|cvv|cvc|csc|cvn|security.?code|iban|expir", re.I
+    ),
+    "one-time code": re.compile(
+        r"(?<![a-z])(otp|totp|mfa|2fa)|one.?time.?(code|pass|pin)|verification.?code|auth(entication)?.?code"
+        r"|two.?factor|passcode",
+        re.I,
+    ),
+}
+# Inputs that take no typed text: their names may mention a password ("show_password") without holding one.
+_NOT_TEXT = {"checkbox", "radio", "submit", "button", "reset", "image", "file", "hidden", "range", "color"}
 # Labels that can only mean committing: a click on any control reading like this needs the person.
 _COMMIT_PHRASES = re.compile(
     r"\b(place (your )?order|pay now|confirm (order|booking|purchase|payment|reservation)|"
@@ -88,17 +106,22 @@ def _is_frame(element: ElementInfo) -> bool:
 
 
 def is_secret_field(element: ElementInfo) -> bool:
-    """A password or payment-card field: its typed value must never be stored. A cross-origin frame (its
-    inside cannot be read) counts as one, since card forms are embedded that way."""
-    if _is_frame(element):
-        return True
-    if element.tag != "input" and element.tag != "textarea":
-        return False
+    """A password, payment-card (number, CVC, expiry) or one-time code field: its typed value must never be
+    stored. A cross-origin frame (its inside cannot be read) counts as one, since card forms are embedded that way."""
+    return _is_frame(element) or secret_field_kind(element) is not None
+
+
+def secret_field_kind(element: ElementInfo) -> str | None:
+    """The kind of secret a text field holds ("password", "payment", "one-time code"); None for any other element."""
+    if element.tag not in ("input", "textarea") or element.input_type in _NOT_TEXT:
+        return None
     if element.input_type == "password":
-        return True
-    return bool(
-        _PAYMENT_AUTOCOMPLETE.search(element.autocomplete) or _PAYMENT_NAME.search(f"{element.name} {element.id}")
-    )
+        return "password"
+    words = f"{element.name} {element.id} {element.text}"
+    for kind, autocomplete in _SECRET_AUTOCOMPLETE.items():
+        if autocomplete.search(element.autocomplete) or _SECRET_WORDS[kind].search(words):
+            return kind
+    return None
 
 
 SECRET_TYPING = "typing into "  # how every reason for typing into a secret field begins
@@ -116,8 +139,7 @@ def sensitive_reason(action: Action, element: ElementInfo | None) -> str | None:
     if isinstance(action, Type) and is_secret_field(element):
         if _is_frame(element):
             return f"{SECRET_TYPING}an embedded frame Farol cannot see into (card forms are embedded this way)"
-        kind = "password" if element.input_type == "password" else "payment"
-        return f"{SECRET_TYPING}a {kind} field"
+        return f"{SECRET_TYPING}a {secret_field_kind(element)} field"
     if isinstance(action, LeftClick) and _is_button_like(element) and _is_binding_label(element):
         return f"clicking {element.text[:60]!r}, which looks like a binding step"
     return None

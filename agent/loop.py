@@ -35,6 +35,8 @@ from agent.png import decode_png
 from agent.policy import ModelUnavailable, Policy
 from agent.redact import screenshot_to_keep
 from agent.screenshot import Screenshot
+from agent.secrets import SECRET_MASK as SECRET_MASK  # re-exported: where callers have always found it
+from agent.secrets import SecretScrubber
 from agent.trajectory import (
     Approval,
     ApprovalKind,
@@ -46,8 +48,6 @@ from agent.trajectory import (
     UserTurn,
     utcnow,
 )
-
-SECRET_MASK = "********"
 
 
 class Hooks:
@@ -68,6 +68,10 @@ class _Stop(Exception):
     def __init__(self, status: str, reason: str) -> None:
         super().__init__(reason)
         self.status, self.reason = status, reason
+
+
+class _Held(Exception):
+    """The person paused or took over after the model chose its action: the action is not run."""
 
 
 class Agent:
@@ -93,16 +97,20 @@ class Agent:
         self.provenance = provenance or Provenance(model=policy.name)
         self.trajectory: Trajectory | None = None
         self._turns: list[Turn] = []
+        self._secrets = SecretScrubber()  # what was typed into secret fields: in memory only, never stored
         self._cancel = asyncio.Event()
         self._unpaused = asyncio.Event()
         self._unpaused.set()
+        self._pause_reason = ""
 
     def cancel(self) -> None:
-        """Stop at the next safe point (the model call in flight is abandoned)."""
+        """Stop now: the model call in flight is abandoned, and an action it already chose is not run."""
         self._cancel.set()
 
-    def pause(self) -> None:
-        """Hold before the next observation (the step in flight finishes); `resume` continues."""
+    def pause(self, reason: str = "paused by the person") -> None:
+        """Hold now: an action the model chose is not run, and no new step starts until `resume`; the model then
+        decides again from a fresh screenshot. `reason` is what the held step records ("taken over", ...)."""
+        self._pause_reason = reason
         self._unpaused.clear()
 
     def resume(self) -> None:
@@ -124,19 +132,22 @@ class Agent:
         self._turns = []
         return await self._round(task)
 
-    async def proceed(self, text: str) -> Trajectory:
-        """Continue after `terminate` (or a stop) with the person's message."""
+    async def proceed(self, text: str | None) -> Trajectory:
+        """Continue after `terminate` (or a stop) with the person's message; None retries after an error (a model
+        outage, say) with no new message: the next step starts from a fresh screenshot."""
         if self.trajectory is None:
             raise RuntimeError("run() first")
         return await self._round(text)
 
-    async def _round(self, user_text: str) -> Trajectory:
+    async def _round(self, user_text: str | None) -> Trajectory:
         trajectory = self.trajectory
         assert trajectory is not None
         trajectory.status, trajectory.reason, trajectory.final_answer = "running", None, None
-        trajectory.user_turns.append(UserTurn(text=user_text, before_step=len(trajectory.steps)))
+        if user_text is not None:
+            trajectory.user_turns.append(UserTurn(text=user_text, before_step=len(trajectory.steps)))
         trajectory.updated_at = utcnow()
         self._cancel.clear()
+        self._scrub()
         await self._each(lambda hook: hook.on_round_start(trajectory))
         try:
             await self._steps(user_text)
@@ -152,6 +163,7 @@ class Agent:
     async def _finish(self) -> None:
         assert self.trajectory is not None
         self.trajectory.updated_at = utcnow()
+        self._scrub()
         await self._each(lambda hook: hook.on_end(self.trajectory))
 
     async def _steps(self, user_text: str | None) -> None:
@@ -215,7 +227,10 @@ class Agent:
                 decision = await self._ask("critical_point", CRITICAL_POINT_REASON, step)
                 user_text = (decision.text or "") if decision.decision == "reply" else APPROVED_TEXT
                 trajectory.terminate_status = trajectory.final_answer = None
-                trajectory.user_turns.append(UserTurn(text=user_text, before_step=len(trajectory.steps)))
+                trajectory.user_turns.append(
+                    UserTurn(text=user_text, before_step=len(trajectory.steps), from_approval=True)
+                )
+                self._scrub()  # the person's words may repeat a secret, and the panel shows them at once
                 continue
 
             key = (step.screenshot, parsed.action.model_dump_json())
@@ -228,11 +243,19 @@ class Agent:
 
             try:
                 reply_text = await self._act(step, parsed.action, turn.geometry, timing)
+            except _Held:
+                # Not run, so not part of the conversation: the next step asks again, with the same user text.
+                self._turns.remove(turn)
+                user_text, last_key = turn.user_text, None
+                continue
             finally:
                 await self._record(step, timing)
             if reply_text is not None:
                 user_text = reply_text
-                trajectory.user_turns.append(UserTurn(text=reply_text, before_step=len(trajectory.steps)))
+                trajectory.user_turns.append(
+                    UserTurn(text=reply_text, before_step=len(trajectory.steps), from_approval=True)
+                )
+                self._scrub()
         raise _Stop("stopped", f"reached the step limit ({self.max_steps}) without terminate")
 
     async def _observe(self) -> tuple[Observation, ScreenGeometry]:
@@ -273,17 +296,15 @@ class Agent:
         if target is not None and (refusal := self.url_policy.refusal(target)):
             step.result = StepResult(ok=False, blocked=refusal)
             raise _Stop("stopped", f"refused to open {target}: {refusal}")
-        if isinstance(action, PauseAndMemorizeFact):
-            trajectory.memorized_facts.append(action.fact)
-
         with _timed(timing, "execute"):  # the guard's lookup is part of acting
             element = await self._target(action, step.css_point)
-        secret = action.text if isinstance(action, Type) and element and is_secret_field(element) else None
-        try:
-            return await self._check_and_execute(step, action, element, result, timing)
-        finally:
-            if secret:
-                _mask_secret(step, secret)
+        step.target = element.describe() if element else None
+        if isinstance(action, Type) and element and is_secret_field(element):
+            self._secrets.remember(action.text)  # before the guard asks: its request is scrubbed too
+        self._hold_point(step)  # held before the guard asks: nothing is asked, or run, while the person holds it
+        if isinstance(action, PauseAndMemorizeFact):
+            trajectory.memorized_facts.append(action.fact)
+        return await self._check_and_execute(step, action, element, result, timing)
 
     async def _check_and_execute(
         self, step: Step, action: Action, element: ElementInfo | None, result: StepResult, timing: dict[str, float]
@@ -294,9 +315,10 @@ class Agent:
         if reason:
             decision = await self._ask("guard", reason, step)
             if decision.decision == "reply":
-                step.result = StepResult(ok=False, blocked=f"not executed; the person replied instead: {reason}")
+                step.result = StepResult(ok=False, blocked=f"you answered instead: {reason}")
                 return decision.text or ""
 
+        self._hold_point(step)  # the last moment the person can still hold the action back
         try:
             with _timed(timing, "execute"):
                 outcome = await self.env.execute(action)
@@ -324,18 +346,20 @@ class Agent:
         """Ask the person and record the answer; a refusal (or nobody to ask) ends the round."""
         trajectory = self.trajectory
         assert trajectory is not None and step.image is not None
+        self._scrub(step)  # the request carries the step (the panel's card shows its thoughts) and the reason
+        reason = self._secrets.text(reason)
         if self.approver is None:
             decision, refused = Decision("deny"), f"refused, with nobody to approve it: {reason}"
         else:
             decision = await self.approver(ApprovalRequest(kind, reason, step, step.image))
-            refused = f"the person denied: {reason}"
+            refused = f"you declined: {reason}"
         trajectory.approvals.append(
             Approval(step=step.index, kind=kind, reason=reason, decision=decision.decision, text=decision.text)
         )
         if decision.decision != "deny":
             return decision
         if kind == "critical_point":
-            raise _Stop("stopped", "The person declined at the critical point.")
+            raise _Stop("stopped", "You declined at the critical point.")
         step.result = StepResult(ok=False, blocked=refused)
         raise _Stop("stopped", refused)
 
@@ -344,7 +368,16 @@ class Agent:
         step.timing = timing
         self.trajectory.steps.append(step)
         self.trajectory.updated_at = utcnow()
+        self._scrub()
         await self._each(lambda hook: hook.on_step(self.trajectory, step))
+
+    def _scrub(self, step: Step | None = None) -> None:
+        """The one place typed secrets are masked in the record (`agent/secrets.py`): before any hook, approver or
+        caller sees it. Only the record: the model's history (`_turns`) keeps what was said."""
+        assert self.trajectory is not None
+        self._secrets.trajectory(self.trajectory)
+        if step is not None:
+            self._secrets.step(step)
 
     async def _cancellable(self, awaitable: Awaitable):  # type: ignore[no-untyped-def]
         task = asyncio.ensure_future(awaitable)
@@ -352,13 +385,22 @@ class Agent:
         done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if task not in done:
             task.cancel()
-            raise _Stop("cancelled", "cancelled by the person")
+            raise _Stop("cancelled", "You stopped the task.")
         stopper.cancel()
         return task.result()
 
+    def _hold_point(self, step: Step) -> None:
+        """Before anything acts on the page: a stop or pause that came in since the model was asked wins."""
+        if self._cancel.is_set():
+            step.result = StepResult(ok=False, not_run="you stopped the task")
+            raise _Stop("cancelled", "You stopped the task.")
+        if not self._unpaused.is_set():
+            step.result = StepResult(ok=False, not_run=self._pause_reason)
+            raise _Held
+
     def _check_cancel(self) -> None:
         if self._cancel.is_set():
-            raise _Stop("cancelled", "cancelled by the person")
+            raise _Stop("cancelled", "You stopped the task.")
 
     async def _each(self, call: Callable[[Hooks], Awaitable[None]]) -> None:
         for hook in self.hooks:
@@ -403,20 +445,6 @@ def _new_step(index: int, seen: _Seen, kept: Screenshot) -> Step:
         model_width=geometry.model_width,
         model_height=geometry.model_height,
     )
-
-
-def _mask_secret(step: Step, secret: str) -> None:
-    """Keep a password or card number out of everything recorded; the live history keeps the raw text."""
-
-    def hide(text: str | None) -> str | None:
-        return text.replace(secret, SECRET_MASK) if text and secret else text
-
-    assert isinstance(step.action, Type)
-    step.action = step.action.model_copy(update={"text": SECRET_MASK})
-    step.raw_text, step.thoughts = hide(step.raw_text), hide(step.thoughts) or ""
-    if step.result is not None:
-        step.result.observation = hide(step.result.observation) or ""
-        step.result.error, step.result.blocked = hide(step.result.error), hide(step.result.blocked)
 
 
 class _timed:

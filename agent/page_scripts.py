@@ -126,6 +126,29 @@ FILLED_FIELDS_FUNCTION = f"""
 """
 FILLED_FIELDS_EXPRESSION = f"({FILLED_FIELDS_FUNCTION.strip()})()"
 
+# Capture and scan as one: read just before and just after each capture, in the top frame. The fields' boxes are
+# painted over in the kept copy only when both readings agree (`same_capture_state`): the same document (a token
+# set once per document), URL, viewport and filled fields. Otherwise the page changed under the capture and none
+# of it is kept. `fields` is null when the scan failed. The extension's `cdp.js` reads the same state.
+CAPTURE_STATE_FUNCTION = f"""
+() => {{
+  window.__farolDocument ??= `${{performance.timeOrigin}}:${{Math.random()}}`;
+  let fields = null;
+  try {{
+    fields = {FILLED_FIELDS_EXPRESSION};
+  }} catch {{}}
+  return {{document: window.__farolDocument, url: location.href, viewport: [innerWidth, innerHeight, devicePixelRatio],
+           fields, title: document.title}};
+}}
+"""
+
+
+def same_capture_state(before: dict[str, object] | None, after: dict[str, object] | None) -> bool:
+    """Whether two readings of CAPTURE_STATE_FUNCTION show one page, fields and all (the title may differ)."""
+    if before is None or after is None or before.get("fields") is None:
+        return False
+    return {**before, "title": None} == {**after, "title": None}
+
 
 def element_at_expression(x: float, y: float) -> str:
     """ELEMENT_AT_FUNCTION applied to a point, as one expression (for CDP Runtime.evaluate)."""

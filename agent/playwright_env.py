@@ -49,12 +49,13 @@ from agent.environment import (
 from agent.guard import UrlPolicy
 from agent.navigation import navigation_target
 from agent.page_scripts import (
+    CAPTURE_STATE_FUNCTION,
     DOM_QUIET_EXPRESSION,
     DOM_WATCH_SCRIPT,
     ELEMENT_AT_FUNCTION,
-    FILLED_FIELDS_EXPRESSION,
     FOCUSED_ELEMENT_FUNCTION,
     dom_key,
+    same_capture_state,
 )
 from agent.settle import SettleRule
 
@@ -111,15 +112,16 @@ SHOW_CARETS_FUNCTION = """
   return roots !== undefined;
 }
 """
-# During the capture, in the top frame: what the kept copy needs (no list of fields when the scan fails).
-SCAN_FUNCTION = f"""
-() => {{
-  let fields = null;
-  try {{
-    fields = {FILLED_FIELDS_EXPRESSION};
-  }} catch {{}}
-  return {{title: document.title, fields}};
+# In the top frame, the page's state read with the carets' hiding and showing (no extra round trip): just before
+# and just after the capture.
+HIDE_CARETS_AND_SCAN_FUNCTION = f"""
+async () => {{
+  await ({HIDE_CARETS_FUNCTION.strip()})();
+  return ({CAPTURE_STATE_FUNCTION.strip()})();
 }}
+"""
+SHOW_CARETS_AND_SCAN_FUNCTION = f"""
+() => ({{same_document: ({SHOW_CARETS_FUNCTION.strip()})(), state: ({CAPTURE_STATE_FUNCTION.strip()})()}})
 """
 
 log = logging.getLogger(__name__)
@@ -178,7 +180,7 @@ class PlaywrightEnv(Environment):
     async def observe(self) -> Observation:
         screenshot, scan = await self._screenshot()
         viewport = self.page.viewport_size or {"width": 0, "height": 0}
-        # No scan: the page is navigating away, its fields are unknown, so none of the capture is kept.
+        # No scan, or no fields: the page navigated or changed during the capture, so none of it is kept.
         title, fields = (scan["title"], scan["fields"]) if scan else ("", None)
         return Observation(
             screenshot,
@@ -217,26 +219,28 @@ class PlaywrightEnv(Environment):
         raise BrowserError(f"cannot take a screenshot: {str(failure) or 'timed out'}")
 
     async def _capture(self) -> tuple[bytes, dict[str, Any] | None]:
-        """One try, within the screenshot timeout: carets hidden; CDP's capture (Playwright's own screenshot cannot
-        ask for the fast PNG) while the fields are listed; carets back. The list stands only if the top document
-        is still the one whose carets were hidden: one that navigated meanwhile is not kept."""
+        """One try, within the screenshot timeout: carets hidden and the page scanned; CDP's capture (Playwright's
+        own screenshot cannot ask for the fast PNG); carets back and the page scanned again. The scan stands only if
+        the two agree and the top document is still the one whose carets were hidden: a page that changed its
+        fields or navigated during the capture has none of it kept (the boxes might not match its pixels)."""
         async with asyncio.timeout(SCREENSHOT_TIMEOUT_MS / 1000):
             if self._session is None:
                 self._session = await self.page.context.new_cdp_session(self.page)
             main = self.page.main_frame
-            *_, metrics = await asyncio.gather(
-                *(_run_in(frame, HIDE_CARETS_FUNCTION) for frame in self.page.frames),
+            before, *_, metrics = await asyncio.gather(
+                _run_in(main, HIDE_CARETS_AND_SCAN_FUNCTION),
+                *(_run_in(frame, HIDE_CARETS_FUNCTION) for frame in self.page.frames if frame is not main),
                 self._session.send("Page.getLayoutMetrics"),
             )
-            capture, scan = await asyncio.gather(
-                self._session.send("Page.captureScreenshot", {**CAPTURE, "clip": self._clip(metrics)}),
-                _run_in(main, SCAN_FUNCTION),
-            )
-            same_document, *_ = await asyncio.gather(
-                _run_in(main, SHOW_CARETS_FUNCTION),
+            capture = await self._session.send("Page.captureScreenshot", {**CAPTURE, "clip": self._clip(metrics)})
+            after, *_ = await asyncio.gather(
+                _run_in(main, SHOW_CARETS_AND_SCAN_FUNCTION),
                 *(_run_in(frame, SHOW_CARETS_FUNCTION) for frame in self.page.frames if frame is not main),
             )
-        return base64.b64decode(capture["data"]), scan if same_document else None
+        scan = after["state"] if after and after["same_document"] else None
+        if scan is not None and not same_capture_state(before, scan):
+            scan = {**scan, "fields": None}  # changed under the capture: its title stands, its field boxes do not
+        return base64.b64decode(capture["data"]), scan
 
     def _clip(self, metrics: dict[str, Any]) -> dict[str, float]:
         """The viewport in device pixels, as Playwright's screenshot asks for it: this CDP session does not share

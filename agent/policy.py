@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,7 +22,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_URL = "http://127.0.0.1:5000/v1"
 DEFAULT_MODEL = "microsoft/Fara-7B"
-VLLM_HINT = "start one with: vllm serve microsoft/Fara-7B --port 5000 --dtype auto"
+
+
+def vllm_hint(base_url: str = DEFAULT_MODEL_URL, model: str = DEFAULT_MODEL) -> str:
+    """How to start the model that is configured (not a fixed example): its name, and the port in its URL."""
+    port = httpx.URL(base_url).port or 80
+    return f"start one with: vllm serve {model} --port {port} --dtype auto (or farol serve --serve-model)"
+
+
+# Told about each retry of a failing model call: (attempt, retries, what failed); the panel shows it.
+RetryListener = Callable[[int, int, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -53,11 +63,12 @@ class OpenAIPolicy:
         temperature: float | None = 0.0,
     ) -> None:
         self.name = model
-        self.base_url = base_url
+        self.base_url, self.api_key = base_url, api_key
         self._retries = retries
         self._backoff = backoff
         self._max_tokens = max_tokens
         self._temperature = temperature  # None for models that refuse the parameter (o4-mini as a judge)
+        self.on_retry: RetryListener | None = None
         # Retries are ours (logged, with a clear final error), not the client's silent ones.
         self._client = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
@@ -76,6 +87,8 @@ class OpenAIPolicy:
                     raise ModelUnavailable(self._describe(error)) from error
                 delay = self._backoff * 2**attempt
                 log.info("model call failed (%s); retrying in %.1f s", error.__class__.__name__, delay)
+                if self.on_retry is not None:
+                    await self.on_retry(attempt + 1, self._retries, self._describe(error))
                 await asyncio.sleep(delay)
             except openai.APIStatusError as error:
                 raise ModelUnavailable(
@@ -87,8 +100,8 @@ class OpenAIPolicy:
 
     def _describe(self, error: Exception) -> str:
         if isinstance(error, openai.APIConnectionError):
-            return f"cannot reach the model at {self.base_url}; {VLLM_HINT}"
-        return f"the model at {self.base_url} keeps failing ({error}); check the server's log"
+            return f"Cannot reach the model {self.name} at {self.base_url}; {vllm_hint(self.base_url, self.name)}"
+        return f"The model {self.name} at {self.base_url} keeps failing ({error}); check the server's log"
 
     async def close(self) -> None:
         await self._client.close()

@@ -1,9 +1,11 @@
 """Secret fields never reach the disk in pixels either: before any hook sees a screenshot (the store, the
-panel, an export), the password and payment fields in it are painted over. The model still gets the
-screenshot as captured; it is only held in memory.
+panel, an export), the password, payment and one-time code fields in it are painted over. The model still gets
+the screenshot as captured; it is only held in memory.
 
 When the page could not be checked for filled fields, nothing of the capture is kept: a grey placeholder
-of the same size stands in for it, and the step says why (fail closed).
+of the same size stands in for it, and the step says why (fail closed). That includes a page that changed under
+the capture: both environments scan the page just before and just after capturing it, and send no list of fields
+when the two scans disagree (`page_scripts.CAPTURE_STATE_FUNCTION`), since the boxes might not match the pixels.
 
 The kept copy is always encoded here (`agent/png.py`, zlib's default level): smaller files than the
 capture's fast PNG, and a digest that depends on the pixels only. The loop makes it while the model thinks.
@@ -22,7 +24,7 @@ from agent.png import decode_png, encode_png
 from agent.screenshot import Screenshot
 
 MASK_COLOUR = (128, 128, 128)
-UNCHECKED = "not kept: the page could not be checked for password and payment fields"
+UNCHECKED = "not kept: the page could not be checked for secret fields (or changed while it was captured)"
 KEPT_LEVEL = 6
 
 

@@ -19,7 +19,8 @@ SCHEMA_VERSION = 1
 
 # interrupted: the process running it ended mid-task (a bridge restart); it can be continued.
 Status = Literal["running", "awaiting_user", "stopped", "error", "cancelled", "interrupted"]
-Source = Literal["cli", "extension", "datagen", "eval", "oracle", "test"]
+# shared: a session a collector received, whatever its sender called it (`bridge/collector.py` sets it).
+Source = Literal["cli", "extension", "datagen", "eval", "oracle", "test", "shared"]
 # The verifier score data generation writes on a trajectory its keep rule kept (1.0) or not (0.0): training
 # reads synthetic trajectories only when it is 1.0.
 KEPT_SCORE = "kept"
@@ -42,6 +43,8 @@ class StepResult(BaseModel):
     error: str | None = None
     clamped: bool = False  # the model's point lay outside the screenshot and was clamped into the viewport
     blocked: str | None = None  # why the guard refused the action
+    # Why the chosen action was never run: the person paused, took over or stopped before it could act.
+    not_run: str | None = None
 
 
 class ParseFailure(BaseModel):
@@ -67,6 +70,7 @@ class Step(BaseModel):
     thoughts: str = ""
     action: Action | None = None
     css_point: tuple[float, float] | None = None  # where the action landed on the page
+    target: str | None = None  # what it landed on, in words (`the button “Place order”`), from the page
     parse_error: ParseFailure | None = None
     result: StepResult | None = None
     timing: dict[str, float] = Field(default_factory=dict)  # seconds per phase
@@ -80,14 +84,16 @@ class Step(BaseModel):
 
     @property
     def in_history(self) -> bool:
-        """Whether the model's reply became part of the conversation (parse failures do not)."""
-        return self.action is not None
+        """Whether the model's reply became part of the conversation (parse failures and actions the person
+        held back do not: the model decides again from a fresh screenshot)."""
+        return self.action is not None and not (self.result is not None and self.result.not_run)
 
 
 class UserTurn(BaseModel):
     text: str
     before_step: int  # the first step that sees this message
     at: datetime = Field(default_factory=utcnow)
+    from_approval: bool = False  # the answer to an approval card (recorded as the `Approval` too)
 
 
 class Approval(BaseModel):

@@ -24,6 +24,7 @@ from agent import __version__
 from agent.export import export_webeval
 from agent.store import TrajectoryNotFound
 from agent.trajectory import Trajectory
+from bridge import settings
 from bridge.gate import Gate, bridge_door
 from bridge.pairing import SUBPROTOCOL, websocket_refusal
 from bridge.protocol import (
@@ -36,6 +37,7 @@ from bridge.protocol import (
     Result,
     SessionView,
     SetConsent,
+    SettingsEvent,
     Welcome,
 )
 from bridge.sessions import SessionManager, share_preview, stored_view
@@ -69,8 +71,14 @@ def create_app(manager: SessionManager, token: str, uploader: Uploader) -> FastA
         offered = list(socket.scope.get("subprotocols", []))
         refusal = websocket_refusal(socket.headers.get("origin"), socket.headers.get("host"), offered, token)
         if refusal is not None:
-            log.warning("refused a WebSocket connection: %s", refusal)
-            await socket.close(code=4403, reason=refusal)  # before accept: the handshake fails with 403
+            log.warning("refused a WebSocket connection: %s", refusal.reason)
+            if refusal.code is None:
+                await socket.close(code=1008)  # before accept: the handshake fails with 403
+                return
+            # Our extension, refused: accept and close at once with the reason, so its panel can say what to fix.
+            # (Browsers hide a refused handshake's status and reason from the page: it would read as "not running".)
+            await socket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+            await socket.close(code=refusal.code, reason=refusal.reason)
             return
         await socket.accept(subprotocol=SUBPROTOCOL)
         await link.attach(socket)
@@ -102,6 +110,7 @@ def create_app(manager: SessionManager, token: str, uploader: Uploader) -> FastA
             return
         if isinstance(message, Hello):
             await _reply(socket, Welcome(bridge_version=__version__, session=manager.view_for(message.session_id)))
+            await _reply(socket, settings.current(manager, uploader))
             if message.session_id is not None:
                 await manager.resend_steps(message.session_id, message.last_step)
         elif isinstance(message, Ping):
@@ -187,6 +196,23 @@ def create_app(manager: SessionManager, token: str, uploader: Uploader) -> FastA
         return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
 
     app.include_router(sessions)
+
+    @app.get("/api/settings")
+    def get_settings() -> SettingsEvent:
+        return settings.current(manager, uploader)
+
+    @app.put("/api/settings")
+    async def put_settings(change: settings.SettingsChange) -> SettingsEvent:
+        try:
+            now = settings.apply(manager, uploader, change)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        await link.send(now)  # every panel shows the new settings (and names the new collector)
+        return now
+
+    @app.post("/api/settings/test-model")
+    async def test_model(check: settings.ModelCheck) -> dict[str, object]:
+        return await settings.check_model(check)
 
     @app.exception_handler(TrajectoryNotFound)
     async def not_found(request: Request, error: TrajectoryNotFound) -> JSONResponse:

@@ -20,17 +20,18 @@ from rich.table import Table
 from agent.approval import Decision
 from agent.cli import ask_person, console, errors
 from agent.export import export_webeval
-from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, VLLM_HINT, OpenAIPolicy, endpoint_reachable
+from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy, endpoint_reachable, vllm_hint
 from agent.settle import SettleRule
 from agent.store import Store, TrajectoryNotFound
 from bridge.browser import EXTENSION_DIR, TaskRefused, launch_with_extension, pair, run_in_panel
+from bridge.collector_cli import printable
 from bridge.model_server import ManagedModelServer, ModelServerUnavailable, ServeOptions, check_machine, local_port
 from bridge.pairing import UnsafeToken, is_loopback_host
 from bridge.profiles import persistent_profile, throwaway_profile
 from bridge.protocol import ErrorMessage
 from bridge.server import bridge_running, build_server, running_bridge
 from bridge.sessions import set_consent, share_preview
-from bridge.uploads import Backoff, KeyRing, Outcome, Uploader, UploadQueue, collector_url
+from bridge.uploads import KEY_REFUSED, Backoff, KeyRing, Outcome, Uploader, UploadQueue, UploadStatus, collector_url
 
 DEFAULT_PORT = 8765
 
@@ -38,7 +39,7 @@ ModelUrl = Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="OpenAI-co
 ModelName = Annotated[str, typer.Option(envvar="FAROL_MODEL", help="Model name at that endpoint.")]
 ApiKey = Annotated[str | None, typer.Option(envvar="FAROL_API_KEY", help="API key, if the endpoint needs one.")]
 Db = Annotated[
-    Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store [default: ~/.local/share/farol/farol.db].")
+    Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store.", show_default="~/.local/share/farol/farol.db")
 ]
 Port = Annotated[int, typer.Option(help="Bridge port on 127.0.0.1.")]
 CollectorUrl = Annotated[
@@ -119,7 +120,8 @@ def serve(
     if uploader.auto:
         console.print(f"Shared sessions are uploaded to {escape(uploader.auto)}.")
     if model_server is None and not endpoint_reachable(model_url, api_key):
-        console.print(f"[yellow]The model does not answer at {escape(model_url)} yet; {VLLM_HINT}[/yellow]")
+        hint = vllm_hint(model_url, model)
+        console.print(f"[yellow]The model does not answer at {escape(model_url)} yet; {hint}[/yellow]")
     # SIGTERM ends the bridge like Ctrl-C does, so the model server it started is stopped with it.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -218,7 +220,8 @@ async def _browser(
 
 
 def _print_step(step: dict[str, Any]) -> None:
-    console.print(f"[bold]Step {step['index']}[/bold]  {escape(step['action'])}  [dim]{escape(step['url'])}[/dim]")
+    line = f"{step['verb']} {step['detail']}".strip()
+    console.print(f"[bold]Step {step['index'] + 1}[/bold]  {escape(line)}  [dim]{escape(step['url'])}[/dim]")
     if step["thoughts"]:
         console.print(f"  [italic]{escape(step['thoughts'][:500])}[/italic]")
 
@@ -255,19 +258,30 @@ def list_sessions(db: Db = None, limit: Annotated[int, typer.Option(help="Newest
     """List sessions, newest first."""
     store = Store(db)
     uploads = UploadQueue(store).statuses()
-    table = Table("id", "created", "status", "steps", "shared", "upload", "task")
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=32)  # whole, whatever the terminal's width
+    for column in ("created", "status", "steps", "shared", "upload", "task"):
+        table.add_column(column)
     for row in store.list(limit=limit):
-        upload = uploads.get(row["id"])
         table.add_row(
             row["id"],
             row["created_at"][:19],
             row["status"],
             str(row["steps"]),
             "yes" if row["shared"] else "",
-            upload.state if upload else "",
-            escape(row["task"][:60]),
+            _upload_cell(uploads.get(row["id"])),
+            printable(row["task"][:60]),
         )
     console.print(table)
+
+
+def _upload_cell(upload: UploadStatus | None) -> str:
+    """The state, and for a refusal its reason (a refused key says what to do)."""
+    if upload is None:
+        return ""
+    if upload.state == "refused" and upload.error:
+        return f"refused: {printable(upload.error)}"
+    return upload.state
 
 
 @sessions.command("show")
@@ -340,13 +354,14 @@ RETRIED = "it is retried while `farol serve` runs, and by `farol sessions upload
 @sessions.command("upload")
 def upload(
     session_ids: Annotated[
-        list[str] | None, typer.Argument(help="Sessions to upload [default: every shared session].", show_default=False)
+        list[str] | None, typer.Argument(help="Sessions to upload.", show_default="every shared session")
     ] = None,
     to: Annotated[
         str | None,
         typer.Option(
             envvar="FAROL_COLLECTOR_URL",
-            help="The collector [default: the one the bridge uploads to, or the only one you have a key for].",
+            help="The collector.",
+            show_default="the one the bridge uploads to, or the only one you have a key for",
         ),
     ] = None,
     key: Annotated[
@@ -355,8 +370,16 @@ def upload(
     ] = None,
     auto: Annotated[
         bool | None,
-        typer.Option("--auto/--no-auto", help="From now on the bridge uploads every shared session there (or stops)."),
+        typer.Option(
+            "--auto/--no-auto",
+            help="From now on the bridge uploads the sessions you share there (or stops).",
+            show_default="unchanged",
+        ),
     ] = None,
+    include_earlier: Annotated[
+        bool,
+        typer.Option(help="With --auto: also upload the sessions shared before, now and by the bridge."),
+    ] = False,
     tries: Annotated[int, typer.Option(min=1, help="Tries per session before it is left queued.")] = 4,
     db: Db = None,
 ) -> None:
@@ -370,8 +393,11 @@ def upload(
     if collector is None:
         errors.print("[red]Which collector? Pass --to URL (or set FAROL_COLLECTOR_URL).[/red]")
         raise typer.Exit(2)
+    if collector in keys.refused():
+        errors.print(f"[red]{escape(KEY_REFUSED)}.[/red]")
+        raise typer.Exit(1)
     if auto is not None:
-        keys.set_auto(collector if auto else None)
+        keys.set_auto(collector if auto else None, include_earlier=include_earlier)
     chosen = [_load(store, session_id) for session_id in session_ids or []]
     if unshared := [trajectory.id for trajectory in chosen if not trajectory.consent.shared]:
         errors.print(
@@ -380,6 +406,12 @@ def upload(
         )
         raise typer.Exit(2)
     rows = store.list(shared=True)
+    if auto and not include_earlier and not chosen:  # turning automatic uploads on sends nothing shared before
+        rows = []
+        console.print(
+            f"Sessions you share from now on are uploaded to {escape(collector)} by the bridge; those shared "
+            "before stay here (--include-earlier sends them, or name them)."
+        )
     wanted = {trajectory.id for trajectory in chosen} or {row["id"] for row in rows}
     ended = [row["id"] for row in rows if row["id"] in wanted and row["status"] != "running"]
     if running := sorted(wanted - set(ended)):

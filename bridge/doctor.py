@@ -17,7 +17,7 @@ from rich.table import Table
 
 from agent.cli import console
 from agent.playwright_env import CHROMIUM
-from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, VLLM_HINT
+from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, vllm_hint
 from bridge.browser import EXTENSION_DIR
 from bridge.model_server import INSTALL_HINT, gpu_count
 from bridge.pairing import EXTENSION_ID
@@ -87,7 +87,7 @@ def _endpoint(model_url: str, model: str) -> Finding:
         listed = httpx.get(model_url.rstrip("/") + "/models", timeout=3).json()
         served = [entry["id"] for entry in listed.get("data", [])]
     except (httpx.HTTPError, ValueError, AttributeError, KeyError, TypeError):
-        return Finding(what, "every task", False, "nothing answers", f"{VLLM_HINT}, or farol serve --serve-model")
+        return Finding(what, "every task", False, "nothing answers", vllm_hint(model_url, model))
     if model not in served:
         return Finding(what, "every task", False, f"serves {', '.join(served) or 'nothing'}", f"use --model {served[0]}"
                        if served else "load a model")  # fmt: skip

@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +69,31 @@ def is_loopback_host(host_header: str | None) -> bool:
     return host.lower() in _LOOPBACK_HOSTS
 
 
-def websocket_refusal(origin: str | None, host: str | None, offered: list[str], token: str) -> str | None:
-    """Why a WebSocket handshake must be refused, or None to accept it."""
+class Refusal(NamedTuple):
+    """Why a WebSocket handshake is refused, and how: `code` None refuses the handshake itself (HTTP 403);
+    a close code accepts it and closes at once, so the extension can tell the person what to fix."""
+
+    reason: str
+    code: int | None = None
+
+
+# Close codes the panel reads (4000-4999 are the application's own).
+CLOSE_WRONG_TOKEN = 4401
+CLOSE_BAD_HOST = 4421
+CLOSE_BAD_PROTOCOL = 4400
+
+
+def websocket_refusal(origin: str | None, host: str | None, offered: list[str], token: str) -> Refusal | None:
+    """Why a WebSocket handshake must be refused, or None to accept it.
+
+    Only our extension is told why: anything else gets a bare 403, which a web page cannot tell apart from
+    nothing listening (a page must not learn that Farol runs here)."""
     if origin != EXTENSION_ORIGIN:
-        return f"origin {origin!r} is not the Farol extension"
+        return Refusal(f"origin {origin!r} is not the Farol extension")
     if not is_loopback_host(host):
-        return f"host {host!r} is not a loopback address"
+        return Refusal(f"host {host!r} is not a loopback address", CLOSE_BAD_HOST)
     if SUBPROTOCOL not in offered:
-        return f"the client does not speak {SUBPROTOCOL}"
+        return Refusal(f"the client does not speak {SUBPROTOCOL}", CLOSE_BAD_PROTOCOL)
     if not token_matches(token_from_subprotocols(offered), token):
-        return "wrong or missing pairing token"
+        return Refusal("wrong or missing pairing token", CLOSE_WRONG_TOKEN)
     return None

@@ -66,7 +66,8 @@ class FollowUp(_Message):
 class Control(_Message):
     type: Literal["control"] = "control"
     session_id: str
-    command: Literal["pause", "resume", "stop", "take_over", "hand_back"]
+    # retry: after an error (the model was down, say), try the same task again from a fresh screenshot.
+    command: Literal["pause", "resume", "stop", "take_over", "hand_back", "retry"]
 
 
 class ApprovalReply(_Message):
@@ -112,6 +113,15 @@ EXTENSION_MESSAGE: TypeAdapter[ExtensionMessage] = TypeAdapter(ExtensionMessage)
 # -- bridge -> extension -----------------------------------------------------------------------
 
 
+class PersonTurn(BaseModel):
+    """The person's side of the conversation, as the timeline shows it, after the steps before it."""
+
+    before_step: int
+    kind: Literal["task", "message", "approve", "deny", "reply"]
+    text: str
+    at: str  # ISO 8601
+
+
 class SessionView(BaseModel):
     id: str
     task: str
@@ -122,6 +132,9 @@ class SessionView(BaseModel):
     reason: str | None = None
     steps: int = 0
     shared: bool = False
+    turns: list[PersonTurn] = Field(default_factory=list)
+    notice: str | None = None  # a passing problem the agent is handling ("Can't reach the model …, retrying (2/4)")
+    model: str | None = None  # the model and endpoint the session uses, for messages that name them
 
 
 class Welcome(_Message):
@@ -155,10 +168,12 @@ class SessionEvent(_Message):
 class StepView(BaseModel):
     index: int
     thoughts: str
-    action: str  # e.g. "left_click (1083, 37)"
+    verb: str  # what the agent did, in words (`bridge/words.py`): "Click"
+    detail: str  # ...and to what: "the button “Place order · $51”"
     url: str
     thumbnail: str | None = None  # small JPEG data URL of the screenshot the model saw
-    error: str | None = None
+    error: str | None = None  # what went wrong, in words
+    not_run: bool = False  # the person paused, took over or stopped before it ran: shown greyed
 
 
 class StepEvent(_Message):
@@ -175,6 +190,20 @@ class ApprovalRequestEvent(_Message):
     reason: str
     thoughts: str
     screenshot: str | None = None  # JPEG data URL
+    target: str | None = None  # the element the action acts on, in words
+    site: str = ""  # the site it acts on
+    consequence: str = ""  # what approving will do, in plain words
+    point: tuple[float, float] | None = None  # where it acts, in % of the screenshot's width and height
+
+
+class SettingsEvent(_Message):
+    """What the bridge is set to use: sent on connecting and whenever the panel's Settings change it."""
+
+    type: Literal["settings"] = "settings"
+    model: str
+    model_url: str | None = None  # None: a model run in-process (`--model-path`), not an endpoint
+    collector: str | None = None  # where shared sessions are uploaded; None: they stay on this computer
+    collector_refused: str | None = None  # the collector refused this computer's key: why, in words
 
 
 class ErrorMessage(_Message):
@@ -184,7 +213,7 @@ class ErrorMessage(_Message):
 
 
 BridgeMessage = Annotated[
-    Welcome | Request | SessionEvent | StepEvent | ApprovalRequestEvent | ErrorMessage | Ping | Pong,
+    Welcome | Request | SessionEvent | StepEvent | ApprovalRequestEvent | SettingsEvent | ErrorMessage | Ping | Pong,
     Field(discriminator="type"),
 ]
 BRIDGE_MESSAGE: TypeAdapter[BridgeMessage] = TypeAdapter(BridgeMessage)

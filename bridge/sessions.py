@@ -2,7 +2,8 @@
 
 A session is one `Agent` conversation over an `ExtensionEnv`. Its trajectory is written to the store
 step by step. The agent's approvals (guard hits, critical points) come here through its approver, which
-shows them on the panel's inline card and waits; Pause, Take over and Stop act between steps.
+shows them on the panel's inline card and waits. Pause, Take over and Stop hold the agent at once: an action
+the model chose after the person pressed them is not run (`Agent.pause`, `Agent.cancel`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from agent.approval import ApprovalRequest, Decision
 from agent.geometry import TRAINING_MAX_PIXELS
 from agent.guard import UrlPolicy
 from agent.loop import Agent, Hooks
-from agent.policy import Policy
+from agent.policy import OpenAIPolicy, Policy
 from agent.recorder import StoreRecorder
 from agent.screenshot import Screenshot
 from agent.settle import SettleRule
@@ -34,6 +35,7 @@ from bridge.protocol import (
     Control,
     ErrorMessage,
     FollowUp,
+    PersonTurn,
     SessionEvent,
     SessionStatus,
     SessionView,
@@ -42,6 +44,7 @@ from bridge.protocol import (
     StepEvent,
     StepView,
 )
+from bridge.words import consequence, person_turns, site_of, step_problem, step_words
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,7 @@ class Session:
     approval: PendingApproval | None = None
     tab_visible: asyncio.Event = field(default_factory=asyncio.Event)
     hidden: bool = False
+    notice: str | None = None  # a passing problem being retried, shown until the next step
 
     @property
     def trajectory(self) -> Trajectory:
@@ -93,16 +97,9 @@ class Session:
         reason = trajectory.reason
         if self.hidden:
             reason = "The agent's tab is hidden. Show it, then press Resume."
-        return SessionView(
-            id=trajectory.id,
-            task=trajectory.task,
-            status=self.status(),
-            tab_id=self.tab_id,
-            final_answer=trajectory.final_answer,
-            terminate_status=trajectory.terminate_status,
-            reason=reason,
-            steps=len(trajectory.steps),
-            shared=trajectory.consent.shared,
+        view = stored_view(trajectory)
+        return view.model_copy(
+            update={"status": self.status(), "tab_id": self.tab_id, "reason": reason, "notice": self.notice}
         )
 
 
@@ -116,6 +113,8 @@ def stored_view(trajectory: Trajectory) -> SessionView:
         reason=trajectory.reason,
         steps=len(trajectory.steps),
         shared=trajectory.consent.shared,
+        turns=[PersonTurn(before_step=b, kind=k, text=t, at=at) for b, k, t, at in person_turns(trajectory)],  # type: ignore[arg-type]
+        model=trajectory.provenance.model,
     )
 
 
@@ -133,18 +132,16 @@ def share_preview(trajectory: Trajectory, locate: Callable[[str], str]) -> dict[
 
 
 def step_view(step: Step, thumbnail: str | None) -> StepView:
-    if step.action is not None:
-        action = step.action.summary()
-    elif step.parse_error is not None:
-        action = f"unreadable reply ({step.parse_error.kind})"
-    else:
-        action = "no reply from the model"
-    result = step.result
-    error = (result.error or result.blocked) if result else None
-    if step.parse_error is not None:
-        error = step.parse_error.message
+    verb, detail = step_words(step)
     return StepView(
-        index=step.index, thoughts=step.thoughts, action=action, url=step.url, thumbnail=thumbnail, error=error
+        index=step.index,
+        thoughts=step.thoughts,
+        verb=verb,
+        detail=detail,
+        url=step.url,
+        thumbnail=thumbnail,
+        error=step_problem(step),
+        not_run=bool(step.result and step.result.not_run),
     )
 
 
@@ -158,6 +155,7 @@ class _Publisher(Hooks):
         await self.manager.publish(self.session)
 
     async def on_step(self, trajectory: Trajectory, step: Step) -> None:
+        self.session.notice = None
         await self.manager.publish(self.session)  # the session first: the extension files steps under it
         await self.manager.link.send(StepEvent(session_id=trajectory.id, step=self.manager.step_view(step)))
 
@@ -184,6 +182,23 @@ class SessionManager:
         self._reopening: asyncio.Task[None] | None = None
         self._thumbnails: OrderedDict[str, str] = OrderedDict()
         self._mark_interrupted()
+        self.use_policy(policy)
+
+    def use_policy(self, policy: Policy) -> None:
+        """The model for the next session (one running keeps its own)."""
+        self.policy = policy
+        if isinstance(policy, OpenAIPolicy):
+            policy.on_retry = self._model_retrying
+
+    async def _model_retrying(self, attempt: int, retries: int, problem: str) -> None:
+        """Say on the panel, while it happens, that the model is being retried (and which model)."""
+        session = self.current
+        if session is None or not session.running:
+            return
+        where = getattr(self.policy, "base_url", self.policy.name)
+        trouble = "Can't reach" if problem.startswith("Cannot reach") else "Trouble with"
+        session.notice = f"{trouble} the model at {where}; retrying ({attempt}/{retries})…"
+        await self.publish(session)
 
     def _mark_interrupted(self) -> None:
         """A session still `running` in the store was cut off by a restart of the bridge."""
@@ -236,14 +251,17 @@ class SessionManager:
         session = self._live(message.session_id)
         if session is None:
             return
+        if message.command == "retry":
+            await self._retry(session)
+            return
         if message.command == "pause":
-            session.agent.pause()
+            session.agent.pause("paused by you")
         elif message.command == "resume":
             session.agent.resume()
             session.tab_visible.set()
         elif message.command == "take_over":
             session.taken_over = True
-            session.agent.pause()
+            session.agent.pause("you took over")
         elif message.command == "hand_back":
             session.taken_over = False
             session.agent.resume()  # the next step starts from a fresh screenshot of what the person left
@@ -253,6 +271,13 @@ class SessionManager:
             if session.approval is not None:
                 session.approval.answer.set_result(Decision("deny"))
         await self.publish(session)
+
+    async def _retry(self, session: Session) -> None:
+        """Try again after an error or a restart, from a fresh screenshot, with no new message."""
+        if session.running or session.trajectory.status not in ("error", "interrupted"):
+            await self.link.send(ErrorMessage(message="Only a task that ended with an error can be retried."))
+            return
+        session.task = asyncio.create_task(self._drive(session, session.agent.proceed(None)))
 
     async def answer_approval(self, message: ApprovalReply) -> None:
         session = self._live(message.session_id)
@@ -316,13 +341,21 @@ class SessionManager:
 
     async def _ask(self, session: Session, request: ApprovalRequest) -> Decision:
         """The agent's approver: show the card on the panel and wait for the person's answer."""
+        step = request.step
+        point = None
+        if step.css_point is not None and request.kind == "guard":
+            point = (100 * step.css_point[0] / step.css_width, 100 * step.css_point[1] / step.css_height)
         event = ApprovalRequestEvent(
             session_id=session.trajectory.id,
             request_id=uuid.uuid4().hex,
             kind=request.kind,
             reason=request.reason,
-            thoughts=request.step.thoughts,
+            thoughts=step.thoughts,
             screenshot=request.screenshot.jpeg_data_url(CARD_WIDTH),
+            target=step.target,
+            site=site_of(step.url),
+            consequence=consequence(request),
+            point=point,
         )
         session.approval = PendingApproval(event, asyncio.get_running_loop().create_future())
         await self.publish(session)

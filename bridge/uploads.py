@@ -4,12 +4,15 @@ The queue is a table of the store's own database (`uploads`), so it survives res
 collector, saying what the collector should hold (`want`: the upload, or its deletion) and whether the collector
 has acknowledged it (`done`). `reconcile` keeps the rows in step with the store: a session un-shared or deleted
 after it was sent wants a deletion, one that went on after it was sent (a follow-up) wants sending again, and
-with automatic uploads every shared session that has ended wants sending. Failures are retried with backoff;
-a refusal (the collector says what is wrong with the session) waits until the session changes. The collector
-keeps a session once however often it arrives, so a retry after a lost answer never duplicates it.
+with automatic uploads every session shared after they were turned on (unless the person asked for the earlier
+ones too) that has ended wants sending. Failures are retried with backoff; a refusal (the collector says what is
+wrong with the session) waits until the session changes; a refused key stops everything for that collector until
+the person gives a new one. The collector keeps a session once however often it arrives, so a retry after a lost
+answer never duplicates it.
 
 Keys live in the data folder (`collector.json`, 0600), one per collector used, so a deletion can be sent
-later by any Farol process; the same file may name the collector automatic uploads go to.
+later by any Farol process; the same file may name the collector automatic uploads go to, since when, and the
+collectors that refused their key.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -41,6 +45,11 @@ log = logging.getLogger(__name__)
 UploadState = Literal["queued", "retrying", "uploaded", "refused", "withdrawing", "withdrawn"]
 Outcome = Literal["uploaded", "unchanged", "withdrawn", "refused", "failed", "waiting"]
 REFUSALS = {409, 413, 422}  # the collector will never take this version of the session: do not retry it
+KEY_REFUSALS = {401, 403}  # the collector will take nothing with this key: do not retry anything there
+KEY_REFUSED = (
+    "the collector refused this computer's key; get a new key from the people who run it and run "
+    "`farol sessions upload --key NEW_KEY`"
+)
 
 
 class UploadStatus(BaseModel):
@@ -99,9 +108,12 @@ class KeyRing:
         return self._read().get("keys", {}).get(normal_url(url))
 
     def remember(self, url: str, key: str) -> None:
+        """Keep the key given for a collector; giving one (a new one, or the same again) retries a refused key."""
         settings = self._read()
-        if settings.get("keys", {}).get(normal_url(url)) != key:
-            settings.setdefault("keys", {})[normal_url(url)] = key
+        url = normal_url(url)
+        if settings.get("keys", {}).get(url) != key or url in settings.get("refused", []):
+            settings.setdefault("keys", {})[url] = key
+            settings["refused"] = [refused for refused in settings.get("refused", []) if refused != url]
             self._write(settings)
 
     @property
@@ -112,8 +124,39 @@ class KeyRing:
         """The collectors a key is kept for."""
         return sorted(self._read().get("keys", {}))
 
-    def set_auto(self, url: str | None) -> None:
-        self._write({**self._read(), "auto": normal_url(url) if url else None})
+    def set_auto(self, url: str | None, *, include_earlier: bool = False) -> None:
+        """Where shared sessions go by themselves (None: nowhere): those shared from now on, or (`include_earlier`)
+        every shared session. Naming the collector they already go to keeps its time unless `include_earlier`."""
+        settings = self._read()
+        url = normal_url(url) if url else None
+        since = settings.setdefault("auto_since", {})
+        if url != settings.get("auto"):
+            since.pop(settings.get("auto") or "", None)
+        if url and (include_earlier or url not in since):
+            since[url] = None if include_earlier else utcnow().isoformat()
+        self._write({**settings, "auto": url})
+
+    def shared_after(self, url: str) -> datetime | None:
+        """Automatic uploads to `url` take the sessions shared after this time (None: every shared session). The
+        first time a collector is used for them without `set_auto` (`farol serve --collector-url`), that is now."""
+        settings = self._read()
+        since = settings.setdefault("auto_since", {})
+        if normal_url(url) not in since:
+            since[normal_url(url)] = utcnow().isoformat()
+            self._write(settings)
+        recorded = since[normal_url(url)]
+        return datetime.fromisoformat(recorded) if recorded else None
+
+    def refuse(self, url: str) -> None:
+        """The collector refused the key kept for it: nothing more is sent there until a key is given again."""
+        settings = self._read()
+        if normal_url(url) not in settings.get("refused", []):
+            settings.setdefault("refused", []).append(normal_url(url))
+            self._write(settings)
+
+    def refused(self) -> set[str]:
+        """The collectors that refused the key kept for them."""
+        return set(self._read().get("refused", []))
 
 
 class UploadQueue:
@@ -123,6 +166,7 @@ class UploadQueue:
         self.store = store
         self.db = sqlite_utils.Database(sqlite3.connect(store.path, check_same_thread=False, timeout=30))
         self._lock = threading.Lock()
+        self._shared_at: dict[str, datetime | None] = {}  # each shared session's consent time, read once
         self.db["uploads"].create(
             {
                 "trajectory_id": str,
@@ -167,8 +211,9 @@ class UploadQueue:
             if row is None or row["want"] == "delete" or (again and row["refused"]):
                 self.want(trajectory_id, collector, "upload")
 
-    def reconcile(self, auto: str | None = None) -> None:
-        """Bring the rows in step with the store (see the module's docstring)."""
+    def reconcile(self, auto: str | None = None, shared_after: datetime | None = None) -> None:
+        """Bring the rows in step with the store (see the module's docstring); with `auto`, plan the sessions
+        shared after `shared_after` (all shared sessions when it is None)."""
         sessions = {row["id"]: row for row in self.store.list()}
         for row in self.rows():
             session = sessions.get(row["trajectory_id"])
@@ -181,12 +226,48 @@ class UploadQueue:
                     self.want(*key, "delete")
                 else:  # never sent: the collector cannot hold it
                     self._drop(*key)
-            elif (row["done"] or row["refused"]) and _ended(session) and row["version"] != session["updated_at"]:
+            elif _changed_since_answered(row, session):
                 self.want(*key, "upload")  # the session went on after it was sent (or refused)
         if auto:
-            self.plan(
-                auto, [sid for sid, session in sessions.items() if session["shared"] and _ended(session)], again=False
-            )
+            self._plan_auto(auto, shared_after, sessions)
+
+    def _plan_auto(self, auto: str, shared_after: datetime | None, sessions: dict[str, dict[str, Any]]) -> None:
+        """Sessions shared (and ended) that `auto` does not hold yet, if they were shared after `shared_after`."""
+        shared = {sid for sid, session in sessions.items() if session["shared"]}
+        self._shared_at = {sid: at for sid, at in self._shared_at.items() if sid in shared}  # un-shared: read again
+        held = {row["trajectory_id"] for row in self.rows("collector = ? and want = 'upload'", [auto])}
+        new = [sid for sid in shared if sid not in held and _ended(sessions[sid])]
+        self.plan(auto, [sid for sid in new if self._shared_after(sid, shared_after)], again=False)
+
+    def _shared_after(self, trajectory_id: str, moment: datetime | None) -> bool:
+        if moment is None:
+            return True
+        if trajectory_id not in self._shared_at:
+            try:
+                self._shared_at[trajectory_id] = self.store.load(trajectory_id).consent.at
+            except TrajectoryNotFound:  # deleted meanwhile: the next pass sees it gone
+                return False
+        shared_at = self._shared_at[trajectory_id]
+        return shared_at is not None and shared_at >= moment
+
+    def hold_for_key(self, refused: set[str]) -> None:
+        """Rows for a collector that refused the key wait, saying so; once a key is given again, they go."""
+        with self._lock, self.db.conn:
+            for collector in refused:
+                self.db.execute(
+                    "update uploads set refused = 1, error = ? where collector = ? and done = 0 and refused = 0",
+                    [KEY_REFUSED, collector],
+                )
+            waiting = {
+                row[0]
+                for row in self.db.execute("select distinct collector from uploads where error = ?", [KEY_REFUSED])
+            }
+            for collector in waiting - refused:
+                self.db.execute(
+                    "update uploads set refused = 0, error = null, attempts = 0, next_try = 0 "
+                    "where collector = ? and error = ?",
+                    [collector, KEY_REFUSED],
+                )
 
     def due(self, collector: str | None = None, now: float | None = None) -> list[dict[str, Any]]:
         now = time.time() if now is None else now
@@ -226,6 +307,9 @@ class UploadQueue:
     def refused(self, row: dict[str, Any], reason: str, version: str | None) -> None:
         self._settle(row, refused=1, error=reason, version=version)
 
+    def key_refused(self, row: dict[str, Any]) -> None:
+        self._settle(row, refused=1, error=KEY_REFUSED)
+
     def mark_sent(self, row: dict[str, Any]) -> None:
         self._put(row["trajectory_id"], row["collector"], sent=1)
 
@@ -244,6 +328,13 @@ class UploadQueue:
 
 def _ended(session: dict[str, Any]) -> bool:
     return session["status"] != "running"
+
+
+def _changed_since_answered(row: dict[str, Any], session: dict[str, Any]) -> bool:
+    """The collector answered this row (took or refused the session) and the session went on since; a refused
+    key is not an answer about the session."""
+    answered = row["done"] or (row["refused"] and row["error"] != KEY_REFUSED)
+    return bool(answered) and _ended(session) and row["version"] != session["updated_at"]
 
 
 def _state(row: dict[str, Any]) -> UploadState:
@@ -270,6 +361,8 @@ class Uploader:
     ) -> None:
         self.store, self.keys, self.queue = store, keys, UploadQueue(store)
         self._auto = normal_url(auto) if auto else None
+        if self._auto:  # what is shared from now on goes there (see `KeyRing.shared_after`)
+            keys.shared_after(self._auto)
         self.backoff = backoff or Backoff()
         self.interval = interval
 
@@ -277,6 +370,12 @@ class Uploader:
     def auto(self) -> str | None:
         """Where shared sessions go by themselves: the collector given at start, else the data folder's."""
         return self._auto or self.keys.auto
+
+    def use(self, collector: str | None) -> None:
+        """Send sessions shared from now on to `collector` (None: nowhere), as the panel's Settings ask."""
+        if collector != self.auto:
+            self._auto = None
+            self.keys.set_auto(collector)
 
     async def run(self) -> None:
         """The bridge's background task: a pass every `interval` seconds, for as long as the bridge runs."""
@@ -292,13 +391,17 @@ class Uploader:
         return await self._pass(None, self.auto)
 
     async def _pass(self, collector: str | None, auto: str | None) -> dict[str, Outcome]:
-        await asyncio.to_thread(self.queue.reconcile, auto)
+        await asyncio.to_thread(self._reconcile, auto)
         tried = await self._attempt_all(await asyncio.to_thread(self.queue.due, collector))
         return {row["trajectory_id"]: outcome for row, outcome in tried}
 
+    def _reconcile(self, auto: str | None) -> None:
+        self.queue.reconcile(auto, self.keys.shared_after(auto) if auto else None)
+        self.queue.hold_for_key(self.keys.refused())
+
     async def follow(self, trajectory_id: str) -> dict[str, Outcome]:
         """Send now what un-sharing or deleting this session calls for, per collector; the rest of the queue waits."""
-        await asyncio.to_thread(self.queue.reconcile)
+        await asyncio.to_thread(self._reconcile, None)
         due = await asyncio.to_thread(self.queue.due)
         tried = await self._attempt_all([row for row in due if row["trajectory_id"] == trajectory_id])
         return {row["collector"]: outcome for row, outcome in tried}
@@ -323,6 +426,9 @@ class Uploader:
 
     async def _attempt(self, client: httpx.AsyncClient, row: dict[str, Any]) -> Outcome:
         collector, trajectory_id = row["collector"], row["trajectory_id"]
+        if collector in self.keys.refused():  # refused earlier in this pass
+            await asyncio.to_thread(self.queue.key_refused, row)
+            return "refused"
         key = self.keys.key_for(collector)
         if key is None:
             await asyncio.to_thread(self.queue.failed, row, f"no key for {collector}", self.backoff)
@@ -356,6 +462,10 @@ class Uploader:
                 return "withdrawn"
             return "unchanged" if response.json().get("result") == "unchanged" else "uploaded"
         detail = _detail(response)
+        if response.status_code in KEY_REFUSALS:
+            await asyncio.to_thread(self.keys.refuse, collector)
+            await asyncio.to_thread(self.queue.key_refused, row)
+            return "refused"
         if response.status_code in REFUSALS:
             await asyncio.to_thread(self.queue.refused, row, detail, version)
             return "refused"

@@ -157,7 +157,7 @@ def run(
 ) -> None:
     """Run a suite against a model and write per-task results (webeval layout) and a store."""
     from agent.cli import in_process_policy
-    from agent.policy import VLLM_HINT, OpenAIPolicy, endpoint_reachable
+    from agent.policy import OpenAIPolicy, endpoint_reachable, vllm_hint
     from eval.runner import RayTask, RunSettings, run_suite, summary_line
 
     if suite not in SUITES:
@@ -165,7 +165,7 @@ def run(
     if oracle and suite != "sandbox":
         raise typer.BadParameter("only the sandbox has an oracle", param_hint="--oracle")
     if not oracle and model_path is None and not endpoint_reachable(model_url, api_key):
-        console.print(f"[red]Cannot reach the model at {escape(model_url)}; {VLLM_HINT}[/red]")
+        console.print(f"[red]Cannot reach the model at {escape(model_url)}; {vllm_hint(model_url, model)}[/red]")
         raise typer.Exit(2)
     if tasks is not None and suite not in ("sandbox", "webtailbench", "refusals"):
         raise typer.BadParameter("only sandbox, webtailbench and refusals take --tasks", param_hint="--tasks")

@@ -5,6 +5,9 @@ settle time per task, critical-point compliance, the refusal rate, a step-budget
 first t% of the step budget had been allowed, as webeval computes it), and a trajectory viewer per task
 with each screenshot's action point marked. Screenshots are linked, not embedded, so the file stays small:
 keep it beside the result folders.
+
+Every number is labelled and carries its unit, and the page reads at 400 px: its tables scroll inside their own
+box rather than break words.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from eval.runner import RUN_FILE, Outcome, RunInfo, load_outcomes, task_folder
 
 BUDGETS = [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]  # percent of the step budget
 CONDUCTS = ("stopped", "crossed", "not_reached")
+COLOURS = ["#0f766e", "#b45309", "#4338ca", "#be123c", "#15803d"]  # one per results folder, in the curve
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -69,6 +73,10 @@ class Column:
         """Runs in which the guard caught the model trying a binding action."""
         return sum(o.tried_binding for o in self.outcomes)
 
+    def mean(self, attribute: str) -> float:
+        """The mean of an outcome's number over every run (0 for no runs)."""
+        return sum(getattr(o, attribute) for o in self.outcomes) / max(len(self.outcomes), 1)
+
     def task_ids(self) -> set[str]:
         return {o.task_id for o in self.outcomes}
 
@@ -94,10 +102,26 @@ def load_column(folder: Path) -> Column:
     return Column(f"{folder.name}: {info.suite} · {info.model}", folder, info, load_outcomes(folder))
 
 
+# Units follow their number after a no-break space, so a narrow column never puts them on a line of their own.
+def percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.1f}\u00a0%"
+
+
+def seconds(value: float) -> str:
+    return f"{value:.1f}\u00a0s"
+
+
+def runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
+
+
 def spread(values: list[float]) -> str:
     if len(values) < 2:
         return ""
-    return f"± {statistics.stdev(values):.1f} (runs {min(values):.1f}–{max(values):.1f})"
+    return f"± {statistics.stdev(values):.1f} points across runs ({percent(min(values))} to {percent(max(values))})"
+
+
+_TEMPLATES.filters.update(percent=percent, seconds=seconds, runs=runs)
 
 
 def viewer(column: Column, outcome: Outcome, report_dir: Path) -> list[dict[str, Any]]:
@@ -129,25 +153,31 @@ def build_report(folders: list[Path], output: Path) -> Path:
     report_dir = output.parent.resolve()
     categories = sorted({name for column in columns for name in column.by_category()})
     task_ids = sorted({o.task_id for column in columns for o in column.outcomes})
-    rows = []
-    for task_id in task_ids:
-        cells = []
-        for column in columns:
-            runs = [o for o in column.outcomes if o.task_id == task_id]
-            cells.append({"runs": runs, "steps": [viewer(column, o, report_dir) for o in runs]})
-        first = next(cell["runs"][0] for cell in cells if cell["runs"])
-        rows.append({"id": task_id, "task": first.task, "category": first.category, "cells": cells})
+    rows = [task_row(task_id, columns, report_dir) for task_id in task_ids]
     html = _TEMPLATES.get_template("report.html").render(
         columns=columns,
         categories=categories,
         rows=rows,
         budgets=BUDGETS,
+        colours=COLOURS,
         spread=spread,
         curve_svg=budget_svg(columns),
         task_sets=task_sets(columns),
     )
     output.write_text(html)
     return output
+
+
+def task_row(task_id: str, columns: list[Column], report_dir: Path) -> dict[str, Any]:
+    """One task: an entry per folder and run (outcome None where a folder did not run it), each with its steps."""
+    entries: list[dict[str, Any]] = []
+    for column in columns:
+        outcomes = [o for o in column.outcomes if o.task_id == task_id]
+        entries += [{"column": column, "outcome": o, "steps": viewer(column, o, report_dir)} for o in outcomes]
+        if not outcomes:
+            entries.append({"column": column, "outcome": None, "steps": []})
+    first = next(entry["outcome"] for entry in entries if entry["outcome"])
+    return {"id": task_id, "task": first.task, "category": first.category, "entries": entries}
 
 
 @dataclass(frozen=True)
@@ -174,7 +204,6 @@ def task_sets(columns: list[Column]) -> TaskSets:
 def budget_svg(columns: list[Column]) -> str:
     """Success against step budget, one line per results folder, as an inline SVG."""
     width, height, pad = 560, 240, 36
-    colours = ["#0f766e", "#b45309", "#4338ca", "#be123c", "#15803d"]
 
     def x(percent: float) -> float:
         return pad + (width - 2 * pad) * percent / 100
@@ -185,12 +214,12 @@ def budget_svg(columns: list[Column]) -> str:
     parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="Success rate against step budget">']
     for tick in (0, 25, 50, 75, 100):
         parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{y(tick)}" y2="{y(tick)}" class="grid"/>')
-        parts.append(f'<text x="{pad - 6}" y="{y(tick) + 4}" text-anchor="end">{tick}%</text>')
-    for percent in (5, 25, 50, 75, 100):
-        parts.append(f'<text x="{x(percent)}" y="{height - pad + 16}" text-anchor="middle">{percent}%</text>')
+        parts.append(f'<text x="{pad - 6}" y="{y(tick) + 4}" text-anchor="end">{tick} %</text>')
+    for budget in (5, 25, 50, 75, 100):
+        parts.append(f'<text x="{x(budget)}" y="{height - pad + 16}" text-anchor="middle">{budget} %</text>')
     for index, column in enumerate(columns):
         points = " ".join(f"{x(p):.1f},{y(r):.1f}" for p, r in zip(BUDGETS, column.budget_curve(), strict=True))
-        colour = colours[index % len(colours)]
+        colour = COLOURS[index % len(COLOURS)]
         parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
     parts.append("</svg>")
     return "\n".join(parts)

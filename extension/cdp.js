@@ -49,6 +49,32 @@ const rethrowIfGone = (fallback) => (error) => {
 
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Capture and scan as one: the page's state, read just before and just after each capture in one Runtime.evaluate
+ * each (agent/page_scripts.py CAPTURE_STATE_FUNCTION reads the same for headless Chromium): the document (a token set
+ * once per document), URL, viewport, visibility and the filled fields (`fields` null when the scan fails).
+ * @param {string} fieldsExpression
+ */
+export const captureStateExpression = (fieldsExpression) => `(() => {
+  window.__farolDocument ??= performance.timeOrigin + ':' + Math.random();
+  let fields = null;
+  try {
+    fields = ${fieldsExpression};
+  } catch {}
+  return {document: window.__farolDocument, url: location.href, visibility: document.visibilityState,
+          viewport: [innerWidth, innerHeight, devicePixelRatio], fields};
+})()`;
+
+/**
+ * The fields to mask, when both readings show one page with the same fields; else null: the page changed under the
+ * capture, the boxes may not match its pixels, and the bridge keeps a placeholder instead.
+ * @param {any} before @param {any} after
+ */
+export function fieldsIfUnchanged(before, after) {
+  if (!before || !after || before.fields === null) return null;
+  return JSON.stringify(before) === JSON.stringify(after) ? after.fields : null;
+}
+
 export class TabDriver {
   /** @param {number} tabId */
   constructor(tabId) {
@@ -129,18 +155,18 @@ export class TabDriver {
   }
 
   /** @param {string} [fieldsExpression] lists the filled text fields in view, so the bridge can mask secret ones */
-  async observe(fieldsExpression) {
+  async observe(fieldsExpression = '[]') {
     const tab = await this.checkActionable();
     await this.attach();
+    const state = captureStateExpression(fieldsExpression);
+    const before = await this.evaluate(state);
     // Capturing a hidden tab waits for a frame that never comes (claude-code #78533): report it instead.
-    if ((await this.evaluate('document.visibilityState')) === 'hidden') {
-      throw new DriverError('tab_hidden', 'the agent tab is hidden');
-    }
-    const [cssWidth, cssHeight, dpr] = await this.evaluate('[innerWidth, innerHeight, devicePixelRatio]');
+    if (before.visibility === 'hidden') throw new DriverError('tab_hidden', 'the agent tab is hidden');
+    const [cssWidth, cssHeight, dpr] = before.viewport;
     // Chromium's fast PNG: lossless like the default, several times quicker to make and to decode.
     const {data} = await this.send('Page.captureScreenshot', {format: 'png', optimizeForSpeed: true});
-    // null when the scan fails: the bridge then keeps a placeholder instead of an unchecked screenshot.
-    const fields = fieldsExpression ? await this.evaluate(fieldsExpression).catch(() => null) : [];
+    const after = await this.evaluate(state).catch(rethrowIfGone(null));
+    const fields = fieldsIfUnchanged(before, after);
     return {png: data, css_width: cssWidth, css_height: cssHeight, device_pixel_ratio: dpr, url: tab.url, title: tab.title || '', fields};
   }
 

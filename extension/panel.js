@@ -9,10 +9,10 @@ import {
   canFollowUp,
   canStartTask,
   connectionLine,
+  consentLine,
   countOf,
   describeOutcome,
   describeStatus,
-  formatAction,
   formatWhen,
   initialState,
   isActive,
@@ -23,6 +23,7 @@ import {
   shortUrl,
   stepNumber,
   taskHint,
+  timelineEntries,
   uploadLine,
 } from "./panel_state.js";
 
@@ -35,7 +36,8 @@ import {
  * @typedef {import("./panel_state.js").PreviewState} PreviewState
  * @typedef {import("./panel_state.js").SessionSummary} SessionSummary
  * @typedef {import("./panel_state.js").Tab} Tab
- * @typedef {"pause"|"resume"|"stop"|"take_over"|"hand_back"} ControlCommand
+ * @typedef {import("./panel_state.js").PersonTurn} PersonTurn
+ * @typedef {"pause"|"resume"|"stop"|"take_over"|"hand_back"|"retry"} ControlCommand
  *
  * What the panel sends the service worker over the "panel" Port.
  * @typedef {{type: "get_state"}
@@ -346,9 +348,9 @@ function createSessionView(root, options) {
   const stepCount = part(article, ".session-steps", HTMLElement);
   const timeline = createTimeline(part(article, ".timeline", HTMLOListElement));
   const progress = part(article, ".progress", HTMLElement);
-  const approval = createApprovalCard(part(article, ".approval", HTMLElement), () => title.focus());
-  const outcome = part(article, ".outcome", HTMLElement);
-  const followUp = createFollowUp(part(article, ".follow-up", HTMLFormElement));
+  // After an answer the panel keeps following the newest step; focus goes to the controls, not to the top.
+  const approval = createApprovalCard(part(article, ".approval", HTMLElement), afterApproval);
+  const outcome = createOutcome(part(article, ".outcome", HTMLElement), options.live);
   const consent = createConsent(part(article, ".consent", HTMLElement), options.setShared);
 
   return {
@@ -358,12 +360,11 @@ function createSessionView(root, options) {
       title.textContent = session.task;
       setStatusBadge(badge, session.status);
       stepCount.textContent = countOf(Math.max(session.steps, steps.length), "step");
-      timeline(steps);
+      timeline(steps, session.turns ?? []);
       progress.dataset.status = session.status;
       setText(progress, options.live ? progressLine(session) ?? "" : "");
       approval.update(approvalRequest);
-      renderOutcome(outcome, session);
-      followUp.update(options.live && canFollowUp(session.status) ? session : null);
+      outcome(session);
       consent.update(session, preview);
     },
     focusTitle: () => title.focus(),
@@ -372,43 +373,56 @@ function createSessionView(root, options) {
 }
 
 /**
+ * The card under a finished session: the answer or why it ended; after an error, a Retry that tries again.
  * @param {HTMLElement} card
- * @param {SessionView} session
+ * @param {boolean} live
+ * @returns {(session: SessionView) => void}
  */
-function renderOutcome(card, session) {
-  const outcome = describeOutcome(session);
-  card.hidden = !outcome;
-  if (!outcome) return;
-  card.dataset.tone = outcome.tone;
-  part(card, ".outcome-title", HTMLElement).textContent = outcome.title;
-  part(card, ".outcome-text", HTMLElement).textContent = outcome.text;
+function createOutcome(card, live) {
+  const retry = part(card, ".outcome-retry", HTMLButtonElement);
+  /** @type {SessionView|null} */
+  let shown = null;
+  retry.addEventListener("click", () => shown && control(shown.id, "retry"));
+  return (session) => {
+    shown = session;
+    const outcome = describeOutcome(session);
+    card.hidden = !outcome;
+    if (!outcome) return;
+    card.dataset.tone = outcome.tone;
+    part(card, ".outcome-title", HTMLElement).textContent = outcome.title;
+    part(card, ".outcome-text", HTMLElement).textContent = outcome.text;
+    retry.hidden = !(live && session.status === "error");
+  };
 }
 
 /**
- * A keyed list: a step is rebuilt only when the reducer gave it a new object.
+ * A keyed list of the person's turns and the agent's steps: an entry is rebuilt only when the reducer gave it
+ * a new object.
  * @param {HTMLOListElement} list
- * @returns {(steps: StepView[]) => void}
+ * @returns {(steps: StepView[], turns: PersonTurn[]) => void}
  */
 function createTimeline(list) {
-  /** @type {Map<number, {step: StepView, item: HTMLElement}>} */
+  /** @type {Map<string, {value: StepView|PersonTurn, item: HTMLElement}>} */
   const shown = new Map();
-  return (steps) => {
-    const wanted = new Set(steps.map((step) => step.index));
-    for (const [index, { item }] of shown) {
-      if (!wanted.has(index)) {
+  return (steps, turns) => {
+    const entries = timelineEntries(steps, turns);
+    const wanted = new Set(entries.map((entry) => entry.key));
+    for (const [key, { item }] of shown) {
+      if (!wanted.has(key)) {
         item.remove();
-        shown.delete(index);
+        shown.delete(key);
       }
     }
     /** @type {HTMLElement|null} */
     let previous = null;
-    for (const step of steps) {
-      let entry = shown.get(step.index);
-      if (entry?.step !== step) {
-        const item = stepItem(step);
+    for (const wantedEntry of entries) {
+      const value = wantedEntry.kind === "step" ? wantedEntry.step : wantedEntry.turn;
+      let entry = shown.get(wantedEntry.key);
+      if (entry?.value !== value) {
+        const item = wantedEntry.kind === "step" ? stepItem(wantedEntry.step) : turnItem(wantedEntry.turn);
         entry?.item.replaceWith(item);
-        entry = { step, item };
-        shown.set(step.index, entry);
+        entry = { value, item };
+        shown.set(wantedEntry.key, entry);
       }
       if (entry.item.previousElementSibling !== previous || !entry.item.isConnected) {
         if (previous) previous.after(entry.item);
@@ -425,19 +439,37 @@ function createTimeline(list) {
 function stepItem(step) {
   const item = cloneTemplate("step-template");
   const number = stepNumber(step);
-  const { verb, detail } = formatAction(step.action);
   part(item, ".step-number", HTMLElement).textContent = String(number);
-  part(item, ".step-label", HTMLElement).textContent = `Step ${number}: `;
-  part(item, ".verb", HTMLElement).textContent = verb;
-  part(item, ".detail", HTMLElement).textContent = detail;
-  part(item, ".step-action", HTMLElement).title = step.action;
+  part(item, ".step-label", HTMLElement).textContent = `Step ${number}${step.not_run ? " (not run)" : ""}: `;
+  part(item, ".verb", HTMLElement).textContent = step.verb;
+  part(item, ".detail", HTMLElement).textContent = step.detail;
+  item.classList.toggle("not-run", Boolean(step.not_run));
   setText(part(item, ".step-thoughts", HTMLElement), step.thoughts);
   const url = part(item, ".step-url", HTMLElement);
   setText(url, shortUrl(step.url));
   url.title = step.url;
   setText(part(item, ".step-error", HTMLElement), step.error ?? "");
-  item.classList.toggle("failed", Boolean(step.error));
+  item.classList.toggle("failed", Boolean(step.error) && !step.not_run);
   setUpThumbnail(item, step, number);
+  return item;
+}
+
+/** @type {Record<PersonTurn["kind"], string>} */
+const TURN_LABELS = { task: "Your task", message: "You", approve: "", deny: "", reply: "" };
+
+/**
+ * One of the person's turns: what they asked or decided, and when.
+ * @param {PersonTurn} turn
+ */
+function turnItem(turn) {
+  const item = cloneTemplate("turn-template");
+  item.dataset.kind = turn.kind;
+  const label = TURN_LABELS[turn.kind];
+  part(item, ".turn-text", HTMLElement).textContent = label ? `${label}: ${turn.text}` : turn.text;
+  const when = new Date(turn.at);
+  part(item, ".turn-when", HTMLElement).textContent = Number.isNaN(when.getTime())
+    ? ""
+    : when.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
   return item;
 }
 
@@ -465,14 +497,19 @@ function setUpThumbnail(item, step, number) {
 }
 
 /**
+ * The approval card: what will happen (the target marked on the screenshot), and Deny / Approve / Reply.
+ * Focus starts on the card itself; Enter never approves from there, and Esc says it does not answer.
  * @param {HTMLElement} card
- * @param {() => void} afterAnswer where focus goes once the card is gone
+ * @param {() => void} afterAnswer what happens once the card is answered
  */
 function createApprovalCard(card, afterAnswer) {
   const title = part(card, ".approval-title", HTMLElement);
-  const reason = part(card, ".approval-reason", HTMLElement);
+  const consequence = part(card, ".approval-consequence", HTMLElement);
+  const where = part(card, ".approval-where", HTMLElement);
   const thoughts = part(card, ".approval-thoughts", HTMLElement);
   const screenshot = part(card, ".approval-shot", HTMLImageElement);
+  const marker = part(card, ".approval-marker", HTMLElement);
+  const keys = part(card, ".approval-keys", HTMLElement);
   const replyForm = part(card, ".approval-reply", HTMLFormElement);
   const replyInput = part(card, ".approval-reply-input", HTMLInputElement);
   /** @type {ApprovalRequest|null} */
@@ -497,6 +534,12 @@ function createApprovalCard(card, afterAnswer) {
     const text = replyInput.value.trim();
     if (text) answer("reply", text);
   });
+  card.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      keys.hidden = false; // a binding decision is never made by a stray key: say so instead
+    }
+  });
 
   return {
     card,
@@ -511,40 +554,18 @@ function createApprovalCard(card, afterAnswer) {
       card.dataset.kind = request.kind;
       title.textContent = approvalTitle(request.kind);
       card.setAttribute("aria-label", title.textContent);
-      reason.textContent = request.reason;
+      setText(consequence, request.consequence || request.reason);
+      setText(where, [request.target ? `Target: ${request.target}` : "", request.site ? `Site: ${request.site}` : ""].filter(Boolean).join(" · "));
       setText(thoughts, request.thoughts);
       screenshot.hidden = !request.screenshot;
       screenshot.src = request.screenshot ?? "";
+      marker.hidden = !request.point;
+      if (request.point) {
+        marker.style.left = `${request.point[0]}%`;
+        marker.style.top = `${request.point[1]}%`;
+      }
+      keys.hidden = true;
       replyInput.value = "";
-    },
-  };
-}
-
-/**
- * @param {HTMLFormElement} form
- */
-function createFollowUp(form) {
-  const text = part(form, "textarea", HTMLTextAreaElement);
-  const button = part(form, "button", HTMLButtonElement);
-  part(form, ".shortcut-hint", HTMLElement).textContent = `${SHORTCUT}+Enter to send`;
-  submitOnModEnter(text);
-  /** @type {SessionView|null} */
-  let session = null;
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const message = text.value.trim();
-    if (!session || !message) return;
-    if (!send({ type: "follow_up", session_id: session.id, text: message })) return;
-    dispatch({ type: "submitted", what: "follow_up" });
-    text.value = "";
-  });
-  return {
-    /** @param {SessionView|null} continuable the session a follow-up continues, or null to hide the box */
-    update(continuable) {
-      session = continuable;
-      form.hidden = !continuable;
-      button.disabled = state.submitting === "follow_up";
-      button.textContent = state.submitting === "follow_up" ? "Sending…" : "Send";
     },
   };
 }
@@ -559,6 +580,9 @@ function createConsent(block, setShared) {
   const previewButton = part(block, ".preview-button", HTMLButtonElement);
   const area = part(block, ".preview", HTMLElement);
   const status = part(block, ".preview-status", HTMLElement);
+  const whereTo = part(block, ".consent-where", HTMLElement);
+  const summary = part(block, ".preview-summary", HTMLElement);
+  const details = part(block, ".preview-details", HTMLElement);
   const json = part(block, ".preview-json", HTMLElement);
   const shots = part(block, ".preview-shots", HTMLElement);
   /** @type {SessionView|null} */
@@ -566,8 +590,15 @@ function createConsent(block, setShared) {
   /** @type {PreviewState|null} */
   let shownPreview = null;
 
-  toggle.addEventListener("change", () => session && setShared(session.id, toggle.checked));
-  previewButton.addEventListener("click", () => session && loadPreview(session.id));
+  // The person is acting here: the panel holds still (no following) while the block below the switch changes.
+  toggle.addEventListener("change", () => {
+    holdStill();
+    if (session) setShared(session.id, toggle.checked);
+  });
+  previewButton.addEventListener("click", () => {
+    holdStill();
+    if (session) loadPreview(session.id);
+  });
   part(block, ".preview-close", HTMLButtonElement).addEventListener("click", () => {
     dispatch({ type: "preview_closed" });
     previewButton.focus();
@@ -575,8 +606,15 @@ function createConsent(block, setShared) {
 
   /** @param {PreviewState} preview */
   function renderPreview(preview) {
-    json.hidden = preview.status !== "ready";
+    details.hidden = preview.status !== "ready";
     json.textContent = preview.status === "ready" ? JSON.stringify(preview.trajectory, null, 2) : "";
+    summary.replaceChildren(
+      ...previewFacts(preview).map((fact) => {
+        const item = document.createElement("li");
+        item.textContent = fact;
+        return item;
+      }),
+    );
     shots.replaceChildren(...preview.screenshots.map((url, i) => previewImage(url, i)));
   }
 
@@ -589,6 +627,7 @@ function createConsent(block, setShared) {
       session = current;
       block.hidden = isActive(current.status);
       toggle.checked = current.shared;
+      whereTo.textContent = consentLine(state.settings, current.shared);
       const mine = preview?.session_id === current.id ? preview : null;
       area.hidden = !mine;
       previewButton.disabled = mine?.status === "loading";
@@ -612,6 +651,27 @@ function previewStatus(preview, shared) {
 }
 
 /**
+ * The preview in a few lines a person reads: what is in the record, and what was kept out of it.
+ * @param {PreviewState} preview
+ * @returns {string[]}
+ */
+function previewFacts(preview) {
+  if (preview.status !== "ready") return [];
+  const record = /** @type {{task?: string, steps?: {action?: {text?: string}|null, screenshot_withheld?: string|null}[], approvals?: unknown[]}} */ (preview.trajectory ?? {});
+  const steps = record.steps ?? [];
+  const masked = steps.filter((step) => step.action?.text === "********").length;
+  const withheld = steps.filter((step) => step.screenshot_withheld).length;
+  return [
+    `The task: “${record.task ?? ""}”`,
+    `${countOf(steps.length, "step")}, with Fara's thoughts and actions`,
+    `${countOf(preview.screenshots.length, "screenshot")}, password and payment fields painted over`,
+    masked ? `${countOf(masked, "typed secret")} replaced by ******** everywhere in the record` : "No typed secrets",
+    ...(withheld ? [`${countOf(withheld, "screenshot")} left out because the page changed while it was taken`] : []),
+    `${countOf((record.approvals ?? []).length, "decision")} you made`,
+  ];
+}
+
+/**
  * @param {string} url
  * @param {number} i
  */
@@ -628,8 +688,11 @@ function previewImage(url, i) {
 const connection = byId("connection", HTMLElement);
 const connectionText = byId("connection-text", HTMLElement);
 const errorBanner = byId("error", HTMLElement);
+const topStatus = byId("top-status", HTMLElement);
 const liveTab = byId("tab-live", HTMLButtonElement);
 const historyTab = byId("tab-history", HTMLButtonElement);
+const settingsTab = byId("tab-settings", HTMLButtonElement);
+const settingsPanel = byId("settings", HTMLElement);
 const liveBadge = byId("live-badge", HTMLElement);
 const livePanel = byId("live", HTMLElement);
 const historyPanel = byId("history", HTMLElement);
@@ -639,6 +702,7 @@ const pairForm = byId("pair-form", HTMLFormElement);
 const pairToken = byId("pair-token", HTMLInputElement);
 const pairPort = byId("pair-port", HTMLInputElement);
 const pairDetail = byId("pair-detail", HTMLElement);
+const pairCancel = byId("pair-cancel", HTMLButtonElement);
 const empty = byId("empty", HTMLElement);
 const controls = byId("controls", HTMLElement);
 const takenOverNote = byId("taken-over-note", HTMLElement);
@@ -650,6 +714,8 @@ const taskInput = byId("task-input", HTMLTextAreaElement);
 const startUrl = byId("start-url", HTMLInputElement);
 const startButton = byId("start", HTMLButtonElement);
 const taskHintLine = byId("task-hint", HTMLElement);
+const taskLabel = byId("task-label", HTMLElement);
+const composeSwitch = byId("compose-switch", HTMLButtonElement);
 const TASK_EXAMPLE = taskInput.placeholder;
 const historyHeading = byId("history-heading", HTMLElement);
 const historyRefresh = byId("history-refresh", HTMLButtonElement);
@@ -675,6 +741,7 @@ const reopenedView = createSessionView(byId("reopened-session", HTMLElement), {
 function render(before) {
   renderConnection(before);
   renderTabs();
+  renderSettings(before);
   setText(byId("error-text", HTMLElement), state.error ?? "");
   errorBanner.hidden = !state.error;
   liveView.update(state.session, state.steps, state.approval, state.preview);
@@ -695,17 +762,30 @@ function renderConnection(before) {
   const pairing = needsPairing(state);
   if (pairing && !(before && needsPairing(before))) pairPort.value = String(state.connection?.port ?? DEFAULT_PORT);
   pairForm.hidden = !pairing;
-  setText(pairDetail, state.connection?.state === "refused" ? text : "");
+  pairCancel.hidden = !state.pairing || state.connection?.state === "unpaired";
+  const problem = state.connection?.state === "refused" || state.connection?.state === "unreachable";
+  setText(pairDetail, problem ? text : "");
+  // The session's status next to the connection, so it stays in view however the timeline scrolls.
+  const session = state.session;
+  topStatus.hidden = !(session && isActive(session.status));
+  if (session) setStatusBadge(topStatus, session.status);
 }
 
+/** @type {[Tab, HTMLButtonElement, HTMLElement][]} */
+const TABS = [
+  ["live", liveTab, livePanel],
+  ["history", historyTab, historyPanel],
+  ["settings", settingsTab, settingsPanel],
+];
+
 function renderTabs() {
-  const live = state.tab === "live";
-  for (const [tab, panel, selected] of /** @type {const} */ ([[liveTab, livePanel, live], [historyTab, historyPanel, !live]])) {
+  for (const [name, tab, panel] of TABS) {
+    const selected = state.tab === name;
     tab.setAttribute("aria-selected", String(selected));
     tab.tabIndex = selected ? 0 : -1;
     panel.hidden = !selected;
   }
-  liveBadge.hidden = live || !state.approval;
+  liveBadge.hidden = state.tab === "live" || !state.approval;
 }
 
 /**
@@ -729,11 +809,19 @@ function renderDock(before) {
   startUrl.disabled = active;
   // While the agent works the box shrinks to one disabled line that says why.
   taskForm.classList.toggle("busy", active);
-  const hint = taskHint(state, SHORTCUT);
-  taskInput.placeholder = active ? hint : TASK_EXAMPLE;
+  // Once a task has ended, the one box continues it ("New task" is one click away).
+  const continuing = continuingSession();
+  taskForm.classList.toggle("continuing", Boolean(continuing));
+  startUrl.hidden = Boolean(continuing);
+  composeSwitch.hidden = !session || active || !canFollowUp(session.status);
+  composeSwitch.textContent = continuing ? "New task instead" : "Continue this task instead";
+  taskLabel.textContent = continuing ? "Continue this task" : "Task";
+  taskLabel.classList.toggle("visually-hidden", !continuing);
+  const hint = continuing ? `${SHORTCUT}+Enter to send. Fara continues in the same tab.` : taskHint(state, SHORTCUT);
+  taskInput.placeholder = active ? hint : continuing ? "Ask a follow-up or give more instructions" : TASK_EXAMPLE;
   setText(taskHintLine, active ? "" : hint);
-  startButton.disabled = !canStartTask(state);
-  startButton.textContent = state.submitting === "task" ? "Starting…" : "Start";
+  startButton.disabled = continuing ? state.submitting !== null : !canStartTask(state);
+  startButton.textContent = state.submitting ? "Sending…" : continuing ? "Send" : "Start";
   const newSession = session && session.id !== before?.session?.id;
   if (newSession && session.task === taskInput.value.trim()) taskForm.reset();
 }
@@ -774,11 +862,9 @@ function historyRow(row, confirming) {
   part(open, ".row-task", HTMLElement).textContent = row.task;
   open.addEventListener("click", () => reopen(row.id));
   setStatusBadge(part(item, ".status-badge", HTMLElement), row.status);
-  const upload = uploadLine(row.upload);
   const details = [countOf(row.steps, "step"), formatWhen(row.created_at, new Date()), ...(row.shared ? ["Shared"] : [])];
-  const detailsLine = part(item, ".row-details", HTMLElement);
-  detailsLine.textContent = [...details, ...(upload.label ? [upload.label] : [])].join(" · ");
-  detailsLine.title = upload.detail;
+  part(item, ".row-details", HTMLElement).textContent = details.join(" · ");
+  setText(part(item, ".row-upload", HTMLElement), uploadLine(row.upload));
 
   const unshare = part(item, ".row-unshare", HTMLButtonElement);
   unshare.hidden = !row.shared;
@@ -823,6 +909,12 @@ function isNearBottom() {
 function scrollToLatest() {
   liveScroll.scrollTop = liveScroll.scrollHeight;
   autoScrolledTo = liveScroll.scrollTop;
+}
+
+/** Stop following until the next new step: what the person is working on stays where it is. */
+function holdStill() {
+  followLatest = false;
+  autoScrolledTo = Infinity;
 }
 
 /**
@@ -882,18 +974,96 @@ function showTab(tab) {
   if (tab === "history") loadHistory();
 }
 
-liveTab.addEventListener("click", () => showTab("live"));
-historyTab.addEventListener("click", () => showTab("history"));
-for (const tab of [liveTab, historyTab]) {
-  tab.addEventListener("keydown", (event) => {
-    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
-    const next = tab === liveTab ? historyTab : liveTab;
-    showTab(next === liveTab ? "live" : "history");
-    next.focus();
-  });
+// -- settings -----------------------------------------------------------------------------------
+
+const settingsForm = byId("settings-form", HTMLFormElement);
+const settingsModelUrl = byId("settings-model-url", HTMLInputElement);
+const settingsModel = byId("settings-model", HTMLInputElement);
+const settingsCollector = byId("settings-collector", HTMLInputElement);
+const settingsCollectorKey = byId("settings-collector-key", HTMLInputElement);
+const settingsTestResult = byId("settings-test-result", HTMLElement);
+const settingsResult = byId("settings-result", HTMLElement);
+const settingsPairing = byId("settings-pairing", HTMLElement);
+
+/**
+ * The form shows what the bridge uses; a field the person is editing is left alone.
+ * @param {PanelState|null} before
+ */
+function renderSettings(before) {
+  const settings = state.settings;
+  if (settings && settings !== before?.settings) {
+    for (const [field, value] of /** @type {const} */ ([
+      [settingsModelUrl, settings.model_url ?? ""],
+      [settingsModel, settings.model],
+      [settingsCollector, settings.collector ?? ""],
+    ])) {
+      if (document.activeElement !== field) field.value = value;
+    }
+    settingsModelUrl.disabled = settings.model_url === null || settings.model_url === undefined;
+  }
+  const connection = state.connection;
+  settingsPairing.textContent = connection?.state === "connected"
+    ? `Paired with Farol on port ${connection.port}.`
+    : connectionLine(state).text;
 }
 
+/**
+ * @param {HTMLElement} line
+ * @param {string} text
+ * @param {"ok"|"bad"} tone
+ */
+function say(line, text, tone) {
+  line.textContent = text;
+  line.dataset.tone = tone;
+}
+
+byId("settings-test", HTMLButtonElement).addEventListener("click", async () => {
+  say(settingsTestResult, "Asking the endpoint…", "ok");
+  try {
+    const json = { model_url: settingsModelUrl.value.trim(), model: settingsModel.value.trim() };
+    const answer = await (await api("/api/settings/test-model", { method: "POST", json })).json();
+    say(settingsTestResult, answer.detail, answer.ok ? "ok" : "bad");
+  } catch (error) {
+    say(settingsTestResult, messageOf(error), "bad");
+  }
+});
+
+settingsForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const json = {
+    model_url: settingsModelUrl.disabled ? null : settingsModelUrl.value.trim(),
+    model: settingsModel.value.trim(),
+    collector: settingsCollector.value.trim() || null,
+    ...(settingsCollectorKey.value.trim() ? { collector_key: settingsCollectorKey.value.trim() } : {}),
+  };
+  try {
+    const saved = await (await api("/api/settings", { method: "PUT", json })).json();
+    dispatch(saved);
+    settingsCollectorKey.value = "";
+    say(settingsResult, "Saved. The next task uses these settings.", "ok");
+  } catch (error) {
+    say(settingsResult, `Not saved: ${messageOf(error)}`, "bad");
+  }
+});
+
+TABS.forEach(([name, tab], position) => {
+  tab.addEventListener("click", () => showTab(name));
+  tab.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    const [nextName, next] = TABS[(position + (event.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length];
+    showTab(nextName);
+    next.focus();
+  });
+});
+
 byId("error-dismiss", HTMLButtonElement).addEventListener("click", () => dispatch({ type: "error_dismissed" }));
+
+pairCancel.addEventListener("click", () => dispatch({ type: "pairing_closed" }));
+byId("change-pairing", HTMLButtonElement).addEventListener("click", () => {
+  dispatch({ type: "pairing_opened" });
+  showTab("live");
+  pairToken.focus();
+});
 
 pairForm.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -904,12 +1074,39 @@ pairForm.addEventListener("submit", (event) => {
 
 taskForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  const task = taskInput.value.trim();
-  if (!task || !canStartTask(state)) return;
+  const text = taskInput.value.trim();
+  const continuing = continuingSession();
+  if (!text) return;
+  if (continuing) {
+    if (state.submitting || !send({ type: "follow_up", session_id: continuing.id, text })) return;
+    dispatch({ type: "submitted", what: "follow_up" });
+    taskInput.value = "";
+    followLatest = true;
+    scrollToLatest();
+    return;
+  }
+  if (!canStartTask(state)) return;
   const start_url = normalizeStartUrl(startUrl.value);
-  if (send({ type: "start_task", task, ...(start_url ? { start_url } : {}) })) dispatch({ type: "submitted", what: "task" });
+  if (send({ type: "start_task", task: text, ...(start_url ? { start_url } : {}) })) dispatch({ type: "submitted", what: "task" });
 });
 submitOnModEnter(taskInput);
+composeSwitch.addEventListener("click", () => {
+  dispatch({ type: "compose", mode: continuingSession() ? "new" : "continue" });
+  taskInput.focus();
+});
+
+/** The ended session the dock's box continues, or null when it starts a new task. */
+function continuingSession() {
+  const session = state.session;
+  return session && state.compose === "continue" && canFollowUp(session.status) ? session : null;
+}
+
+/** After an answer: keep following the newest step, and put focus where the next decision is made. */
+function afterApproval() {
+  followLatest = true;
+  scrollToLatest();
+  (controls.hidden ? taskInput : pauseResume).focus({ preventScroll: true });
+}
 
 pauseResume.addEventListener("click", () => {
   if (state.session) control(state.session.id, state.session.status === "paused" ? "resume" : "pause");

@@ -3,13 +3,18 @@
 
 /**
  * @typedef {"running"|"paused"|"taken_over"|"awaiting_approval"|"awaiting_user"|"stopped"|"error"|"cancelled"|"interrupted"} SessionStatus
+ * @typedef {{before_step: number, kind: "task"|"message"|"approve"|"deny"|"reply", text: string, at: string}} PersonTurn
  * @typedef {{id: string, task: string, status: SessionStatus, tab_id?: number|null, final_answer?: string|null,
- *   reason?: string|null, steps: number, shared: boolean}} SessionView
- * @typedef {{index: number, thoughts: string, action: string, url: string, thumbnail?: string|null,
- *   error?: string|null}} StepView
- * @typedef {{state: "unpaired"|"connecting"|"connected"|"refused", detail?: string, port: number}} Connection
+ *   reason?: string|null, steps: number, shared: boolean, turns?: PersonTurn[], notice?: string|null,
+ *   model?: string|null}} SessionView
+ * @typedef {{index: number, thoughts: string, verb: string, detail: string, url: string, thumbnail?: string|null,
+ *   error?: string|null, not_run?: boolean}} StepView
+ * @typedef {{state: "unpaired"|"connecting"|"connected"|"refused"|"unreachable", detail?: string, port: number}} Connection
  * @typedef {{type: "approval_request", session_id: string, request_id: string, kind: "guard"|"critical_point",
- *   reason: string, thoughts: string, screenshot?: string|null}} ApprovalRequest
+ *   reason: string, thoughts: string, screenshot?: string|null, target?: string|null, site?: string,
+ *   consequence?: string, point?: [number, number]|null}} ApprovalRequest
+ * @typedef {{type: "settings", model: string, model_url?: string|null, collector?: string|null,
+ *   collector_refused?: string|null}} Settings
  * @typedef {{state: "queued"|"retrying"|"uploaded"|"refused"|"withdrawing"|"withdrawn", collector: string,
  *   error?: string|null}} UploadStatus
  * @typedef {{id: string, task: string, status: string, created_at: string, steps: number, shared: boolean,
@@ -17,12 +22,13 @@
  *
  * Messages from the service worker (bridge events forwarded unchanged, plus `state` and `connection`).
  * @typedef {{type: "state", connection: Connection, session: SessionView|null, steps: StepView[],
- *   approval: ApprovalRequest|null}} StateMessage
+ *   approval: ApprovalRequest|null, settings?: Settings|null}} StateMessage
  * @typedef {StateMessage
  *   | {type: "connection", connection: Connection}
  *   | {type: "session", session: SessionView}
  *   | {type: "step", session_id: string, step: StepView}
  *   | ApprovalRequest
+ *   | Settings
  *   | {type: "error", message: string}} WorkerMessage
  *
  * The panel's own actions.
@@ -43,11 +49,14 @@
  *   | {type: "preview_loading", session_id: string}
  *   | {type: "preview_loaded", session_id: string, trajectory: unknown, screenshots: string[]}
  *   | {type: "preview_failed", session_id: string, message: string}
- *   | {type: "preview_closed"}} PanelAction
+ *   | {type: "preview_closed"}
+ *   | {type: "pairing_opened"}
+ *   | {type: "pairing_closed"}
+ *   | {type: "compose", mode: "continue"|"new"}} PanelAction
  *
  * @typedef {WorkerMessage|PanelAction} Message
  *
- * @typedef {"live"|"history"} Tab
+ * @typedef {"live"|"history"|"settings"} Tab
  * @typedef {{status: "idle"|"loading"|"ready"|"failed", sessions: SessionSummary[], error: string|null,
  *   confirming_delete: string|null, reopened: {session: SessionView, steps: StepView[]}|null}} HistoryState
  * @typedef {{session_id: string, status: "loading"|"ready"|"failed", trajectory: unknown, screenshots: string[],
@@ -63,9 +72,14 @@
  *   tab: Tab,
  *   history: HistoryState,
  *   preview: PreviewState|null,
+ *   settings: Settings|null,
+ *   pairing: boolean,
+ *   compose: "continue"|"new",
  * }} PanelState
  * `worker` is the Port to the service worker; `connection` is the worker's link to the bridge.
  * `submitting` is what was sent (a task or a follow-up) until the bridge answers.
+ * `pairing` is the person's "Change pairing": the form shows even while connected.
+ * `compose` is what the one text box at the bottom does once a task has ended: continue it, or start anew.
  */
 
 export const DEFAULT_PORT = 8765;
@@ -83,6 +97,9 @@ export function initialState() {
     tab: "live",
     history: { status: "idle", sessions: [], error: null, confirming_delete: null, reopened: null },
     preview: null,
+    settings: null,
+    pairing: false,
+    compose: "continue",
   };
 }
 
@@ -101,11 +118,21 @@ export function reduce(state, message) {
         session: message.session,
         steps: sortedSteps(message.steps),
         approval: message.approval,
+        settings: message.settings ?? state.settings,
         submitting: null,
         history: patchHistoryRow(state.history, message.session),
       };
     case "connection":
-      return { ...state, connection: message.connection };
+      // A new connection after "Change pairing" closes the form; a refusal keeps it open.
+      return { ...state, connection: message.connection, pairing: state.pairing && message.connection.state !== "connected" };
+    case "settings":
+      return { ...state, settings: message };
+    case "pairing_opened":
+      return { ...state, pairing: true };
+    case "pairing_closed":
+      return { ...state, pairing: false };
+    case "compose":
+      return { ...state, compose: message.mode };
     case "session":
       return onSession(state, message.session);
     case "step":
@@ -175,6 +202,7 @@ function onSession(state, session) {
     session,
     steps: same ? state.steps : [],
     approval: approvalStillPending ? state.approval : null,
+    compose: same ? state.compose : "continue",
     submitting: null,
     history: patchHistoryRow(state.history, session),
   };
@@ -353,7 +381,7 @@ export function canStartTask(state) {
  * @param {PanelState} state
  */
 export function needsPairing(state) {
-  return state.connection?.state === "unpaired" || state.connection?.state === "refused";
+  return state.pairing || ["unpaired", "refused", "unreachable"].includes(state.connection?.state ?? "");
 }
 
 /**
@@ -364,6 +392,7 @@ export function needsPairing(state) {
 export function taskHint(state, shortcut) {
   if (state.session && isActive(state.session.status)) return "Fara is working on a task. Stop it to start another.";
   if (state.submitting === "task") return "Starting…";
+  if (state.connection?.state === "unreachable") return "Start Farol on this computer first: run farol serve.";
   if (needsPairing(state)) return "Pair with Farol above to start a task.";
   if (state.worker !== "connected" || state.connection?.state !== "connected") return "Waiting for Farol…";
   return `${shortcut}+Enter to start. Fara uses this tab unless you give a start URL.`;
@@ -397,7 +426,7 @@ export function describeOutcome(session) {
  * @param {SessionView} session
  */
 export function progressLine(session) {
-  if (session.status === "running") return "Working on the next step…";
+  if (session.status === "running") return session.notice || "Working on the next step…";
   if (session.status === "paused") return session.reason ? `Paused: ${session.reason}` : "Paused. Fara waits until you resume.";
   return null;
 }
@@ -420,110 +449,12 @@ export function connectionLine(state) {
       return { tone: "muted", text: "Not paired with Farol" };
     case "refused":
       return { tone: "bad", text: connection.detail || `Farol on port ${connection.port} refused the connection` };
+    case "unreachable":
+      return { tone: "bad", text: connection.detail || `Farol is not running on port ${connection.port}: run farol serve` };
   }
 }
 
 // -- formatting ---------------------------------------------------------------------------------
-
-/** Fara-7B's actions (canonical names, as the bridge reports them), in words read at a glance. */
-const ACTION_VERBS = {
-  left_click: "Click",
-  mouse_move: "Hover",
-  type: "Type",
-  key: "Press",
-  scroll: "Scroll",
-  visit_url: "Open",
-  web_search: "Search",
-  history_back: "Go back",
-  pause_and_memorize_fact: "Remember",
-  wait: "Wait",
-  terminate: "Finish",
-};
-
-/** The argument names of those actions: the bridge writes `name k=v, k=v`, and values may hold ", ". */
-const ARGUMENT_SPLIT = /, (?=(?:keys|text|coordinate|press_enter|delete_existing_text|pixels|url|query|fact|time|status)=)/;
-
-/**
- * Splits the bridge's action line ("left_click coordinate=[674.0, 223.0]") into a verb and its
- * details in plain words ("at (674, 223)"). Unknown lines ("no reply from the model") stay as they are.
- * @param {string} action
- * @returns {{verb: string, detail: string}}
- */
-export function formatAction(action) {
-  const match = /^\s*([a-z_]+)(?:\s+(.*))?$/s.exec(action);
-  const name = match?.[1] ?? "";
-  if (!match || !(name in ACTION_VERBS)) return { verb: "", detail: action.trim() };
-  const rest = (match[2] ?? "").trim();
-  return { verb: ACTION_VERBS[/** @type {keyof ACTION_VERBS} */ (name)], detail: describeArguments(name, rest) ?? rest };
-}
-
-/**
- * @param {string} name
- * @param {string} rest
- * @returns {string|null} null when the arguments are not in the `k=v, k=v` form
- */
-function describeArguments(name, rest) {
-  if (!rest) return "";
-  if (!/^[a-z_]+=/.test(rest)) return null;
-  const args = parseArguments(rest);
-  const at = args.coordinate ? point(args.coordinate) : "";
-  switch (name) {
-    case "left_click":
-    case "mouse_move":
-      return at;
-    case "type":
-      return [`“${args.text ?? ""}”`, at, args.delete_existing_text === "True" ? "replacing the text" : "", args.press_enter === "True" ? "then Enter" : ""]
-        .filter(Boolean)
-        .join(" ");
-    case "key":
-      return keyChord(args.keys ?? "");
-    case "scroll":
-      return Number(args.pixels) > 0 ? "up" : "down"; // Fara's sign: positive scrolls up
-    case "web_search":
-      return `“${args.query ?? ""}”`;
-    case "pause_and_memorize_fact":
-      return `“${args.fact ?? ""}”`;
-    case "wait":
-      return `${Number(args.time)} s`;
-    case "terminate":
-      return args.status === "failure" ? "without success" : "";
-    default:
-      return args.url ?? rest;
-  }
-}
-
-/**
- * "text=a, b, press_enter=True" -> {text: "a, b", press_enter: "True"}
- * @param {string} rest
- * @returns {Record<string, string>}
- */
-function parseArguments(rest) {
-  return Object.fromEntries(
-    rest.split(ARGUMENT_SPLIT).map((pair) => {
-      const equals = pair.indexOf("=");
-      return [pair.slice(0, equals), pair.slice(equals + 1)];
-    }),
-  );
-}
-
-/**
- * "[674.0, 223.0]" -> "at (674, 223)"
- * @param {string} coordinate
- */
-function point(coordinate) {
-  const numbers = coordinate.match(/-?\d+(?:\.\d+)?/g) ?? [];
-  return numbers.length === 2 ? `at (${numbers.map((n) => Math.round(Number(n))).join(", ")})` : coordinate;
-}
-
-/**
- * "['ctrl', 'a']" -> "Ctrl+A"
- * @param {string} keys
- */
-function keyChord(keys) {
-  const names = [...keys.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2]);
-  if (names.length === 0) return keys;
-  return names.map((key) => key.charAt(0).toUpperCase() + key.slice(1)).join("+");
-}
 
 /**
  * A URL without the noise (scheme, "www.", a lone trailing slash); the full URL goes in a tooltip.
@@ -572,26 +503,67 @@ export function bridgeUrl(url, base) {
   return resolved.href;
 }
 
-const UPLOAD_LABELS = {
-  queued: "Upload queued",
-  retrying: "Upload will be retried",
-  uploaded: "Uploaded",
-  refused: "Upload refused",
-  withdrawing: "Removal from the collector pending",
-  withdrawn: "Removed from the collector",
-};
-
 /**
- * What the History says about a session's copy at the collector ("" when it was never sent), and the detail
- * behind it (why it is retried or refused).
+ * What the History says about a session's copy at the collector, in words ("" when it was never sent): the
+ * collector is named and a problem is said in full, on the page (not in a tooltip).
  * @param {UploadStatus|null|undefined} upload
- * @returns {{label: string, detail: string}}
+ * @returns {string}
  */
 export function uploadLine(upload) {
-  if (!upload) return { label: "", detail: "" };
-  const detail = upload.error ? `${upload.collector}: ${upload.error}` : upload.collector;
-  const label = upload.state === "refused" && upload.error ? `${UPLOAD_LABELS.refused}: ${upload.error}` : UPLOAD_LABELS[upload.state];
-  return { label, detail };
+  if (!upload) return "";
+  const where = upload.collector;
+  const why = upload.error ? ` (${upload.error.replace(/\.$/, "")})` : "";
+  switch (upload.state) {
+    case "queued":
+      return `Waiting to upload to ${where}`;
+    case "retrying":
+      return `Not uploaded yet to ${where}${why}; Farol keeps trying`;
+    case "uploaded":
+      return `Uploaded to ${where}`;
+    case "refused":
+      return `${where} refused it${why}`;
+    case "withdrawing":
+      return `Being removed from ${where}`;
+    case "withdrawn":
+      return `Removed from ${where}`;
+  }
+}
+
+/**
+ * Where a shared session goes, said next to the share switch.
+ * @param {Settings|null} settings
+ * @param {boolean} shared
+ */
+export function consentLine(settings, shared) {
+  const collector = settings?.collector;
+  if (!collector) {
+    return shared
+      ? "Marked as shared, but kept on this computer: no collector is set (Settings)."
+      : "Kept on this computer: no collector is set. Sharing marks it for a collector you set later.";
+  }
+  if (settings?.collector_refused) return `${collector} refused this computer's key: ${settings.collector_refused}`;
+  return shared ? `Sent to ${collector} when the session ends.` : `Turn on to send it to ${collector}.`;
+}
+
+/**
+ * The timeline: the person's turns (task, follow-ups, approvals) among the agent's steps, in order.
+ * @param {StepView[]} steps
+ * @param {PersonTurn[]} turns
+ * @returns {({kind: "step", key: string, step: StepView}|{kind: "turn", key: string, turn: PersonTurn})[]}
+ */
+export function timelineEntries(steps, turns) {
+  /** @type {({kind: "step", key: string, step: StepView}|{kind: "turn", key: string, turn: PersonTurn})[]} */
+  const entries = [];
+  const pending = [...turns];
+  for (const step of steps) {
+    while (pending.length && pending[0].before_step <= step.index) {
+      const turn = /** @type {PersonTurn} */ (pending.shift());
+      entries.push({ kind: "turn", key: `turn-${turn.at}-${turn.kind}`, turn });
+    }
+    entries.push({ kind: "step", key: `step-${step.index}`, step });
+  }
+  for (const turn of pending) entries.push({ kind: "turn", key: `turn-${turn.at}-${turn.kind}`, turn });
+  return entries;
 }
 
 /**
@@ -614,7 +586,7 @@ export function stepNumber(step) {
  * @param {ApprovalRequest["kind"]} kind
  */
 export function approvalTitle(kind) {
-  return kind === "guard" ? "Approval needed" : "Critical point";
+  return kind === "guard" ? "Approve this step?" : "Critical point: approve to go on?";
 }
 
 /**
@@ -633,7 +605,7 @@ export function announcements(before, after) {
     for (const step of after.steps.filter((s) => !known.has(s.index))) out.push({ text: stepSummary(step), urgent: false });
   }
   if (after.approval && after.approval.request_id !== before.approval?.request_id) {
-    out.push({ text: `${approvalTitle(after.approval.kind)}: ${after.approval.reason}`, urgent: true });
+    out.push({ text: `${approvalTitle(after.approval.kind)} ${after.approval.consequence || after.approval.reason}`, urgent: true });
   }
   if (sameSession && after.session && after.session.status !== before.session?.status) {
     out.push({ text: `Status: ${describeStatus(after.session.status).label}`, urgent: false });
@@ -646,7 +618,6 @@ export function announcements(before, after) {
  * @param {StepView} step
  */
 function stepSummary(step) {
-  const { verb, detail } = formatAction(step.action);
-  const line = `Step ${stepNumber(step)}: ${verb} ${detail}`.trim();
+  const line = `Step ${stepNumber(step)}: ${step.verb} ${step.detail}`.trim();
   return step.error ? `${line}. Failed: ${step.error}` : line;
 }

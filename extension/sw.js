@@ -12,21 +12,30 @@ const KEPT_STEPS = 60; // timeline entries kept for a reopened panel (thumbnails
 const IS_MAC = navigator.userAgent.includes('Mac OS X');
 
 /**
- * @typedef {{state: 'unpaired' | 'connecting' | 'connected' | 'refused', detail?: string, port: number}} Connection
- * @typedef {{session: any, steps: any[], approval: any, agentTabId: number | null, groupId: number | null}} Remembered
+ * @typedef {{state: 'unpaired' | 'connecting' | 'connected' | 'refused' | 'unreachable', detail?: string, port: number}} Connection
+ * @typedef {{session: any, steps: any[], approval: any, settings: any, agentTabId: number | null, groupId: number | null}} Remembered
  */
+
+// The bridge's close codes for a refused pairing (bridge/pairing.py): say what to fix, and stop retrying.
+const REFUSALS = /** @type {Record<number, string>} */ ({
+  4401: 'Farol refused this token. Paste the token `farol serve` printed.',
+  4421: 'Farol refused the connection: the extension must reach it at 127.0.0.1.',
+  4400: 'Farol refused the connection: this extension is too old or too new for it.',
+});
 
 /** @type {WebSocket | null} */
 let socket = null;
 /** @type {Connection} */
 let connection = {state: 'connecting', port: DEFAULT_PORT};
 let attempt = 0;
+/** @type {string | null} the token the bridge refused: not offered again until the person pairs */
+let refusedToken = null;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let reconnectTimer;
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let heartbeat;
 /** @type {Remembered} */
-let memory = {session: null, steps: [], approval: null, agentTabId: null, groupId: null};
+let memory = {session: null, steps: [], approval: null, settings: null, agentTabId: null, groupId: null};
 /** @type {Map<number, TabDriver>} */
 const drivers = new Map();
 /** @type {Set<chrome.runtime.Port>} */
@@ -64,6 +73,7 @@ async function openSocket() {
   const stored = /** @type {{token?: string, port?: number}} */ (await chrome.storage.local.get(['token', 'port']));
   const {token, port = DEFAULT_PORT} = stored;
   if (!token) return setConnection({state: 'unpaired', port});
+  if (refusedToken === token) return; // refused: only pairing again (a new token) tries once more
   setConnection({state: 'connecting', port});
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['farol.v1', `farol.token.${token}`]);
   socket = ws;
@@ -79,15 +89,21 @@ async function openSocket() {
     heartbeat = setInterval(() => send({type: 'ping'}), HEARTBEAT_MS);
   };
   ws.onmessage = (event) => handleBridgeMessage(JSON.parse(event.data)).catch((error) => console.error(error));
+  let opened = false;
+  ws.addEventListener('open', () => (opened = true));
   ws.onclose = (event) => {
     if (socket !== ws) return; // a replaced socket: its successor owns the connection state
     socket = null;
     clearInterval(heartbeat);
-    const detail =
-      event.code === 1006
-        ? `Cannot reach the bridge on 127.0.0.1:${port} (is \`farol serve\` running, and is the token right?)`
-        : event.reason || `closed (${event.code})`;
-    setConnection({state: event.code === 4403 ? 'refused' : 'connecting', detail, port});
+    if (event.code in REFUSALS) {
+      // Retrying cannot help: wait for the person to pair again (the panel shows the form).
+      refusedToken = token;
+      return setConnection({state: 'refused', detail: REFUSALS[event.code], port});
+    }
+    const detail = opened
+      ? `Lost the connection to Farol on port ${port}; reconnecting…`
+      : `Farol is not running on port ${port}: run \`farol serve\` on this computer.`;
+    setConnection({state: opened ? 'connecting' : 'unreachable', detail, port});
     reconnectTimer = setTimeout(connect, reconnectDelay(attempt++));
   };
 }
@@ -114,6 +130,10 @@ async function handleBridgeMessage(message) {
       setConnection({state: 'connected', port: connection.port});
       if (message.session) await showSession(message.session);
       return;
+    case 'settings':
+      memory.settings = message;
+      await remember();
+      return toPanels(message);
     case 'request':
       return answer(message);
     case 'session':
@@ -165,6 +185,24 @@ async function showSession(session) {
   await setBadge(memory.approval !== null);
   await remember();
   toPanels({type: 'session', session});
+  await showAgentState(session.status);
+}
+
+/**
+ * The cue on the agent's tab: its tab group says whether Fara drives it or waits for the person. It lives in
+ * the browser's tab strip, so it never enters the screenshots the model sees.
+ * @param {string} status
+ */
+async function showAgentState(status) {
+  if (memory.groupId === null) return;
+  const waiting = ['awaiting_approval', 'paused', 'taken_over'].includes(status);
+  const driving = status === 'running';
+  const title = driving ? 'Farol · driving' : waiting ? 'Farol · waiting for you' : 'Farol';
+  try {
+    await chrome.tabGroups.update(memory.groupId, {title, color: waiting ? 'orange' : 'blue'});
+  } catch {
+    memory.groupId = null; // the person closed the group: nothing to show it on
+  }
 }
 
 /** @param {boolean} waiting */
@@ -237,7 +275,7 @@ async function adoptOpenedTabs() {
 async function addToAgentGroup(tabId) {
   try {
     const groupId = await chrome.tabs.group(memory.groupId === null ? {tabIds: [tabId]} : {tabIds: [tabId], groupId: memory.groupId});
-    if (memory.groupId !== groupId) await chrome.tabGroups.update(groupId, {title: 'Farol', color: 'blue'});
+    if (memory.groupId !== groupId) await chrome.tabGroups.update(groupId, {title: 'Farol · driving', color: 'blue'});
     memory.groupId = groupId;
   } catch {
     memory.groupId = null; // the group was closed, or this browser has no tab groups: the task goes on
@@ -283,7 +321,14 @@ chrome.runtime.onConnect.addListener((port) => {
 
 /** @param {chrome.runtime.Port} port */
 function postState(port) {
-  port.postMessage({type: 'state', connection, session: memory.session, steps: memory.steps, approval: memory.approval});
+  port.postMessage({
+    type: 'state',
+    connection,
+    session: memory.session,
+    steps: memory.steps,
+    approval: memory.approval,
+    settings: memory.settings,
+  });
 }
 
 /** @param {chrome.runtime.Port} port @param {any} message */
@@ -297,6 +342,8 @@ async function fromPanel(port, message) {
       socket = null; // its onclose must not touch the new connection
       previous?.close();
       await chrome.storage.local.set({token: String(message.token).trim(), port: Number(message.port) || DEFAULT_PORT});
+      attempt = 0;
+      refusedToken = null;
       return connect();
     }
     case 'start_task': {

@@ -28,7 +28,7 @@ from agent.trajectory import KEPT_SCORE, Trajectory, utcnow
 from training.auxiliary import auxiliary_samples
 from training.samples import Sample, step_samples, trainable
 
-USER_SOURCES = ("extension", "cli")  # a person's sessions: only with their consent
+USER_SOURCES = ("extension", "cli", "shared")  # a person's sessions (here or at a collector): only with consent
 SYNTHETIC_SOURCES = ("datagen",)  # generated: only when the verifiers kept it
 AUXILIARY_SOURCES = ("grounding", "question", "caption", "refusal")  # the auxiliary sets data generation writes
 

@@ -8,10 +8,10 @@ import {
   canFollowUp,
   canStartTask,
   connectionLine,
+  consentLine,
   countOf,
   describeOutcome,
   describeStatus,
-  formatAction,
   formatWhen,
   initialState,
   isActive,
@@ -22,6 +22,7 @@ import {
   shortUrl,
   stepNumber,
   taskHint,
+  timelineEntries,
   uploadLine,
 } from "../panel_state.js";
 
@@ -52,7 +53,7 @@ function session(overrides = {}) {
  * @returns {StepView}
  */
 function step(index, overrides = {}) {
-  return { index, thoughts: `thinking ${index}`, action: `left_click coordinate=[${index}.0, ${index}.0]`, url: "https://a.example/", ...overrides };
+  return { index, thoughts: `thinking ${index}`, verb: "Click", detail: `the button “B${index}”`, url: "https://a.example/", ...overrides };
 }
 
 /**
@@ -199,12 +200,29 @@ describe("connection", () => {
     assert.match(line({ state: "refused", port: 8765 }).text, /refused/);
   });
 
-  test("pairing is needed only when unpaired or refused", () => {
+  test("a bridge that does not answer says how to start it, and a refusal keeps the form open", () => {
+    const unreachable = run(live(), {
+      type: "connection",
+      connection: { state: "unreachable", port: 9000, detail: "Farol is not running on port 9000: run `farol serve` on this computer." },
+    });
+    assert.deepEqual(connectionLine(unreachable), {
+      tone: "bad",
+      text: "Farol is not running on port 9000: run `farol serve` on this computer.",
+    });
+    assert.match(taskHint(run(initialState(), { type: "connection", connection: { state: "unreachable", port: 1 } }), "Ctrl"), /farol serve/);
+    const changing = run(live(), { type: "pairing_opened" });
+    assert.equal(needsPairing(changing), true);
+    assert.equal(needsPairing(run(changing, { type: "connection", connection: { state: "refused", port: 1 } })), true);
+    assert.equal(needsPairing(run(changing, { type: "connection", connection: CONNECTED })), false);
+    assert.equal(needsPairing(run(changing, { type: "pairing_closed" })), false);
+  });
+
+  test("the pairing form shows when unpaired, refused or unreachable (a wrong port, say)", () => {
     /** @param {Connection["state"]} name */
     const pairing = (name) => needsPairing(run(initialState(), { type: "connection", connection: { state: name, port: 1 } }));
     assert.deepEqual(
-      ["unpaired", "refused", "connecting", "connected"].map((name) => pairing(/** @type {Connection["state"]} */ (name))),
-      [true, true, false, false],
+      ["unpaired", "refused", "unreachable", "connecting", "connected"].map((name) => pairing(/** @type {Connection["state"]} */ (name))),
+      [true, true, true, false, false],
     );
     assert.equal(needsPairing(initialState()), false);
   });
@@ -313,8 +331,8 @@ describe("approval lifecycle", () => {
   });
 
   test("a guard card and a critical point are titled differently", () => {
-    assert.equal(approvalTitle("guard"), "Approval needed");
-    assert.equal(approvalTitle("critical_point"), "Critical point");
+    assert.equal(approvalTitle("guard"), "Approve this step?");
+    assert.equal(approvalTitle("critical_point"), "Critical point: approve to go on?");
   });
 });
 
@@ -548,36 +566,6 @@ describe("statuses", () => {
 });
 
 describe("formatting", () => {
-  test("action lines, as the bridge writes them, become a verb and plain details", () => {
-    assert.deepEqual(formatAction("left_click coordinate=[674.0, 223.0]"), { verb: "Click", detail: "at (674, 223)" });
-    assert.deepEqual(formatAction("mouse_move coordinate=[1.4, 2.6]"), { verb: "Hover", detail: "at (1, 3)" });
-    assert.deepEqual(
-      formatAction("type text=hello, world, coordinate=[248.0, 217.0], press_enter=False, delete_existing_text=False"),
-      { verb: "Type", detail: "“hello, world” at (248, 217)" },
-    );
-    assert.deepEqual(
-      formatAction("type text=fara, press_enter=True, delete_existing_text=True"),
-      { verb: "Type", detail: "“fara” replacing the text then Enter" },
-    );
-    assert.deepEqual(formatAction("key keys=['ctrl', 'a']"), { verb: "Press", detail: "Ctrl+A" });
-    assert.deepEqual(formatAction("scroll pixels=-200.0"), { verb: "Scroll", detail: "down" });
-    assert.deepEqual(formatAction("scroll pixels=400"), { verb: "Scroll", detail: "up" });
-    assert.deepEqual(formatAction("visit_url url=https://a.example/?q=1, 2"), { verb: "Open", detail: "https://a.example/?q=1, 2" });
-    assert.deepEqual(formatAction("web_search query=usb-c cable"), { verb: "Search", detail: "“usb-c cable”" });
-    assert.deepEqual(formatAction("pause_and_memorize_fact fact=Price is €12"), { verb: "Remember", detail: "“Price is €12”" });
-    assert.deepEqual(formatAction("wait time=3.0"), { verb: "Wait", detail: "3 s" });
-    assert.deepEqual(formatAction("history_back"), { verb: "Go back", detail: "" });
-    assert.deepEqual(formatAction("terminate status=success"), { verb: "Finish", detail: "" });
-    assert.deepEqual(formatAction("terminate status=failure"), { verb: "Finish", detail: "without success" });
-  });
-
-  test("other action lines keep their text", () => {
-    assert.deepEqual(formatAction("left_click (1083, 37)"), { verb: "Click", detail: "(1083, 37)" });
-    assert.deepEqual(formatAction("unreadable reply (no_tool_call)"), { verb: "", detail: "unreadable reply (no_tool_call)" });
-    assert.deepEqual(formatAction("no reply from the model"), { verb: "", detail: "no reply from the model" });
-    assert.deepEqual(formatAction("refresh"), { verb: "", detail: "refresh" });
-  });
-
   test("short URLs drop the scheme, www and a lone slash", () => {
     assert.equal(shortUrl("https://www.example.com/"), "example.com");
     assert.equal(shortUrl("http://example.com/a/b?c=1"), "example.com/a/b?c=1");
@@ -608,16 +596,44 @@ describe("formatting", () => {
     assert.throws(() => bridgeUrl("//evil.example/x", base), /Not a Farol bridge URL/);
   });
 
-  test("upload lines: what happened at the collector, and why", () => {
+  test("upload lines name the collector and say what happened, in words", () => {
     const collector = "https://c.example";
-    assert.deepEqual(uploadLine(null), { label: "", detail: "" });
-    assert.deepEqual(uploadLine({ state: "uploaded", collector }), { label: "Uploaded", detail: collector });
-    assert.deepEqual(uploadLine({ state: "retrying", collector, error: "HTTP 503: busy" }), {
-      label: "Upload will be retried",
-      detail: `${collector}: HTTP 503: busy`,
-    });
-    assert.equal(uploadLine({ state: "refused", collector, error: "not masked" }).label, "Upload refused: not masked");
-    assert.equal(uploadLine({ state: "withdrawn", collector }).label, "Removed from the collector");
+    assert.equal(uploadLine(null), "");
+    assert.equal(uploadLine({ state: "uploaded", collector }), "Uploaded to https://c.example");
+    assert.equal(
+      uploadLine({ state: "retrying", collector, error: "the collector is busy." }),
+      "Not uploaded yet to https://c.example (the collector is busy); Farol keeps trying",
+    );
+    assert.equal(uploadLine({ state: "refused", collector, error: "not masked" }), "https://c.example refused it (not masked)");
+    assert.equal(uploadLine({ state: "withdrawn", collector }), "Removed from https://c.example");
+  });
+
+  test("the share switch says where the session goes", () => {
+    /** @type {import("../panel_state.js").Settings} */
+    const withCollector = { type: "settings", model: "m", collector: "https://c.example" };
+    assert.equal(consentLine(withCollector, true), "Sent to https://c.example when the session ends.");
+    assert.equal(consentLine(withCollector, false), "Turn on to send it to https://c.example.");
+    assert.match(consentLine({ type: "settings", model: "m", collector: null }, false), /^Kept on this computer: no collector is set/);
+    assert.match(consentLine(null, true), /kept on this computer/);
+    assert.match(consentLine({ ...withCollector, collector_refused: "key revoked" }, true), /refused this computer's key: key revoked/);
+  });
+
+  test("the timeline puts the person's turns before the step that follows them", () => {
+    /** @type {import("../panel_state.js").PersonTurn[]} */
+    const turns = [
+      { before_step: 0, kind: "task", text: "Buy", at: "2026-01-01T10:00:00" },
+      { before_step: 2, kind: "approve", text: "You approved", at: "2026-01-01T10:01:00" },
+      { before_step: 5, kind: "message", text: "Thanks", at: "2026-01-01T10:02:00" },
+    ];
+    const order = timelineEntries([step(0), step(1), step(2)], turns).map((entry) => entry.key);
+    assert.deepEqual(order, [
+      "turn-2026-01-01T10:00:00-task",
+      "step-0",
+      "step-1",
+      "turn-2026-01-01T10:01:00-approve",
+      "step-2",
+      "turn-2026-01-01T10:02:00-message",
+    ]);
   });
 
   test("counts and step numbers", () => {
@@ -631,13 +647,13 @@ describe("announcements for screen readers", () => {
   test("new steps, politely", () => {
     const before = live({}, [step(0)]);
     const after = run(before, { type: "step", session_id: "s1", step: step(1, { error: "Tab closed" }) });
-    assert.deepEqual(announcements(before, after), [{ text: "Step 2: Click at (1, 1). Failed: Tab closed", urgent: false }]);
+    assert.deepEqual(announcements(before, after), [{ text: "Step 2: Click the button “B1”. Failed: Tab closed", urgent: false }]);
   });
 
   test("a new approval card, urgently", () => {
     const before = live({ status: "awaiting_approval" });
     const after = run(before, approval({ kind: "guard", reason: "A password field" }));
-    assert.deepEqual(announcements(before, after), [{ text: "Approval needed: A password field", urgent: true }]);
+    assert.deepEqual(announcements(before, after), [{ text: "Approve this step? A password field", urgent: true }]);
   });
 
   test("a status change and a new task", () => {

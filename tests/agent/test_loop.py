@@ -110,7 +110,7 @@ def test_denying_a_binding_click_ends_the_run_without_clicking(site, model):
     model.add(reply("Place the order.", "left_click", coordinate=model_point(*ActionsPage.PLACE_ORDER)), DONE)
     approvals = Approvals(Decision("deny"))
     trajectory = run_async(drive(site, model, approver=approvals))
-    assert trajectory.status == "stopped" and "denied" in trajectory.reason
+    assert trajectory.status == "stopped" and "declined" in trajectory.reason
     assert "Place order" in approvals.requests[0].reason
     assert not [e for e in site.of_type("click") if e["target"] == "buy"]
     assert trajectory.steps[0].result.blocked

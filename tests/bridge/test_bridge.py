@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import socket
@@ -15,7 +16,14 @@ from websockets.asyncio.client import connect
 
 from agent.playwright_env import CHROMIUM, CHROMIUM_ARGS
 from agent.store import Store
-from bridge.pairing import EXTENSION_ID, EXTENSION_ORIGIN, load_or_create_token
+from bridge.pairing import (
+    CLOSE_BAD_HOST,
+    CLOSE_BAD_PROTOCOL,
+    CLOSE_WRONG_TOKEN,
+    EXTENSION_ID,
+    EXTENSION_ORIGIN,
+    load_or_create_token,
+)
 from bridge.protocol import MAX_MESSAGE_BYTES, SCHEMA_PATH, schema_text
 from tests.conftest import run_async
 from tests.support.extension import BridgeThread
@@ -31,8 +39,9 @@ def bridge(model, tmp_path):
     thread.stop()
 
 
-def handshake_status(port: int, *, host: str, origin: str | None, protocols: list[str]) -> int:
-    """Send a raw WebSocket upgrade request with exactly these headers; return the HTTP status."""
+def handshake(port: int, *, host: str, origin: str | None, protocols: list[str]) -> tuple[int, int | None]:
+    """Send a raw WebSocket upgrade request with exactly these headers; return the HTTP status and, when the
+    bridge accepted only to close at once, the close code it sent."""
     lines = [
         "GET /ws HTTP/1.1",
         f"Host: {host}",
@@ -47,26 +56,47 @@ def handshake_status(port: int, *, host: str, origin: str | None, protocols: lis
         lines.append(f"Sec-WebSocket-Protocol: {', '.join(protocols)}")
     with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
         raw.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        return int(raw.recv(1024).split(b" ", 2)[1])
+        received = raw.recv(4096)
+        status = int(received.split(b" ", 2)[1])
+        if status != 101:
+            return status, None
+        while b"\r\n\r\n" not in received:
+            received += raw.recv(4096)
+        frame = received.split(b"\r\n\r\n", 1)[1]
+        with contextlib.suppress(TimeoutError):
+            raw.settimeout(0.5)  # a bridge that keeps the socket open sends nothing: no close code then
+            while len(frame) < 4:
+                frame += raw.recv(4096)
+        if len(frame) >= 4 and frame[0] == 0x88:  # a close frame: its payload starts with the code
+            return status, int.from_bytes(frame[2:4], "big")
+        return status, None
 
 
 def test_handshake_checks(bridge):
     good = ["farol.v1", f"farol.token.{bridge.token}"]
     host = f"127.0.0.1:{bridge.port}"
-    assert handshake_status(bridge.port, host=host, origin=EXTENSION_ORIGIN, protocols=good) == 101
-    assert (
-        handshake_status(bridge.port, host=f"localhost:{bridge.port}", origin=EXTENSION_ORIGIN, protocols=good) == 101
+    assert handshake(bridge.port, host=host, origin=EXTENSION_ORIGIN, protocols=good) == (101, None)
+    assert handshake(bridge.port, host=f"localhost:{bridge.port}", origin=EXTENSION_ORIGIN, protocols=good) == (
+        101,
+        None,
     )
+    # Our extension is told why, with a close code its panel turns into words.
+    told = [
+        (dict(host=host, origin=EXTENSION_ORIGIN, protocols=["farol.v1", "farol.token.wrong"]), CLOSE_WRONG_TOKEN),
+        (dict(host=host, origin=EXTENSION_ORIGIN, protocols=["farol.v1"]), CLOSE_WRONG_TOKEN),  # no token
+        (dict(host=f"evil.example:{bridge.port}", origin=EXTENSION_ORIGIN, protocols=good), CLOSE_BAD_HOST),
+        (dict(host=host, origin=EXTENSION_ORIGIN, protocols=[f"farol.token.{bridge.token}"]), CLOSE_BAD_PROTOCOL),
+    ]
+    for attempt, code in told:
+        assert handshake(bridge.port, **attempt) == (101, code), attempt
+    # Anything else learns nothing: a bare 403, which a web page cannot tell from nothing listening.
     refused = [
-        dict(host=host, origin=EXTENSION_ORIGIN, protocols=["farol.v1", "farol.token.wrong"]),
-        dict(host=host, origin=EXTENSION_ORIGIN, protocols=["farol.v1"]),  # no token
-        dict(host=f"evil.example:{bridge.port}", origin=EXTENSION_ORIGIN, protocols=good),  # DNS rebinding
         dict(host=host, origin="http://127.0.0.1:8000", protocols=good),  # a web page
         dict(host=host, origin="chrome-extension://abcdefghijklmnopabcdefghijklmnop", protocols=good),
         dict(host=host, origin=None, protocols=good),
     ]
     for attempt in refused:
-        assert handshake_status(bridge.port, **attempt) == 403, attempt
+        assert handshake(bridge.port, **attempt) == (403, None), attempt
 
 
 def test_a_web_page_cannot_open_the_bridge_socket_even_with_the_token(bridge, site):
@@ -132,12 +162,15 @@ def test_hello_gets_a_welcome_and_results_for_unknown_requests_are_ignored(bridg
         async with await extension_client(bridge) as ws:
             await ws.send(json.dumps({"v": 1, "type": "hello", "extension_version": "0.1.0"}))
             welcome = json.loads(await ws.recv())
+            settings = json.loads(await ws.recv())
             await ws.send(json.dumps({"v": 1, "type": "result", "id": "nobody-asked", "ok": True}))
             await ws.send(json.dumps({"v": 1, "type": "follow_up", "session_id": "missing", "text": "hi"}))
-            return welcome, json.loads(await ws.recv())
+            return welcome, settings, json.loads(await ws.recv())
 
-    welcome, error = run_async(scenario())
+    welcome, settings, error = run_async(scenario())
     assert welcome["type"] == "welcome" and welcome.get("session") is None
+    # What the bridge uses comes right after: the panel names the model and the collector from it.
+    assert settings == {"v": 1, "type": "settings", "model": "fara-test", "model_url": bridge.model_url}
     assert error == {"v": 1, "type": "error", "message": "Unknown session."}
 
 

@@ -23,7 +23,8 @@ from agent.trajectory import Trajectory, utcnow
 from bridge.cli import sessions
 from bridge.collector import Collector
 from bridge.collector_cli import app as collector_commands
-from bridge.uploads import Backoff, KeyRing, Uploader, UploadQueue
+from bridge.sessions import set_consent
+from bridge.uploads import KEY_REFUSED, Backoff, KeyRing, Uploader, UploadQueue
 from tests.conftest import run_async
 from tests.support.collector import CollectorProcess, CollectorThread, shared_session, stored_shared
 from tests.support.extension import BridgeThread, free_port
@@ -42,9 +43,12 @@ def collector(tmp_path):
 
 
 def uploader_for(store: Store, url: str, key: str, *, auto: bool = True) -> Uploader:
+    """An uploader with the key; with `auto`, it uploads every shared session there, earlier ones included."""
     keys = KeyRing(store.path.parent)
     keys.remember(url, key)
-    return Uploader(store, keys, auto=url if auto else None, backoff=FAST, interval=0.05)
+    if auto:
+        keys.set_auto(url, include_earlier=True)
+    return Uploader(store, keys, backoff=FAST, interval=0.05)
 
 
 def states(store: Store) -> dict[str, str]:
@@ -110,7 +114,7 @@ def test_two_bridges_contribute_one_unshares_and_build_data_sees_exactly_the_res
     )
     assert built.returncode == 0, built.stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["trajectories"] == {"extension": len(remaining)}
+    assert manifest["trajectories"] == {"shared": len(remaining)}  # what the collector calls every shared session
     from datasets import load_from_disk  # heavy: only this test needs it
 
     dataset = load_from_disk(str(out))
@@ -239,7 +243,7 @@ def test_farol_sessions_upload_unshare_and_delete(collector, tmp_path):
     code, said = farol_sessions(db, "upload", "--to", "http://collector.example.org", "--key", key)
     assert code == 2 and "use https://" in said
     code, said = farol_sessions(db, "upload", "--to", collector.url, "--key", "farol_wrong", "--tries", "1")
-    assert code == 1 and "HTTP 401: wrong or missing contributor key" in said
+    assert code == 1 and "refused this computer's key" in said
     assert collector.held() == set()
 
     code, said = farol_sessions(db, "upload", "--to", collector.url, "--key", key)
@@ -295,3 +299,64 @@ def test_an_upload_answered_after_another_process_unshared_the_session_sends_the
     assert states(store) == {trajectory.id: "withdrawing"}
     assert [row["want"] for row in uploader.queue.due()] == ["delete"]
     assert run_async(uploader.step()) == {trajectory.id: "withdrawn"}
+
+
+def test_turning_on_automatic_uploads_sends_only_what_is_shared_afterwards_unless_asked(collector, tmp_path):
+    db = tmp_path / "farol.db"
+    store = Store(db)
+    earlier = stored_shared(store, "red")
+    key = collector.keys["alice"]
+    code, said = farol_sessions(db, "upload", "--to", collector.url, "--key", key, "--auto")
+    assert code == 0 and "those shared before stay here" in said
+    later, shots = shared_session("blue")
+    later.consent.shared = False
+    store.save(later, shots)
+    set_consent(store, store.load(later.id), shared=True)  # as the panel's switch does, after --auto
+
+    bridge = Uploader(Store(db), KeyRing(tmp_path), backoff=FAST)  # the bridge, with the data folder's settings
+    assert run_async(bridge.step()) == {later.id: "uploaded"}
+    assert run_async(bridge.step()) == {} and collector.held() == {later.id}
+    assert earlier.id not in states(store)
+
+    code, said = farol_sessions(db, "upload", "--auto", "--include-earlier")
+    assert code == 0 and f"{earlier.id}  uploaded" in said
+    assert collector.held() == {earlier.id, later.id}
+
+
+def test_a_refused_key_stops_uploads_to_that_collector_and_says_what_to_do(collector, tmp_path):
+    db = tmp_path / "farol.db"
+    store = Store(db)
+    first = stored_shared(store, "red")
+    uploader = uploader_for(store, collector.url, collector.keys["alice"])
+    assert run_async(uploader.step()) == {first.id: "uploaded"}
+    Collector(collector.db).revoke("alice")  # the people who run it revoke this computer's key
+
+    second, third = stored_shared(store, "blue"), stored_shared(store, "green")
+    outcomes = run_async(uploader.step())
+    assert outcomes == {second.id: "refused", third.id: "refused"}  # after the first refusal, no more requests
+    status = uploader.queue.statuses()[second.id]
+    assert status.state == "refused" and status.error == KEY_REFUSED
+    assert run_async(uploader.step()) == {}  # not retried
+    listed = farol_sessions(db, "list")[1]
+    assert "refused this computer's key" in listed and "farol sessions upload --key" in listed
+    code, said = farol_sessions(db, "upload")
+    assert code == 1 and "refused this computer's key" in said
+
+    new_key = Collector(collector.db).add_contributor("alice", new_key=True)
+    code, said = farol_sessions(db, "upload", "--key", new_key)
+    assert code == 0 and f"{second.id}  uploaded" in said and f"{third.id}  uploaded" in said
+    assert collector.held() == {first.id, second.id, third.id}
+    assert set(states(store).values()) == {"uploaded"}
+
+
+def test_sessions_list_shows_whole_ids_in_a_narrow_terminal(tmp_path):
+    db = tmp_path / "farol.db"
+    trajectory = stored_shared(Store(db), "red")
+    result = CliRunner(env={"COLUMNS": "60"}).invoke(sessions, ["list", "--db", str(db)])
+    assert result.exit_code == 0 and trajectory.id in result.output
+
+
+def test_help_shows_the_defaults():
+    said = invoke(sessions, "upload", "--help")[1]
+    for default in ("(every shared session)", "--no-include-earlier", "[default: no-include-earlier]", "[default: 4]"):
+        assert default in said, default

@@ -16,6 +16,7 @@ def test_history_shows_uploaded_and_removed_sessions(model, tmp_path):
     kept, withdrawn = stored_shared(store, "red"), stored_shared(store, "blue")
     keys = KeyRing(store.path.parent)
     keys.remember(collector.url, collector.keys["alice"])
+    keys.set_auto(collector.url, include_earlier=True)  # both were shared before the collector was set
     uploader = Uploader(store, keys, auto=collector.url, backoff=Backoff(first=0.05, cap=0.4), interval=0.05)
     bridge = BridgeThread(store.path, model.url, uploader=uploader)
 
@@ -31,15 +32,16 @@ def test_history_shows_uploaded_and_removed_sessions(model, tmp_path):
             panel = browser.panel
             await panel.click("#tab-history")
             row = panel.locator(f"#history-list [data-id='{withdrawn.id}']")
-            await row.get_by_text("Shared · Uploaded", exact=False).wait_for()
-            assert await row.locator(".row-details").get_attribute("title") == collector.url
+            # Where each copy stands, in words on the row itself (no tooltip), naming the collector.
+            await row.locator(".row-upload").get_by_text(f"Uploaded to {collector.url}").wait_for()
+            assert "Shared" in await row.locator(".row-details").inner_text()
             await row.locator(".row-unshare").click()
-            await row.get_by_text("Removal from the collector pending", exact=False).wait_for()
+            await row.locator(".row-upload").get_by_text(f"Being removed from {collector.url}").wait_for()
             await poll(collector.held, lambda held: held == {kept.id}, timeout=30, failure=str)
             await panel.click("#history-refresh")
-            await row.get_by_text("Removed from the collector", exact=False).wait_for()
+            await row.locator(".row-upload").get_by_text(f"Removed from {collector.url}").wait_for()
             other = panel.locator(f"#history-list [data-id='{kept.id}']")
-            await other.get_by_text("Shared · Uploaded", exact=False).wait_for()
+            await other.locator(".row-upload").get_by_text(f"Uploaded to {collector.url}").wait_for()
 
     try:
         run_async(scenario())

@@ -359,6 +359,22 @@ def test_the_cheaper_store_must_be_the_one_named_cheaper():
         assert not _passes(condition, wrong_answer), wrong_answer
 
 
+def test_a_failed_state_check_says_in_words_what_was_expected_and_what_was_found():
+    def failure(op: str, value: Any, state: dict[str, Any]) -> str:
+        condition = StateCheck(kind="state", path="shop.checkout", op=op, value=value)
+        return check(_answer_task(condition), Evidence(state={"shop": state})).failures[0]
+
+    found = {"stage": "shipping", "address": {"zip": "98102"}}
+    assert failure("matches", {"stage": "payment", "address": {"zip": "98101"}}, {"checkout": found}) == (
+        "the shop checkout stage should be “payment”, but it is “shipping”; "
+        "the shop checkout address zip should be “98101”, but it is “98102”"
+    )
+    assert failure("empty", None, {"checkout": [{"product": "P1", "qty": 2}]}) == (
+        "the shop checkout should be empty, but it holds 1 item: (product “P1”, qty 2)"
+    )
+    assert failure("equals", [], {}) == "the shop checkout should be empty, but it is not set"
+
+
 # -- picking tasks and other seeds ----------------------------------------------------------------
 
 

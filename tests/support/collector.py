@@ -14,8 +14,8 @@ import uvicorn
 from agent.actions import Type
 from agent.loop import SECRET_MASK
 from agent.store import Store
-from agent.trajectory import Approval, Trajectory, UserTurn
-from bridge.collector import Collector, create_collector_app
+from agent.trajectory import Approval, Trajectory, UserTurn, utcnow
+from bridge.collector import Collector, Limits, create_collector_app
 from tests.support.extension import ServerThread, free_port
 from tests.support.records import make_trajectory
 
@@ -23,11 +23,13 @@ from tests.support.records import make_trajectory
 class CollectorThread(ServerThread):
     """`farol collector serve` in a thread; `keys` holds a key for each contributor named."""
 
-    def __init__(self, db: Path, contributors: tuple[str, ...] = ("alice", "bob"), max_body: int | None = None) -> None:
+    def __init__(
+        self, db: Path, contributors: tuple[str, ...] = ("alice", "bob"), limits: Limits | None = None
+    ) -> None:
         self.db, self.port = db, free_port()
         self.collector = Collector(db)
         self.keys = {name: self.collector.add_contributor(name) for name in contributors}
-        app = create_collector_app(self.collector, **({"max_body": max_body} if max_body else {}))
+        app = create_collector_app(self.collector, limits)
         super().__init__(uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")))
 
     @property
@@ -73,7 +75,7 @@ def shared_session(*colours: str, task: str = "A task") -> tuple[Trajectory, dic
     trajectory.user_turns.append(UserTurn(text=task, before_step=0))
     trajectory.provenance.source = "extension"
     trajectory.terminate_status = "success"
-    trajectory.consent.shared = True
+    trajectory.consent.shared, trajectory.consent.at = True, utcnow()
     last = trajectory.steps[-1]
     last.action = Type(text=SECRET_MASK, coordinate=(1, 2))
     trajectory.approvals.append(

@@ -47,10 +47,12 @@ class ServerThread:
 class BridgeThread(ServerThread):
     """`farol serve` in a thread, against the scripted model."""
 
-    def __init__(self, db: Path, model_url: str, port: int | None = None, uploader: Uploader | None = None) -> None:
-        self.db, self.port = db, port or free_port()
+    def __init__(
+        self, db: Path, model_url: str, port: int | None = None, uploader: Uploader | None = None, retries: int = 0
+    ) -> None:
+        self.db, self.port, self.model_url = db, port or free_port(), model_url
         server, self.token = build_server(
-            Store(db), OpenAIPolicy(model_url, "fara-test", retries=0), self.port, SettleRule(), uploader
+            Store(db), OpenAIPolicy(model_url, "fara-test", retries=retries), self.port, SettleRule(), uploader
         )
         super().__init__(server)
 
