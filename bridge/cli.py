@@ -260,8 +260,12 @@ def list_sessions(db: Db = None, limit: Annotated[int, typer.Option(help="Newest
     uploads = UploadQueue(store).statuses()
     table = Table()
     table.add_column("id", no_wrap=True, min_width=32)  # whole, whatever the terminal's width
-    for column in ("created", "status", "steps", "shared", "upload", "task"):
-        table.add_column(column)
+    table.add_column("created", overflow="fold")
+    table.add_column("status", no_wrap=True, min_width=11)  # "interrupted", never cut short
+    table.add_column("steps", no_wrap=True)
+    table.add_column("shared", no_wrap=True)
+    for column in ("upload", "task"):
+        table.add_column(column, overflow="fold")
     for row in store.list(limit=limit):
         table.add_row(
             row["id"],

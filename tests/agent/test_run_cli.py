@@ -145,7 +145,8 @@ def test_unreachable_endpoint_exits_2_with_one_clear_line(site, tmp_path):
     )
     assert result.returncode == 2
     error_lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("WARNING: ")]
-    assert len(error_lines) == 1 and "vllm serve microsoft/Fara-7B --port 5000 --dtype auto" in error_lines[0]
+    # The hint names the model and port that are configured, not an example.
+    assert len(error_lines) == 1 and "vllm serve microsoft/Fara-7B --port 9 --dtype auto" in error_lines[0]
     assert "Traceback" not in result.stdout + result.stderr
     trajectory = Store(db).load(Store(db).list()[0]["id"])  # nothing lost: the run is in the store
     assert trajectory.status == "error" and len(trajectory.steps) == 1

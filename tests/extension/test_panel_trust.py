@@ -168,9 +168,22 @@ def test_the_panel_reads_at_normal_size_keeps_its_place_and_shows_what_an_approv
             await panel.keyboard.press("Enter")
             await card.locator(".approval-keys").wait_for()
             assert not site.of_type("click", target="buy") and await card.is_visible()
-            # The first Tab lands on Deny, not on the filled Approve.
+            # The first Tab lands on Deny, not on the filled Approve; the card reads in the order it is used.
             await panel.keyboard.press("Tab")
             assert await panel.evaluate("document.activeElement.textContent.trim()") == "Deny"
+            snapshot = await card.aria_snapshot()
+            order = [
+                snapshot.index(part)
+                for part in (
+                    'heading "Approve this step?"',
+                    "If you approve",
+                    'button "Deny"',
+                    'button "Approve"',
+                    'textbox "Reply to Fara"',
+                    'button "Send"',
+                )
+            ]
+            assert order == sorted(order), snapshot
             await card.locator(".approve").click()
             await browser.wait_for(lambda row: row["status"] in FINISHED and row["steps"] >= 3)
             await panel.locator("#live .outcome-text").get_by_text("The answer is 42.").wait_for()
