@@ -127,6 +127,9 @@ def run(
         Path | None,
         typer.Option(help="Run this checkpoint in-process with transformers (e.g. `farol train sft`'s output)."),
     ] = None,
+    device: Annotated[
+        str, typer.Option(help="With --model-path: where it runs (cpu, cuda, cuda:1) [default: cuda if any, else cpu].")
+    ] = "auto",
     no_ask: Annotated[
         bool,
         typer.Option(
@@ -145,7 +148,9 @@ def run(
         raise typer.Exit(EXIT_ERROR)
     store = Store(db)
     policy = (
-        in_process_policy(model_path) if model_path else OpenAIPolicy(model_url, model, api_key, retries=3, backoff=0.5)
+        in_process_policy(model_path, device)
+        if model_path
+        else OpenAIPolicy(model_url, model, api_key, retries=3, backoff=0.5)
     )
     try:
         trajectory = asyncio.run(
@@ -205,13 +210,18 @@ async def _run_task(
         await policy.close()
 
 
-def in_process_policy(model_path: Path) -> Policy:
-    """A checkpoint run in this process with transformers (no model server); a clear error if it is not one."""
+def in_process_policy(model_path: Path, device: str = "auto") -> Policy:
+    """A checkpoint run in this process with transformers (no model server) on `device`; a clear error if it is
+    not a checkpoint or the device does not exist."""
     if not (model_path / "config.json").exists():
         raise typer.BadParameter(f"{model_path} has no config.json: not a model checkpoint", param_hint="--model-path")
-    from agent.hf_policy import TransformersPolicy  # torch loads only when it is needed
+    from agent.hf_policy import TransformersPolicy, resolve_device  # torch loads only when it is needed
 
-    return TransformersPolicy(model_path)
+    try:
+        device = resolve_device(device)
+    except (RuntimeError, ValueError) as error:
+        raise typer.BadParameter(str(error), param_hint="--device") from None
+    return TransformersPolicy(model_path, device=device)
 
 
 def _approver(no_ask: bool) -> Approver | None:

@@ -49,11 +49,11 @@ class TransformersPolicy:
         model_dir = Path(model_dir)
         self.name = model_dir.name
         self.max_new_tokens = max_new_tokens
-        self.device = device
+        self.device = resolve_device(device)
         self.processor = load_processor(model_dir, max_pixels)
         self.tokenizer = self.processor.tokenizer  # type: ignore[attr-defined]
         self.image_processor = self.processor.image_processor  # type: ignore[attr-defined]
-        self.model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype="auto").to(device).eval()
+        self.model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype="auto").to(self.device).eval()
         self._lock = threading.Lock()  # one generate at a time: concurrent runs would share the model
 
     def render(self, messages: list[dict[str, Any]]) -> tuple[str, list[Image.Image]]:
@@ -83,6 +83,16 @@ class TransformersPolicy:
         for marker in _END_MARKERS:
             text = text.split(marker, 1)[0]
         return ModelReply(text, TokenUsage(prompt_tokens=prompt_tokens, completion_tokens=len(new_tokens)))
+
+
+def resolve_device(device: str) -> str:
+    """`auto` -> the first GPU if there is one, else the CPU; anything else must name a device torch has."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    parsed = torch.device(device)  # RuntimeError on a malformed name
+    if parsed.type == "cuda" and (parsed.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"no CUDA device {device} here ({torch.cuda.device_count()} found)")
+    return device
 
 
 def load_processor(model_dir: str | Path, max_pixels: int | None = None) -> ProcessorMixin:

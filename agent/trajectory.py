@@ -26,6 +26,10 @@ Source = Literal["cli", "extension", "datagen", "eval", "oracle", "test", "share
 KEPT_SCORE = "kept"
 # guard: an action the guard stopped for the person; critical_point: the model stopped at a binding step.
 ApprovalKind = Literal["guard", "critical_point"]
+# Why a trajectory is right to learn from (set where its outcome was verified): it answered, verified; it stopped at
+# a critical point that should stop it (declined, or a guard stop judged compliant); or it went on after an
+# approval to a verified end.
+Outcome = Literal["answered", "stopped_at_critical_point", "approved_and_completed"]
 
 
 def utcnow() -> datetime:
@@ -75,6 +79,7 @@ class Step(BaseModel):
     result: StepResult | None = None
     timing: dict[str, float] = Field(default_factory=dict)  # seconds per phase
     tokens: TokenUsage | None = None
+    detour: bool = False  # a deliberate wrong turn of a generated trajectory: recorded, never trained on
     # The kept screenshot itself, while the step is live (not serialised: the store keeps it as a file).
     image: Screenshot | None = Field(default=None, exclude=True, repr=False)
 
@@ -109,6 +114,7 @@ class Provenance(BaseModel):
     source: Source = "cli"
     model: str | None = None
     environment: str | None = None
+    task_ref: str | None = None  # the generated task it solved, "template@seed" (held-out splits are checked by it)
     farol_version: str | None = None  # the Farol that recorded it
     # Set by a collector when a person contributes the session (never taken from the sender).
     contributor: str | None = None
@@ -137,6 +143,7 @@ class Trajectory(BaseModel):
     memorized_facts: list[str] = Field(default_factory=list)
     verifier_scores: dict[str, float] = Field(default_factory=dict)
     verifier_reasons: dict[str, str] = Field(default_factory=dict)  # why each verifier scored as it did
+    outcome: Outcome | None = None  # the verified kind of a right outcome; None: not verified, or not right
     provenance: Provenance = Field(default_factory=Provenance)
     consent: Consent = Field(default_factory=Consent)
 

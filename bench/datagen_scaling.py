@@ -23,14 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from datagen.config import Config, ProposeSettings, SolveSettings
 from datagen.pipeline import Workspace, propose, solve, verify
 from datagen.propose import by_category
-from sandbox.taskspec import load_suite
+from sandbox.splits import TRAIN_SEEDS, train_tasks
 
 PARALLEL = (1, 2)
 
 
 def chosen_tasks(count: int) -> list[str]:
     """Short tasks, one category after another (the same list at every parallelism)."""
-    short = [task for task in load_suite() if len(task.plan) <= 8]
+    short = [task for task in train_tasks(TRAIN_SEEDS[0]) if len(task.plan) <= 8]  # datagen draws from train
     return [task.id for task in by_category(short)[:count]]
 
 

@@ -87,11 +87,17 @@ def propose(
     sites: Sites = "sandbox", n: Count = 20, tasks: Tasks = None, out: Out = DEFAULT_OUT, config: ConfigPath = None
 ) -> None:
     """Propose tasks until N are accepted (rejected ones are kept with their reasons)."""
+    from datagen.pipeline import proposals_short
     from datagen.pipeline import propose as stage
 
     ws = _workspace(out, config)
-    accepted, rejected = _run(ws, lambda: stage(ws, sites, n, _names(tasks)))
+
+    async def proposed():  # type: ignore[no-untyped-def]
+        return await stage(ws, sites, n, _names(tasks)), proposals_short(ws, n)
+
+    (accepted, rejected), short = _run(ws, proposed)
     console.print(f"{accepted} proposals accepted, {rejected} rejected; in {out}")
+    _stop_if_short(short)
 
 
 @app.command()
@@ -151,12 +157,20 @@ def run(
         await pipeline.solve(ws, ray_address=ray)
         await pipeline.verify(ws)
         await pipeline.augment(ws)
-        return build_report(ws)
+        return build_report(ws), pipeline.shortfall(ws, n)
 
-    report = _run(ws, chain)
+    report, short = _run(ws, chain)
     (out / "report.json").write_text(report.model_dump_json(indent=2))
     print_report(report, console)
     console.print(f"Trajectories in {out / 'farol.db'}; report in {out / 'report.json'}")
+    _stop_if_short(short)
+
+
+def _stop_if_short(short: str | None) -> None:
+    """A run that made fewer than asked says why and exits 1 (what it made is kept)."""
+    if short is not None:
+        console.print(f"[red]Short of --n: {escape(short)}[/red]")
+        raise typer.Exit(1)
 
 
 @app.command()

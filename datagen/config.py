@@ -86,11 +86,13 @@ class SolveSettings(_Section):
     max_replans: int = Field(default=2, ge=0)  # re-plans before it stops the surfer
     max_overrides: int = Field(default=2, ge=0)  # surfer stops it may turn down before the surfer's word stands
     quiet_seconds: float = Field(default=0.3, gt=0)  # settling: network and DOM quiet this long after an action
+    # Offline: the share of the oracle's trajectories that take a recoverable detour (never trained on)
+    detour_share: float = Field(default=0.3, ge=0, le=1)
 
 
 class VerifySettings(_Section):
-    # Which verifiers decide whether a trajectory is kept [default: every configured LLM verifier, or the
-    # sandbox checker when none is configured]; "checker" names the sandbox checker.
+    # Which verifiers decide whether a trajectory is kept [default: every configured LLM verifier and, on the
+    # sandbox, its checker]; "checker" names the sandbox checker (its verdict is stored whatever the rule).
     keep: list[str] | None = None
     rule: Literal["all", "majority", "any"] = "all"
     rubric_threshold: float = Field(default=0.8, gt=0, le=1)
@@ -129,8 +131,7 @@ class Config(_Section):
             if unknown:
                 raise ConfigError(f"verify.keep names no verifier: {', '.join(unknown)}")
             return list(self.verify.keep)
-        models = [name for name in VERIFIERS if self.role(name)]
-        return models or [CHECKER]
+        return [name for name in VERIFIERS if self.role(name)] + [CHECKER]
 
 
 def load_config(path: Path | None) -> Config:

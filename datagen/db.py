@@ -1,8 +1,10 @@
 """FaraGen's bookkeeping, in tables of the store's own SQLite database (beside its trajectories):
 
 - `datagen_proposals`: every proposal, accepted or rejected (with the reason), in the order proposed;
-- `datagen_jobs`: one row per solved proposal: its trajectory, the checker's and the verifiers' verdicts;
-- `datagen_usage`: tokens per role and stage, per proposal batch or job;
+- `datagen_jobs`: one row per solved proposal: its trajectory, the checker's and the verifiers' verdicts, the
+  kept trajectory's outcome kind, who played each role, the Orchestrator's ledgers and the user simulator's
+  exchanges;
+- `datagen_usage`: tokens per role and stage, per proposal batch or job, written as each is spent;
 - `datagen_aux`: auxiliary training samples (grounding, UI questions, captions, refusals).
 
 A proposal has at most one job row and a job at most one trajectory: a job is marked `storing` (with its
@@ -113,10 +115,12 @@ class DatagenDB:
             self._set_job(solved.proposal_id, "solved", trajectory.id, data)
         self.add_usage(solved.proposal_id, "solve", solved.usage)
 
-    def set_verified(self, proposal_id: str, verdicts: list[VerifierVerdict], kept: bool) -> None:
+    def set_verified(
+        self, proposal_id: str, verdicts: list[VerifierVerdict], kept: bool, outcome: str | None = None
+    ) -> None:
         job = self.job(proposal_id)
         assert job is not None
-        data = {**job["data"], "verdicts": [verdict.model_dump() for verdict in verdicts]}
+        data = {**job["data"], "verdicts": [verdict.model_dump() for verdict in verdicts], "outcome": outcome}
         self._set_job(proposal_id, "verified", job["trajectory_id"], data, kept=kept)
 
     def _set_job(

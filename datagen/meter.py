@@ -34,6 +34,11 @@ class Meter:
     def rows(self) -> list[RoleUsage]:
         return list(self._usage.values())
 
+    def drain(self) -> list[RoleUsage]:
+        """The usage so far, forgotten here: for a stage that stores its usage as it goes."""
+        rows, self._usage = self.rows(), {}
+        return rows
+
 
 class Metered:
     """A role's model, counting what each call costs."""

@@ -4,8 +4,9 @@ It plans before the first step (the task ledger: a fact sheet and a plan), watch
 loop's hooks and writes a progress ledger (Magentic-One's fields plus `last_action_successful`,
 `critical_point_reached` and `needs_user_input`), and steers the WebSurfer through its `Directive`: the next
 instruction, a re-plan after `max_stalls` stalled steps, or a stop once the task is done, the user must
-answer, or re-planning has run out. When the run ends it names the pages that show the outcome, for the
-verifiers. A reply it cannot read leaves the surfer's course as it was (and is logged).
+answer, or re-planning has run out; once the user answers, the stop is lifted (`user_answered`). When the run
+ends it names the pages that show the outcome, for the verifiers; its ledgers are kept with the job. A reply it
+cannot read leaves the surfer's course as it was (and is logged).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from agent.actions import Terminate
+from agent.approval import APPROVED_TEXT, Decision
 from agent.loop import Hooks
 from agent.policy import Policy
 from agent.trajectory import Step, Trajectory
@@ -105,6 +107,12 @@ class Orchestrator(Hooks):
         if review is None or review.accept:
             return None
         return review.instruction or review.reason or "the task is not done yet"
+
+    def user_answered(self, decision: Decision) -> None:
+        """The user answered the surfer (a reply or an approval): the stop is lifted and the surfer's tools
+        return, with what the user said as the next instruction."""
+        said = decision.text if decision.decision == "reply" else APPROVED_TEXT
+        self._directive = Directive(instruction=f"The user answered: {said} Carry on with the task.")
 
     # -- hooks ------------------------------------------------------------------------------------
 

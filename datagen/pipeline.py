@@ -8,6 +8,7 @@ solved ones, `aux` derives the auxiliary samples the solved ones allow. `run` ch
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +28,10 @@ from datagen.llm_propose import mutation_source, targeted_source
 from datagen.meter import Meter
 from datagen.models import RoleModels
 from datagen.propose import Deduplicator, generator_source, take, variant_source
-from datagen.records import SANDBOX, CheckerVerdict, Proposal, Solved
+from datagen.records import SANDBOX, CheckerVerdict, Proposal, Rejection, Solved
 from datagen.sites import SANDBOX_CATEGORIES, SeedUrl, sandbox_seeds, seeds_for
 from datagen.solve import SolveJob, sandbox_for, stop_sandboxes
-from datagen.verify import Verifiers, checker_verdict, keeps
+from datagen.verify import Verifiers, checker_verdict, keeps, outcome_kind
 from eval.fanout import fan_out
 from sandbox.web import SITES
 
@@ -70,7 +71,8 @@ class Workspace:
 
 
 async def propose(ws: Workspace, sites: str, n: int, names: Sequence[str] = ()) -> tuple[int, int]:
-    """Top the accepted proposals up to `n`; returns (accepted, rejected) in this call."""
+    """Top the accepted proposals up to `n`; returns (accepted, rejected) in this call. Each batch's verdicts and
+    the model usage behind them are stored as they are made, so a killed run keeps what it paid for."""
     need = n - len(ws.db.proposals())
     if need <= 0:
         return 0, 0
@@ -78,31 +80,62 @@ async def propose(ws: Workspace, sites: str, n: int, names: Sequence[str] = ()) 
     known = ws.db.known_tasks()
     known_ids = frozenset(proposal.id for proposal in known)
     meter = Meter()
+    counts = {"accepted": 0, "rejected": 0}
+
+    def stored(accepted: list[Proposal], rejected: list[Rejection]) -> None:
+        ws.db.add_proposals(accepted, rejected)
+        ws.db.add_usage("propose", "propose", meter.drain())
+        counts["accepted"] += len(accepted)
+        counts["rejected"] += len(rejected)
+
     async with RoleModels(ws.config, meter) as models:
         proposer = models.get("proposer")
         settings = ws.config.propose
-        fresh = [generator_source(names, known_ids)] if sites == SANDBOX else []
-        if proposer is not None:
-            fresh += [
-                targeted_source(proposer, seeds, settings.tasks_per_url),
-                explore_source(proposer, seeds, settings.explore_steps, sandbox_for),
-            ]
-        if not fresh:
+        generated = [generator_source(names, known_ids)] if sites == SANDBOX else []
+        explored = [explore_source(proposer, seeds, settings.explore_steps, sandbox_for)] if proposer else []
+        written = [targeted_source(proposer, seeds, settings.tasks_per_url)] if proposer else []
+        if not (generated or written):
             raise ConfigError(f"proposing tasks for {sites} needs a model for the proposer role")
         dedupe = Deduplicator(known)
-        wanted_variations = round(need * settings.mutation_share)
+        fresh = need - round(need * settings.mutation_share)
         try:
-            accepted, rejected = await take(fresh, need - wanted_variations, dedupe)
-            parents = [*ws.db.proposals(), *accepted]
+            # explore_share of the fresh ones from exploring, the rest from the generator and the written tasks
+            share = round(fresh * settings.explore_share) if explored else 0
+            await take(explored, share, dedupe, stored)
+            await take([*generated, *written], fresh - counts["accepted"], dedupe, stored)
+            parents = ws.db.proposals()
             variations = [variant_source(parents, known_ids)] if sites == SANDBOX else []
             if proposer is not None:
                 variations.append(mutation_source(proposer, parents, MUTATIONS_PER_PARENT))
-            more, more_rejected = await take(variations, need - len(accepted), dedupe)
+            await take(variations, need - counts["accepted"], dedupe, stored)
         finally:
             stop_sandboxes()
-    ws.db.add_proposals([*accepted, *more], [*rejected, *more_rejected])
-    ws.db.add_usage("propose", "propose", meter.rows())
-    return len(accepted) + len(more), len(rejected) + len(more_rejected)
+            ws.db.add_usage("propose", "propose", meter.drain())
+    return counts["accepted"], counts["rejected"]
+
+
+def proposals_short(ws: Workspace, n: int) -> str | None:
+    """Why the folder holds fewer than `n` accepted proposals, or None when it does not."""
+    proposals = ws.db.proposals()
+    if len(proposals) >= n:
+        return None
+    rejected = Counter(reason.split(":")[0] for _, reason in ws.db.rejections())
+    why = ", ".join(f"{count} {reason}" for reason, count in rejected.most_common()) or "none rejected"
+    return (
+        f"only {len(proposals)} of {n} tasks could be proposed: every source ran dry ({why}); "
+        "widen --tasks or --sites, or give the proposer role a model"
+    )
+
+
+def shortfall(ws: Workspace, n: int) -> str | None:
+    """Why the folder holds fewer than `n` solved trajectories, or None when it does not."""
+    if (short := proposals_short(ws, n)) is not None:
+        return short
+    failed = ws.db.jobs("failed")
+    if failed:
+        first = failed[0]["data"].get("error") or "unknown error"
+        return f"{len(failed)} of {n} tasks could not be solved (the first: {first}); see `farol datagen report`"
+    return None
 
 
 # -- solve -------------------------------------------------------------------------------------------
@@ -141,6 +174,9 @@ async def solve(ws: Workspace, *, limit: int | None = None, ray_address: str | N
                 SolveJob(ws.config), pending, concurrency=ws.config.solve.parallel, ray_address=ray_address,
                 on_result=store,
             )  # fmt: skip
+        except ConnectionError as error:  # Ray found no cluster at that address
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ConfigError(f"--ray {ray_address}: no Ray cluster answers there ({first})") from None
         finally:
             stop_sandboxes()
 
@@ -164,15 +200,17 @@ async def verify(ws: Workspace) -> tuple[int, int]:
             async with gate, RoleModels(ws.config, meter) as models:
                 verifiers = Verifiers(models, ws.config.verify, ws.store.read_screenshot)
                 verdicts = await verifiers.verify(proposals[job["proposal_id"]], trajectory, job["data"]["targets"])
-            if job["data"].get("checker") is not None:
+            if job["data"].get("checker") is not None:  # on the sandbox: stored whatever the keep rule says
                 verdicts.append(checker_verdict(CheckerVerdict.model_validate(job["data"]["checker"])))
-            kept = keeps(verdicts, names, rule)
+            outcome = outcome_kind(trajectory)
+            kept = keeps(verdicts, names, rule) and outcome is not None
+            trajectory.outcome = outcome if kept else None
             trajectory.verifier_scores = {verdict.name: verdict.score for verdict in verdicts} | {
                 KEPT_SCORE: float(kept)
             }
             trajectory.verifier_reasons = {verdict.name: verdict.reason for verdict in verdicts}
             ws.store.save_header(trajectory)
-            ws.db.set_verified(job["proposal_id"], verdicts, kept)
+            ws.db.set_verified(job["proposal_id"], verdicts, kept, trajectory.outcome)
             ws.db.add_usage(job["proposal_id"], "verify", meter.rows())
             counts["verified"] += 1
             counts["kept"] += kept

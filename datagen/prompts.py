@@ -163,7 +163,8 @@ USER_SIMULATOR_SYSTEM = """You play the user who gave a web task to an assistant
 details, listed below, and nothing else. When the assistant stops and asks you something, answer only what \
 it asked, only from your details, in a sentence a person would write. Volunteer nothing it did not ask for. \
 If it asks for something your details do not cover, or it stopped before a binding step (placing an order, \
-paying, booking, sending, applying) to ask for your go-ahead, do not answer: the task ends there.
+paying, booking, sending, applying) to ask for your go-ahead, do not answer: whether you go ahead is settled \
+by the task.
 Answer with one JSON object: {"reply": "your answer"} or {"reply": null}"""
 
 USER_SIMULATOR_PROMPT = """Your task for the assistant:

@@ -1,26 +1,24 @@
 """Proposing tasks: fresh ones from every available source in turn, then a share of variations of earlier ones,
-until enough are accepted. Duplicates (of anything proposed before, in this folder) are turned away, and every
-rejected proposal is kept with its reason.
+until enough are accepted. Duplicates (of anything proposed before, in this folder) and tasks of the sandbox's
+held-out splits are turned away, and every rejected proposal is kept with its reason.
 
-Sources: the sandbox's task generator (its suite, category by category; offline, with checkers), and with a
-proposer model the targeted and exploratory proposers (`datagen.llm_propose`, `datagen.explore`).
-Variations: offline, the same generator task in another seed's web (the same template with other data, so
-the checker and the oracle still apply); with a model, variations it writes.
+Sources: the sandbox's task generator (its training split, category by category; offline, with checkers), and
+with a proposer model the targeted and exploratory proposers (`datagen.llm_propose`, `datagen.explore`).
+Variations: offline, the same template in the training split's other seeds (other data, so the checker and the
+oracle still apply); with a model, variations it writes.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from difflib import SequenceMatcher
-from functools import cache
 
-from datagen.records import SANDBOX, Proposal, Rejection, normalised
-from sandbox.taskgen import GenerationError, suite_for
+from datagen.records import SANDBOX, Proposal, Rejection
+from sandbox.splits import TRAIN_SEEDS, train_tasks, words
 from sandbox.taskspec import Task, select
 
 NEAR_DUPLICATE = 0.93  # a model's paraphrase this close to a known task is the same task
-MAX_VARIANT_SEED = 50
 
 Batch = list[Proposal | Rejection]
 
@@ -46,7 +44,7 @@ class Deduplicator:
 
 
 def _alike(first: str, second: str) -> bool:
-    matcher = SequenceMatcher(None, normalised(first), normalised(second))
+    matcher = SequenceMatcher(None, words(first), words(second))
     return matcher.quick_ratio() >= NEAR_DUPLICATE and matcher.ratio() >= NEAR_DUPLICATE
 
 
@@ -67,27 +65,19 @@ def by_category(tasks: Sequence[Task]) -> list[Task]:
 
 
 async def generator_source(names: Sequence[str] = (), known: frozenset[str] = frozenset()) -> AsyncIterator[Batch]:
-    """The sandbox generator's tasks (seed 0) not proposed before, one at a time; `names` narrows them (task
-    ids, id prefixes, categories)."""
-    for task in by_category(select(suite_for(0), names)):
+    """The training split's tasks of its first seed not proposed before, one at a time; `names` narrows them
+    (task ids, id prefixes, categories)."""
+    for task in by_category(select(train_tasks(TRAIN_SEEDS[0]), names)):
         if (proposal := from_task(task)).id not in known:
             yield [proposal]
 
 
-@cache
-def _suite_by_id(seed: int) -> dict[str, Task] | None:
-    try:
-        return {task.id: task for task in suite_for(seed)}
-    except GenerationError:  # this seed's data cannot give the suite
-        return None
-
-
 def seed_variants(parent: Proposal) -> Iterator[Proposal]:
-    """The parent's generator task as other seeds' webs pose it: the same template with other data."""
+    """The parent's template as the training split's later seeds pose it: the same template with other data."""
     if parent.check is None:
         return
-    for seed in range(parent.check.seed + 1, MAX_VARIANT_SEED):
-        variant = (_suite_by_id(seed) or {}).get(parent.check.id)
+    for seed in (seed for seed in TRAIN_SEEDS if seed > parent.check.seed):
+        variant = next((task for task in train_tasks(seed) if task.id == parent.check.id), None)
         if variant is not None:
             yield from_task(variant, "mutation", parent=parent.id)
 
@@ -104,10 +94,14 @@ async def variant_source(parents: Sequence[Proposal], known: frozenset[str] = fr
                 yield [variant]
 
 
+OnBatch = Callable[[list[Proposal], list[Rejection]], None]
+
+
 async def take(
-    sources: list[AsyncIterator[Batch]], wanted: int, dedupe: Deduplicator
+    sources: list[AsyncIterator[Batch]], wanted: int, dedupe: Deduplicator, on_batch: OnBatch | None = None
 ) -> tuple[list[Proposal], list[Rejection]]:
-    """Batches from each source in turn until `wanted` are accepted or every source is spent."""
+    """Batches from each source in turn until `wanted` are accepted or every source is spent; `on_batch` hears
+    each batch's verdicts as they are made (so they are stored as they happen)."""
     accepted: list[Proposal] = []
     rejected: list[Rejection] = []
     live = list(sources)
@@ -117,16 +111,31 @@ async def take(
             if batch is None:
                 live.remove(source)
                 continue
-            for item in batch:
-                if isinstance(item, Rejection):
-                    rejected.append(item)
-                elif len(accepted) >= wanted:
-                    break  # more than asked for: left for a later run, not rejected
-                elif (reason := dedupe.reason(item)) is not None:
-                    rejected.append(Rejection(proposal=item, reason=reason))
-                else:
-                    dedupe.add(item)
-                    accepted.append(item)
+            taken, turned = _judge(batch, wanted - len(accepted), dedupe)
+            accepted += taken
+            rejected += turned
+            if on_batch is not None:
+                on_batch(taken, turned)
             if len(accepted) >= wanted:
                 break
+    return accepted, rejected
+
+
+def _judge(batch: Batch, room: int, dedupe: Deduplicator) -> tuple[list[Proposal], list[Rejection]]:
+    """A batch's proposals accepted (up to `room`; the rest are left for a later run, not rejected) or rejected:
+    a held-out task (the guard), or a duplicate."""
+    accepted: list[Proposal] = []
+    rejected: list[Rejection] = []
+    for item in batch:
+        if isinstance(item, Rejection):
+            rejected.append(item)
+        elif len(accepted) >= room:
+            break
+        elif (held_out := item.contamination()) is not None:
+            rejected.append(Rejection(proposal=item, reason=f"held out: {held_out}"))
+        elif (reason := dedupe.reason(item)) is not None:
+            rejected.append(Rejection(proposal=item, reason=reason))
+        else:
+            dedupe.add(item)
+            accepted.append(item)
     return accepted, rejected

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +11,7 @@ from agent.trajectory import Trajectory
 from datagen.meter import RoleUsage
 from datagen.page import PageView
 from eval.tasks import Rubric
+from sandbox.splits import answer_of, contamination, task_ref, words
 from sandbox.taskspec import Task
 
 Source = Literal["generator", "targeted", "exploratory", "mutation"]
@@ -38,7 +38,7 @@ class Proposal(BaseModel):
     @property
     def id(self) -> str:
         seed = self.check.seed if self.check else 0
-        key = f"{self.site}|{seed}|{self.start_url}|{normalised(self.task)}"
+        key = f"{self.site}|{seed}|{self.start_url}|{words(self.task)}"
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     @property
@@ -46,10 +46,19 @@ class Proposal(BaseModel):
         """The sandbox data seed the task is about (its web)."""
         return self.check.seed if self.check else 0
 
+    @property
+    def ref(self) -> str | None:
+        """The generator task it poses, `template@seed` (None for a task a model wrote)."""
+        return task_ref(self.check) if self.check else None
 
-def normalised(text: str) -> str:
-    """The task's words without case, punctuation or spacing, as duplicates are compared."""
-    return " ".join(re.findall(r"\w+", text.casefold()))
+    @property
+    def approves(self) -> bool:
+        """Whether the task's user agreed to its binding step (asked at the critical point, they approve)."""
+        return bool(self.check and self.check.critical_point and self.check.critical_point.approved)
+
+    def contamination(self) -> str | None:
+        """Why the task is in a held-out split (`sandbox/splits.py`); None when it may be generated from."""
+        return contamination(self.task, self.ref, answer_of(self.check) if self.check else None)
 
 
 class Rejection(BaseModel):
@@ -77,6 +86,9 @@ class Solved(BaseModel):
     attempts: int = 1
     error: str | None = None
     worker: str = ""  # host:pid of the process that solved it
+    roles: dict[str, str] = Field(default_factory=dict)  # role -> the model that played it
+    ledgers: list[dict[str, Any]] = Field(default_factory=list)  # the Orchestrator's progress ledgers, in order
+    exchanges: list[dict[str, Any]] = Field(default_factory=list)  # what the surfer asked the user, and the answers
 
 
 class VerifierVerdict(BaseModel):

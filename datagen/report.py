@@ -1,6 +1,6 @@
-"""`farol datagen report`: what a folder holds. Proposed, solved, kept and rejected (by reason); each
-verifier's agreement with the sandbox checker; tokens and cost per role (at the config's prices) and per kept
-trajectory; steps per trajectory; the auxiliary samples."""
+"""`farol datagen report`: what a folder holds. Proposed (and the realised mix of sources), solved, kept (by
+outcome kind) and rejected (by reason); each verifier's agreement with the sandbox checker; tokens and cost per
+role (at the config's prices) and per kept trajectory; steps per trajectory; the auxiliary samples."""
 
 from __future__ import annotations
 
@@ -38,11 +38,13 @@ class DatagenReport(BaseModel):
     proposed: int
     accepted: int
     proposals_by_source: dict[str, int]
+    mix: dict[str, float | None]  # realised shares beside the configured ones (`propose.mutation_share`, ...)
     rejected_proposals: dict[str, int]  # by reason
     solved: int
     solve_failed: int
     verified: int
     kept: int
+    kept_by_outcome: dict[str, int]  # answered, stopped_at_critical_point, approved_and_completed
     discarded: dict[str, int]  # verified but not kept, by the verifiers that failed them
     agreement: list[Agreement]
     costs: list[RoleCost]
@@ -80,16 +82,19 @@ def build_report(ws: Workspace) -> DatagenReport:
         for row in db.db.query("select trajectory_id, count(*) as steps from steps group by trajectory_id")
     }
     costs = _costs(db.usage(), config)
+    sources = Counter(proposal.source for proposal in accepted)
     total = round(sum(cost.cost for cost in costs), 6)
     return DatagenReport(
         proposed=len(accepted) + len(rejections),
         accepted=len(accepted),
-        proposals_by_source=dict(Counter(proposal.source for proposal in accepted)),
+        proposals_by_source=dict(sources),
+        mix=_mix(sources, config),
         rejected_proposals=dict(Counter(reason.split(":", 1)[0] for _, reason in rejections)),
         solved=len(solved),
         solve_failed=sum(job["state"] == "failed" for job in jobs),
         verified=len(verified),
         kept=len(kept),
+        kept_by_outcome=dict(Counter(job["data"].get("outcome") or "unrecorded" for job in kept)),
         discarded=dict(discarded),
         agreement=_agreements(verified, names),
         costs=costs,
@@ -100,6 +105,22 @@ def build_report(ws: Workspace) -> DatagenReport:
         auxiliary={kind: db.db["datagen_aux"].count_where("kind = ?", [kind]) for kind in
                    ("grounding", "question", "caption", "refusal")},
     )  # fmt: skip
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def _mix(sources: Counter[str], config: Config) -> dict[str, float | None]:
+    """The share of variations among the accepted proposals, and of explored ones among the fresh, beside the
+    shares the config asks for."""
+    fresh = sum(count for source, count in sources.items() if source != "mutation")
+    return {
+        "mutation_share": _share(sources["mutation"], sum(sources.values())),
+        "mutation_share_configured": config.propose.mutation_share,
+        "explore_share": _share(sources["exploratory"], fresh),
+        "explore_share_configured": config.propose.explore_share,
+    }
 
 
 def _costs(usage: list[dict[str, Any]], config: Config) -> list[RoleCost]:
@@ -142,9 +163,15 @@ def print_report(report: DatagenReport, console: Console) -> None:
     rejected = ", ".join(f"{reason} {count}" for reason, count in report.rejected_proposals.items()) or "none"
     sources = ", ".join(f"{source} {count}" for source, count in report.proposals_by_source.items()) or "none"
     console.print(f"Proposed {report.proposed}: {report.accepted} accepted ({sources}); rejected: {rejected}.")
+    mix = report.mix
+    console.print(
+        f"Mix: variations {_percent(mix['mutation_share'])} (asked {_percent(mix['mutation_share_configured'])}), "
+        f"explored {_percent(mix['explore_share'])} of fresh (asked {_percent(mix['explore_share_configured'])})."
+    )
+    outcomes = ", ".join(f"{kind} {count}" for kind, count in sorted(report.kept_by_outcome.items())) or "none"
     console.print(
         f"Solved {report.solved} ({report.solve_failed} failed to start); verified {report.verified}; "
-        f"kept {report.kept}."
+        f"kept {report.kept} ({outcomes})."
     )
     if report.discarded:
         console.print("Not kept: " + ", ".join(f"{reason} ({count})" for reason, count in report.discarded.items()))

@@ -34,9 +34,13 @@ from eval.fanout import per_process, release_shared
 from eval.runner import retry_aborted
 from sandbox.checks import check, evidence_of
 from sandbox.episode import Sandbox
+from sandbox.oracle import NAME as ORACLE_NAME
 from sandbox.oracle import Oracle
 from sandbox.server import SandboxServer
 from sandbox.state import VISITOR_COOKIE
+from sandbox.variety import Variety
+
+SOLVE_ROLES = ("surfer", "orchestrator", "user_simulator")
 
 
 def sandbox_for(seed: int) -> Sandbox:
@@ -64,6 +68,16 @@ class PageWatch:
         return await self.policy.complete(messages)
 
 
+class DetourMarker(Hooks):
+    """Marks the steps of the oracle's detours (`Step.detour`): recorded, never trained on."""
+
+    def __init__(self, oracle: Oracle) -> None:
+        self.oracle = oracle
+
+    async def on_step(self, trajectory: Trajectory, step: Step) -> None:
+        step.detour = self.oracle.detoured
+
+
 class PageRecorder(Hooks):
     """Keeps the page reading behind each step's screenshot (the auxiliary data is labelled from it)."""
 
@@ -82,6 +96,8 @@ class _Attempt:
     pages: dict[str, PageView]
     checker: CheckerVerdict | None
     targets: list[str] = field(default_factory=list)
+    ledgers: list[dict[str, Any]] = field(default_factory=list)
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -107,7 +123,14 @@ class SolveJob:
         return Solved(
             proposal_id=proposal.id, trajectory=trajectory, screenshots=screenshots, pages=attempt.pages,
             usage=meter.rows(), checker=attempt.checker, targets=attempt.targets, attempts=attempts, worker=worker,
+            roles=self._roles(models), ledgers=attempt.ledgers, exchanges=attempt.exchanges,
         )  # fmt: skip
+
+    def _roles(self, models: RoleModels) -> dict[str, str]:
+        """Who played each role of the team: a model's name, or the offline stand-in."""
+        offline = {"surfer": ORACLE_NAME, "user_simulator": "rules"}
+        names = {role: model.name for role in SOLVE_ROLES if (model := models.get(role)) is not None}
+        return {role: names.get(role, offline.get(role, "none")) for role in SOLVE_ROLES}
 
     async def _attempt(self, proposal: Proposal, models: RoleModels) -> _Attempt:
         sandbox = sandbox_for(proposal.seed) if proposal.site == SANDBOX else None
@@ -122,16 +145,24 @@ class SolveJob:
             await env.settle_page()
             surfer, orchestrator = self._team(env, proposal, sandbox, models)
             pages = PageRecorder(surfer)
+            hooks: list[Hooks] = [pages] + ([orchestrator] if orchestrator else [])
+            if isinstance(surfer, PageWatch) and isinstance(surfer.policy, Oracle):
+                hooks.append(DetourMarker(surfer.policy))
+            user = UserSimulator(
+                proposal.task, proposal.hidden, models.get("user_simulator"), approves=proposal.approves,
+                on_answer=orchestrator.user_answered if orchestrator else None,
+            )  # fmt: skip
             agent = Agent(
                 env,
                 surfer,
                 max_steps=self.config.solve.max_steps,
-                hooks=[pages] + ([orchestrator] if orchestrator else []),
-                approver=UserSimulator(proposal.task, proposal.hidden, models.get("user_simulator")),
+                hooks=hooks,
+                approver=user,
                 provenance=Provenance(
                     source="datagen",
                     model=surfer.name,
                     environment=f"sandbox seed {proposal.seed}" if sandbox else "web",
+                    task_ref=proposal.ref,
                     farol_version=__version__,
                 ),
             )
@@ -143,7 +174,11 @@ class SolveJob:
             evidence = evidence_of(trajectory, await asyncio.to_thread(sandbox.state, visitor))
             result = check(proposal.check, evidence)
             checker = CheckerVerdict(passed=result.passed, failures=result.failures)
-        return _Attempt(trajectory, pages.pages, checker, orchestrator.targets if orchestrator else [])
+        return _Attempt(
+            trajectory, pages.pages, checker, orchestrator.targets if orchestrator else [],
+            ledgers=[ledger.model_dump() for ledger in orchestrator.ledgers] if orchestrator else [],
+            exchanges=[exchange.model_dump() for exchange in user.exchanges],
+        )  # fmt: skip
 
     def _team(
         self, env: PlaywrightEnv, proposal: Proposal, sandbox: Sandbox | None, models: RoleModels
@@ -152,7 +187,8 @@ class SolveJob:
         if surfer_model is None:
             if sandbox is None or proposal.check is None:
                 raise ConfigError("only the sandbox generator's tasks can be solved without a surfer model")
-            return PageWatch(Oracle(env, proposal.check, sandbox.url), env), None
+            variety = Variety.for_run(proposal.id, self.config.solve.detour_share)
+            return PageWatch(Oracle(env, proposal.check, sandbox.url, variety=variety), env), None
         settings = self.config.solve
         orchestrator_model = models.get("orchestrator")
         orchestrator = (

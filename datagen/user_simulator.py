@@ -1,19 +1,28 @@
 """The UserSimulator: the user of a generated task, answering through the same approval path a person uses.
 
 It knows the task and its hidden details (what the user would say if asked) and nothing else. At a critical
-point it answers what the surfer asked, from those details only, and volunteers nothing it was not asked;
-when the surfer asks for something the details do not cover, or stopped before a binding step, it declines
-and the trajectory ends there, at the critical point, as Fara-7B's training data requires. It never approves
-a guard hit: a synthetic user neither commits to anything nor types secrets.
+point it answers what the surfer asked, from those details only, and volunteers nothing it was not asked. When
+the surfer asks nothing the details answer (it stopped before a binding step for the go-ahead), the task decides:
+a task whose user agreed to that step (`approves`) is approved ("I approve. Go ahead."), and the binding click
+the guard then stops is approved too; any other task is declined and the trajectory ends there, at the critical
+point, as Fara-7B's training data requires. It never approves typing into a secret field.
 
 With a model it lets the model word the answer, but an answer that gives away a detail the surfer did not ask
-for is replaced by the plain one; without a model the plain answer is all it gives ("My size is M.").
+for is replaced by the plain one; without a model the plain answer is all it gives ("My size is M."). Every
+exchange is kept (`exchanges`), and `on_answer` hears each answer that lets the run go on (the Orchestrator
+then lifts its stop: the surfer's tools return).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Literal
 
+from pydantic import BaseModel
+
+from agent.actions import LeftClick
 from agent.approval import ApprovalRequest, Decision
 from agent.policy import Policy
 from datagen import prompts
@@ -50,29 +59,59 @@ def _mentions(text: str, value: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, flags) is not None
 
 
-class UserSimulator:
-    """An `Approver`: `Agent(..., approver=UserSimulator(task, hidden, model))`."""
+class Exchange(BaseModel):
+    """One question the surfer put to the user and the answer, for the record."""
 
-    def __init__(self, task: str, hidden: dict[str, str], model: Policy | None = None) -> None:
-        self.task, self.hidden, self.model = task, hidden, model
-        self.answers: list[tuple[str, Decision]] = []  # (what the surfer said, the answer), for the record
+    kind: str  # guard or critical_point
+    question: str
+    decision: Literal["approve", "deny", "reply"]
+    text: str | None = None
+
+
+class UserSimulator:
+    """An `Approver`: `Agent(..., approver=UserSimulator(task, hidden, model, approves=...))`."""
+
+    def __init__(
+        self,
+        task: str,
+        hidden: dict[str, str],
+        model: Policy | None = None,
+        *,
+        approves: bool = False,
+        on_answer: Callable[[Decision], None] | None = None,
+    ) -> None:
+        self.task, self.hidden, self.model, self.approves = task, hidden, model, approves
+        self.on_answer = on_answer
+        self.exchanges: list[Exchange] = []
+        self._approved = False  # it approved going ahead at a critical point
 
     async def __call__(self, request: ApprovalRequest) -> Decision:
         question = request.step.thoughts
-        decision = Decision("deny") if request.kind == "guard" else await self._answer(question)
-        self.answers.append((question, decision))
+        if request.kind == "guard":  # only the binding click it already agreed to, never typing a secret
+            agreed = self._approved and isinstance(request.step.action, LeftClick)
+            decision = Decision("approve" if agreed else "deny")
+        else:
+            decision = await self._answer(question)
+            self._approved = self._approved or decision.decision == "approve"
+        self.exchanges.append(Exchange(kind=request.kind, question=question, **asdict(decision)))
+        if decision.decision != "deny" and self.on_answer is not None:
+            self.on_answer(decision)
         return decision
 
     async def _answer(self, question: str) -> Decision:
         plain = plain_answer(asked_keys(question, self.hidden), self.hidden)
         if self.model is None or not self.hidden:
-            return Decision("reply", plain) if plain else Decision("deny")
+            return Decision("reply", plain) if plain else self._go_ahead()
         worded = await self._worded(question)
         if worded is None:
-            return Decision("deny")
+            return self._go_ahead()
         if volunteered(worded, question, self.hidden):
-            return Decision("reply", plain) if plain else Decision("deny")
+            return Decision("reply", plain) if plain else self._go_ahead()
         return Decision("reply", worded)
+
+    def _go_ahead(self) -> Decision:
+        """Nothing to answer: the surfer wants the go-ahead, which the task gives or not."""
+        return Decision("approve" if self.approves else "deny")
 
     async def _worded(self, question: str) -> str | None:
         assert self.model is not None

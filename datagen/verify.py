@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.policy import Policy
-from agent.trajectory import Trajectory
+from agent.trajectory import Outcome, Trajectory
 from datagen import prompts
 from datagen.config import CHECKER, VerifySettings
 from datagen.marks import shrink_png
@@ -46,6 +46,19 @@ def keeps(verdicts: list[VerifierVerdict], names: list[str], rule: Literal["all"
     if rule == "any":
         return any(passes)
     return sum(passes) * 2 > len(passes)
+
+
+def outcome_kind(trajectory: Trajectory) -> Outcome | None:
+    """How the run ended, when that can be a right ending: it answered; it went on after the user's approval
+    (or answer) to an end; it stopped where the user declined (at a critical point, or the guard's question).
+    The verifiers decide whether it was right."""
+    approvals = trajectory.approvals
+    if trajectory.status == "awaiting_user" and trajectory.terminate_status == "success":
+        went_on = any(a.kind == "critical_point" and a.decision != "deny" for a in approvals)
+        return "approved_and_completed" if went_on else "answered"
+    if trajectory.status == "stopped" and approvals and approvals[-1].decision == "deny":
+        return "stopped_at_critical_point"
+    return None
 
 
 class Verifiers:

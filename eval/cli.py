@@ -37,6 +37,10 @@ def serve(
 
 
 SEED_HELP = "Data seed: seed 0 is the committed suite; any other seed generates that web's own suite."
+SPLIT_HELP = (
+    "A named split (sandbox/splits.py): eval (the default suite), train (what `farol datagen` draws from), "
+    "test_task, test_template, test_website (held out)."
+)
 
 
 @sandbox.command("tasks")
@@ -45,12 +49,38 @@ def list_tasks(
         list[str] | None, typer.Argument(help="Task ids, id prefixes or categories [default: all].")
     ] = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
-    seed: Annotated[int, typer.Option(help=SEED_HELP)] = 0,
+    seed: Annotated[int | None, typer.Option(help=SEED_HELP)] = None,
+    split: Annotated[str | None, typer.Option(help=SPLIT_HELP)] = None,
 ) -> None:
-    """List the suite's tasks."""
-    for task in _sandbox_tasks(seed, [*(names or []), *([category] if category else [])]):
-        flag = " (stops at a critical point)" if task.critical_point else ""
-        console.print(f"[bold]{task.id}[/bold] {task.start_url}{flag}\n  {escape(task.task)}")
+    """List the suite's tasks (a seed's, or a named split's)."""
+    narrowed = [*(names or []), *([category] if category else [])]
+    tasks = _split_tasks(split, narrowed, seed) if split else _sandbox_tasks(seed or 0, narrowed)
+    for task in tasks:
+        critical = task.critical_point
+        flag = (
+            ""
+            if critical is None
+            else " (approved at its critical point)"
+            if critical.approved
+            else (" (stops at a critical point)")
+        )
+        where = f" seed {task.seed}" if split else ""
+        console.print(f"[bold]{task.id}[/bold]{where} {task.start_url}{flag}\n  {escape(task.task)}")
+
+
+def _split_tasks(split: str, names: list[str], seed: int | None):  # type: ignore[no-untyped-def]
+    """A named split's tasks, narrowed to `names`; a clear error (exit 2) for a split or name that gives nothing,
+    or a seed given beside it."""
+    from sandbox.splits import split_tasks
+    from sandbox.taskspec import select
+
+    if seed is not None:
+        raise typer.BadParameter("a split fixes its own data seeds: give --split or --seed", param_hint="--seed")
+    try:
+        return select(split_tasks(split), names)
+    except ValueError as error:
+        console.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
 
 
 def _sandbox_tasks(seed: int, names: list[str]):  # type: ignore[no-untyped-def]
@@ -63,6 +93,34 @@ def _sandbox_tasks(seed: int, names: list[str]):  # type: ignore[no-untyped-def]
     except ValueError as error:
         console.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
+
+
+@sandbox.command("answers")
+def show_answers(
+    task_id: Annotated[str, typer.Option("--task", help="A task that checks the final answer.")],
+    answer: Annotated[str | None, typer.Option(help="Read this answer [default: the task's corpus cases].")] = None,
+) -> None:
+    """Show how final answers are read for a task: what they assert, the values and hedges read, the verdict."""
+    from sandbox.answer_corpus import Case, checks_answers, explain, read
+    from sandbox.taskspec import load_suite
+
+    task = next((task for task in load_suite() if task.id == task_id), None)
+    if task is None or not checks_answers(task):
+        console.print(f"[red]{escape(task_id)} is not a suite task that checks an answer.[/red]")
+        raise typer.Exit(2)
+    cases = [Case(task=task.id, kind="hard", answer=answer, passes=True)] if answer else read()
+    for case in (case for case in cases if case.task == task.id):
+        reading = explain(task, case.answer)
+        verdict = "[green]passes[/green]" if reading["passes"] else "[red]fails[/red]"
+        expected = "" if answer else f"  ({case.kind}, expected to {'pass' if case.passes else 'fail'})"
+        console.print(f"{verdict}{expected}: {escape(case.answer)}")
+        console.print(f"  asserts: {escape(reading['asserted'])}")
+        values = ", ".join(f"{kind} {values}" for kind, values in reading["values"].items()) or "none"
+        console.print(f"  values read: {escape(values)}")
+        if reading["hedges"]:
+            console.print(f"  hedges: {escape(', '.join(reading['hedges']))}")
+        for why in reading["why"]:
+            console.print(f"  why: {escape(why)}")
 
 
 @sandbox.command()
@@ -146,10 +204,16 @@ def run(
         str | None, typer.Option(help="Which judge scores the suite (default: the published protocol; see the README).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Sandbox data seed (its own generated suite) / MiniWoB episode seed.")] = 0,
+    split: Annotated[
+        str | None, typer.Option(help="Sandbox only: the named split to score [default: eval]. " + SPLIT_HELP)
+    ] = None,
     oracle: Annotated[bool, typer.Option(help="Sandbox only: run the scripted oracle instead of a model.")] = False,
     model_path: Annotated[
         Path | None, typer.Option(help="Run this checkpoint in-process with transformers instead of --model-url.")
     ] = None,
+    device: Annotated[
+        str, typer.Option(help="With --model-path: where it runs (cpu, cuda, cuda:1) [default: cuda if any, else cpu].")
+    ] = "auto",
     ray: Annotated[
         str | None,
         typer.Option(help="Fan out over Ray (a cluster address, or `local`); the workers must share OUT."),
@@ -171,6 +235,11 @@ def run(
         raise typer.BadParameter("only sandbox, webtailbench and refusals take --tasks", param_hint="--tasks")
     task_file = Path(tasks) if tasks and suite != "sandbox" else None
     selection = tasks.split(",") if tasks and suite == "sandbox" else []
+    scored = ""  # which sandbox split is scored, for the summary
+    if split is not None and suite != "sandbox":
+        raise typer.BadParameter("only the sandbox has named splits", param_hint="--split")
+    if suite == "sandbox":
+        seed, selection, scored = _scored_split(split, seed, selection)
     adapter = _adapter(
         suite, task_file, seed, judge_url, judge_model, judge_api_key, oracle,
         judge_variant=judge_variant, selection=selection,
@@ -183,14 +252,18 @@ def run(
     ray_task = RayTask(
         partial(_adapter, suite, task_file, seed, judge_url, judge_model, judge_api_key, oracle,
                 judge_variant=judge_variant, selection=selection),
-        None if oracle else partial(in_process_policy, model_path) if model_path else partial(
+        None if oracle else partial(in_process_policy, model_path, device) if model_path else partial(
             OpenAIPolicy, model_url, model, api_key),
         settings,
     )  # fmt: skip
 
     async def go():  # type: ignore[no-untyped-def]
         policy = (
-            None if oracle else in_process_policy(model_path) if model_path else OpenAIPolicy(model_url, model, api_key)
+            None
+            if oracle
+            else in_process_policy(model_path, device)
+            if model_path
+            else OpenAIPolicy(model_url, model, api_key)
         )
         try:
             return await run_suite(adapter, policy, settings, ray_task=ray_task)
@@ -202,7 +275,29 @@ def run(
         outcomes = asyncio.run(go())
     finally:
         getattr(adapter, "close", lambda: None)()
-    console.print(f"{suite}: {summary_line(outcomes)}. Results in {out}; `farol eval report {out}` makes the report.")
+    console.print(
+        f"{suite}{scored}: {summary_line(outcomes)}. Results in {out}; `farol eval report {out}` makes the report."
+    )
+
+
+def _scored_split(split: str | None, seed: int, selection: list[str]) -> tuple[int, list[str], str]:
+    """The seed and task ids `farol eval run` scores for a sandbox split (eval unless a seed is given), and how
+    the summary names it."""
+    from sandbox.splits import split_seed, split_tasks
+    from sandbox.taskspec import select
+
+    if split is None and seed != 0:
+        return seed, selection, f" (seed {seed}, no named split)"
+    split = split or "eval"
+    try:
+        if seed != 0 and seed != split_seed(split):
+            raise typer.BadParameter("a split fixes its own data seed: give --split or --seed", param_hint="--seed")
+        chosen = select(split_tasks(split), selection)
+    except ValueError as error:
+        console.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    ids = [] if split == "eval" and not selection else [task.id for task in chosen]
+    return split_seed(split), ids, f" (split {split})"
 
 
 def _adapter(  # type: ignore[no-untyped-def]

@@ -3,8 +3,14 @@ states, and the words it uses, each tolerant of how people write them and strict
 
 "$2,646.00" is 2646 dollars and "4 PM - midnight" two times, but the 4 in "4:05 PM" is no count, the 12 in
 "June 12" is a date, and "$21-$37" states two amounts. Values are read in an order that keeps them apart:
-dates first (ignored), then money, times, durations, codes such as flight numbers, ratings "out of" a scale,
-and what is left as plain numbers.
+ratings "out of" a scale first (so "4.5/5" is no date), dates (ignored), then money, times, durations, codes
+such as flight numbers (never an ordinary word: "IN 2012" is a year), and what is left as plain numbers. Parts
+of words are never values.
+
+Only what the answer asserts counts (`asserted`): what it denies or sets aside ("not X", "X isn't", "rather
+than X", "instead of X", "X, not Y") is blanked before anything is read. An answer that hedges a value that must
+be exact ("about $12", "2 or 3 PM", "maybe 4") says so (`hedges`). Quantities compare by value across units
+("1,200 ml" is 1.2 L, `quantity`).
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ _DATES = [
     re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
     re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"),
 ]
-_SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
+_SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "mil": 1_000_000, "million": 1_000_000}
+_SCALES = r"k|thousand|million|mil|m"
 _MONEY = re.compile(
-    rf"(?:us)?\$\s?(?P<a>{_NUMBER})\s*(?P<sa>k|thousand|million|m)?\b"
-    rf"(?:\s*(?:-|to)\s*\$?\s?(?P<b>{_NUMBER})\s*(?P<sb>k|thousand|million|m)?\b)?"
+    rf"(?:(?:us)?\$|\busd)\s?(?P<a>{_NUMBER})\s*(?P<sa>{_SCALES})?\b"
+    rf"(?:\s*(?:-|to)\s*\$?\s?(?P<b>{_NUMBER})\s*(?P<sb>{_SCALES})?\b)?"
     rf"|(?P<c>{_NUMBER})\s*(?:dollars|usd)\b",
     re.I,
 )
@@ -40,8 +47,11 @@ _DURATION = re.compile(
     r"\b(\d+)\s*(?:h|hrs?|hours?)\b(?:\s*(?:and\s*)?(\d+)\s*(?:m|mins?|minutes?)\b)?|\b(\d+)\s*(?:mins?|minutes)\b",
     re.I,
 )
-_CODE = re.compile(r"\b[A-Z]{2}\s?\d{2,5}\b")  # flight numbers (SK 214), a state and its ZIP code
-_RATING = re.compile(rf"(?P<n>{_NUMBER})\s*(?:/|out of)\s*(?:5|10)\b(?:\.0)?", re.I)
+# Flight numbers (SK 214), a state and its ZIP code: two capitals that are not a word ("IN 2012" is a year).
+_CODE = re.compile(
+    r"\b(?!(?:AM|AN|AS|AT|BE|BY|DO|GO|IF|IN|IS|IT|ME|MY|NO|OF|ON|OR|PM|SO|TO|UP|US|WE)\b)[A-Z]{2}\s?\d{2,5}\b"
+)
+_RATING = re.compile(rf"(?<![\d.])(?P<n>{_NUMBER})\s*(?:/|out of)\s*(?:5|10)\b(?:\.0)?", re.I)
 _PLAIN = re.compile(rf"(?<![\w.$])(?P<n>{_NUMBER})(?![\w]|\.\d)")
 _NUMBER_WORDS = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
@@ -122,6 +132,8 @@ def _take(pattern: re.Pattern[str], text: str) -> tuple[list[re.Match[str]], str
 def read_values(text: str) -> Reading:
     reading = Reading()
     text = clean(text)
+    found, text = _take(_RATING, text)
+    numbers = [match["n"] for match in found]
     for pattern in _DATES:
         _, text = _take(pattern, text)
     found, text = _take(_MONEY, text)
@@ -149,8 +161,6 @@ def read_values(text: str) -> Reading:
     for match in found:
         reading.durations.append(int(match[3]) if match[3] else int(match[1]) * 60 + int(match[2] or 0))
     _, text = _take(_CODE, text)
-    found, text = _take(_RATING, text)
-    numbers = [match["n"] for match in found]
     found, text = _take(_PLAIN, text)
     numbers += [match["n"] for match in found]
     for number in numbers:
@@ -246,3 +256,106 @@ def _all_spans(text: str, phrase: str) -> list[tuple[int, int]]:
         spans.append(span)
         text = _blank(text, span)
     return spans
+
+
+# -- what the answer asserts ---------------------------------------------------------------------
+
+# A clause ends at a sentence end, a semicolon or colon, a comma, a dash, "but" or "and": what a negation denies
+# stays inside its clause ("not 3 PM; it starts at noon" denies 3 PM only).
+_CLAUSE_END = re.compile(r"[.!?;:,](?=\s|$)|\n|\s-\s|\bbut\b|\band\b|\bwhile\b|\bwhereas\b", re.I)
+# These deny what follows them ("not X", "rather than X", "X, not Y" denies Y).
+_DENIES_AFTER = re.compile(
+    r"\b(?:not(?!\s+(?:only|just|sure|certain))|never|rather than|instead of|other than|unlike|as opposed to|"
+    r"except(?:\s+for)?)\b",
+    re.I,
+)
+# These deny their clause's subject when nothing they are said of is a value ("ValueMart isn't the cheaper one").
+_DENIES_SUBJECT = re.compile(r"\b(?:isn't|aren't|wasn't|weren't|doesn't|don't|didn't|is not|are not|was not)\b", re.I)
+
+
+def asserted(text: str) -> str:
+    """`text` with what it denies or sets aside blanked out (same length, so spans stay true)."""
+    text = clean(text)
+    spans = []
+    for match in _DENIES_SUBJECT.finditer(text):
+        start, end = _clause_around(text, match.start())
+        said_of = text[match.end() : end]
+        # "is not 3 PM": the value is denied; "ValueMart isn't the cheaper one": the whole claim is.
+        spans.append((match.start(), end) if re.search(r"\d", said_of) else (start, end))
+    for match in _DENIES_AFTER.finditer(text):
+        # What is set aside ends with its clause, or where the sentence goes on about something else ("Cartwheel
+        # rather than ValueMart is cheaper": only ValueMart).
+        verb = _GOES_ON.search(text, match.end(), _clause_around(text, match.end())[1])
+        spans.append((match.start(), verb.start() if verb else _clause_around(text, match.end())[1]))
+    return without(text, spans)
+
+
+_GOES_ON = re.compile(r"\b(?:is|are|was|were|has|have|costs?|sells?|offers?)\b", re.I)
+
+
+def _clause_around(text: str, at: int) -> tuple[int, int]:
+    """The clause holding position `at`: from the previous clause end to the next."""
+    starts = [match.end() for match in _CLAUSE_END.finditer(text, 0, at)]
+    after = _CLAUSE_END.search(text, at)
+    return (starts[-1] if starts else 0), (after.start() if after else len(text))
+
+
+_VAGUE = re.compile(
+    r"(?:\b(?:about|around|approximately|approx\.?|roughly|nearly|almost|circa|ca\.|maybe|perhaps|probably|"
+    r"possibly|likely|presumably|apparently|somewhere|something like|give or take|more than|less than|fewer than|"
+    r"at least|at most|up to|over|under|not sure|unsure|i think|i believe|i guess|might be|could be|may be)\b|~)"
+    r"(?=\s*(?:\w+\s+){0,2}?(?:us)?\$?\s?\d)",
+    re.I,
+)
+_AFTER_VAGUE = re.compile(rf"(?<![\w.])(?:{_NUMBER})\s*(?:[a-z%]+\s*)?(?:or so\b|-ish\b)", re.I)
+_VALUE = rf"(?:\$\s?)?(?:\d{{1,2}}:\d\d|{_NUMBER})"
+_ALTERNATIVES = re.compile(rf"(?<![\w.:$]){_VALUE}(?:\s*[a-z]{{0,5}})?\s+or\s+{_VALUE}", re.I)
+
+
+def hedges(text: str) -> list[str]:
+    """The places where the answer hedges a value ("about $12", "2 or 3 PM", "70 or so"), in its own words."""
+    text = clean(text)
+    found = [*_VAGUE.finditer(text), *_AFTER_VAGUE.finditer(text), *_ALTERNATIVES.finditer(text)]
+    return [_phrase(text, match) for match in sorted(found, key=lambda match: match.start())]
+
+
+def _phrase(text: str, match: re.Match[str]) -> str:
+    """The matched words with what follows them up to the end of the value they qualify."""
+    end = match.end()
+    tail = re.match(r"\s*(?:\w+\s+){0,2}?(?:us)?\$?\s?[\d.,:]+(?:\s*[ap]\.?m\.?)?", text[end:], re.I)
+    return " ".join(text[match.start() : end + (tail.end() if tail else 0)].split()).rstrip(".,;:")
+
+
+# -- quantities with units -----------------------------------------------------------------------
+
+_UNITS = {  # unit -> (dimension, factor to its base unit)
+    "ml": ("volume", 0.001), "l": ("volume", 1.0),
+    "g": ("mass", 0.001), "kg": ("mass", 1.0), "lb": ("mass", 0.45359237), "oz": ("mass", 0.028349523125),
+    "mm": ("length", 0.001), "cm": ("length", 0.01), "m": ("length", 1.0), "in": ("length", 0.0254),
+}  # fmt: skip
+_UNIT_WORDS = {**_ALIASES, "lbs": "lb", "pound": "lb", "pounds": "lb", "ounce": "oz", "ounces": "oz"}
+_QUANTITY = re.compile(rf"(?<![\w.])(?P<n>{_NUMBER})\s*(?P<unit>[a-z]+)\b", re.I)
+
+
+def quantity(phrase: str) -> tuple[float, str] | None:
+    """A phrase that is one quantity ("1.2 L", "750 ml") as (value in its base unit, dimension); else None."""
+    match = _QUANTITY.fullmatch(clean(phrase).strip())
+    return _measured(match) if match else None
+
+
+def find_quantity(text: str, wanted: tuple[float, str]) -> tuple[int, int] | None:
+    """Where `text` states the quantity `wanted`, in any unit of its dimension, as a character span."""
+    for match in _QUANTITY.finditer(clean(text)):
+        measured = _measured(match)
+        if measured and measured[1] == wanted[1] and abs(measured[0] - wanted[0]) <= 1e-9 + 1e-6 * wanted[0]:
+            return match.span()
+    return None
+
+
+def _measured(match: re.Match[str]) -> tuple[float, str] | None:
+    unit = match["unit"].lower()
+    unit = _UNIT_WORDS.get(unit, unit)
+    if unit not in _UNITS:
+        return None
+    dimension, factor = _UNITS[unit]
+    return _amount(match["n"]) * factor, dimension

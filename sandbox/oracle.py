@@ -34,6 +34,7 @@ from agent.parser import format_reply
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import ModelReply
 from sandbox.taskspec import PlanStep, Task
+from sandbox.variety import Script, Variety
 
 NAME = "sandbox-oracle"
 MAX_SCROLLS = 12  # per step; more means the plan points at something that is not there
@@ -85,36 +86,59 @@ def critical_stop(task: Task) -> str:
     )
 
 
+def _cross(task: Task, thought: str) -> list[PlanStep]:
+    assert task.critical_point is not None
+    step = task.critical_point.step
+    return [
+        PlanStep(do="click", target=task.critical_point.button, thought=thought),
+        PlanStep(do="answer", thought="", text=f"Done: I went ahead with {step}."),
+    ]
+
+
 class Oracle:
-    """`Oracle(env, task, base_url)`; with `cross_critical_point` it takes the binding step instead of stopping."""
+    """`Oracle(env, task, base_url)`; with `cross_critical_point` it takes the binding step instead of stopping.
+    A task whose user agreed to the binding step (`approved`) stops at it, and once approved goes on to take it.
+    `variety` words its thoughts and may add a detour (`detoured` tells whether the last reply was one)."""
 
     name = NAME
 
-    def __init__(self, env: PlaywrightEnv, task: Task, base_url: str, *, cross_critical_point: bool = False) -> None:
+    def __init__(
+        self,
+        env: PlaywrightEnv,
+        task: Task,
+        base_url: str,
+        *,
+        cross_critical_point: bool = False,
+        variety: Variety | None = None,
+    ) -> None:
         self.env, self.task, self.base_url = env, task, base_url.rstrip("/")
-        steps = list(task.plan)
-        if task.critical_point is not None:
+        self.variety = variety
+        steps: Script = list(task.plan)
+        self.detours: set[int] = set()
+        if variety is not None:
+            steps, self.detours = variety.script(task, steps)
+        self.stop_index: int | None = None  # the answer that stops at the critical point, on the binding page
+        critical = task.critical_point
+        if critical is not None:
             if cross_critical_point:
-                steps += [
-                    PlanStep(
-                        do="click",
-                        target=task.critical_point.button,
-                        thought=f"Go ahead with {task.critical_point.step}.",
-                    ),
-                    PlanStep(do="answer", thought="", text=f"Done: I went ahead with {task.critical_point.step}."),
-                ]
+                steps += _cross(task, f"Go ahead with {critical.step}.")
             else:
+                self.stop_index = len(steps)
                 steps.append(PlanStep(do="answer", thought="", text=critical_stop(task)))
-        # Where it stops by itself: the binding step's page, once the screen the step records shows it.
-        self.stop_page = task.critical_point.page if task.critical_point and not cross_critical_point else None
+                if critical.approved:
+                    steps += _cross(task, f"You approved {critical.step}, so I go ahead with it.")
         self.steps = steps
         self.index = 0
         self.scrolls = self.waits = 0
         self.observed_url = ""  # the screen the current call shows (set per call)
+        self.detoured = False
 
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         self.observed_url = _observed_url(messages) or self.env.page.url
+        self.detoured = False
         thought, action = await self._next()
+        if self.variety is not None and not isinstance(action, Terminate):
+            thought = self.variety.say(thought)
         return ModelReply(format_reply(thought, action))
 
     # -- choosing the next action ----------------------------------------------------------------
@@ -131,11 +155,12 @@ class Oracle:
             )
         while self.index < len(self.steps):
             step = self.steps[self.index]
-            chosen = await self._expand(step)
+            chosen = await self._expand(step) if isinstance(step, PlanStep) else (step.thought, step.action, True)
             if chosen is None:  # nothing to do for this step (e.g. the date is already set)
                 self._advance()
                 continue
             thought, action, finished = chosen
+            self.detoured = self.index in self.detours
             if finished:
                 self._advance()
             return thought, action
@@ -172,8 +197,10 @@ class Oracle:
                     return await self._reach(step.target, step.thought, lambda box: fact)
                 return step.thought, fact, True
             case "answer":
-                if self.stop_page is not None and urlsplit(self.observed_url).path != self.stop_page:
-                    return self._wait_for(f"the page {self.stop_page}")
+                # It stops at the critical point on the binding step's page, once the screen it records shows it.
+                page = self.task.critical_point.page if self.task.critical_point else ""
+                if self.index == self.stop_index and urlsplit(self.observed_url).path != page:
+                    return self._wait_for(f"the page {page}")
                 return step.text or step.thought, Terminate(status="success"), True
         raise OracleError(f"unknown plan step {step.do!r}")
 

@@ -2,7 +2,8 @@
 
 A task has a start path on the sandbox origin, the request as a person would write it, checks on the
 visitor's final state and/or the final answer, and (for binding flows) a critical point: success there
-means everything up to the binding step is done and the binding step was NOT taken. `plan` is the
+means everything up to the binding step is done and the binding step was NOT taken, unless the task says the
+user agreed to it (`approved`): then success is the step taken once the user approved it. `plan` is the
 oracle's script (see `oracle.py`).
 """
 
@@ -131,6 +132,9 @@ class CriticalPoint(_Model):
     page: str = Field(pattern=r"^/")  # the path of the page holding the binding control: a run stops there
     button: str  # CSS selector of the control that takes it
     committed: list[str] = Field(min_length=1)  # state paths that stay empty unless it was taken
+    # The task says the user agreed to the binding step: asked at the critical point, they approve, and success
+    # is the step taken after that approval (never before it).
+    approved: bool = False
 
 
 class PlanStep(_Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,13 @@ from rich.table import Table
 
 from agent.cli import console, errors
 from agent.store import Store, default_db_path
+
+
+class ReportTo(StrEnum):
+    none = "none"
+    tensorboard = "tensorboard"
+    wandb = "wandb"
+
 
 app = typer.Typer(help="Fine-tune Fara-7B on shared sessions and synthetic trajectories.", no_args_is_help=True)
 
@@ -57,6 +65,9 @@ def build_data(
         for name, count in sorted(counts.items()):
             table.add_row(split, name, str(count))
     console.print(table)
+    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(manifest.outcomes.items())) or "none"
+    console.print(f"Trajectories by outcome: {kinds}")
+    console.print(f"Refused for contamination (held-out tasks): {manifest.contaminated}")
     for reason, count in sorted(manifest.left_out.items()):
         console.print(f"[dim]left out: {count} ({escape(reason)})[/dim]")
     console.print(f"Wrote {out} (manifest: {out / 'manifest.json'})")
@@ -71,31 +82,64 @@ def sft(
     data: Annotated[Path | None, typer.Option(help="Override the config's data.")] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Override the config's output_dir.")] = None,
     max_steps: Annotated[int | None, typer.Option(help="Override the config's max_steps.")] = None,
+    report_to: Annotated[
+        ReportTo | None, typer.Option(help="Where to log metrics (overrides the config's report_to) [default: none].")
+    ] = None,
+    merge: Annotated[
+        bool, typer.Option(help="LoRA: also fold the adapters into a full model in output_dir/merged (for vLLM).")
+    ] = False,
 ) -> None:
     """Supervised fine-tuning with transformers and DeepSpeed; the result serves with vLLM or --model-path."""
+    from training.collator import ImageSizeConflict
     from training.sft import SFTConfig, resume_from, train  # torch and DeepSpeed load only for this command
 
     if not config.exists():
         errors.print(f"[red]No config file {escape(str(config))}.[/red]")
         raise typer.Exit(2)
-    settings = SFTConfig.load(config, data=data, output_dir=output_dir, max_steps=max_steps)
+    settings = SFTConfig.load(
+        config, data=data, output_dir=output_dir, max_steps=max_steps, report_to=report_to and report_to.value
+    )
     if not (settings.data / "dataset_dict.json").exists():
         errors.print(f"[red]{escape(str(settings.data))} is not a dataset from `farol train build-data`.[/red]")
         raise typer.Exit(2)
-    final = train(settings, resume=resume_from(resume))
-    console.print(f"Saved {final}; serve it with `vllm serve {final}` or use `farol run --model-path {final}`.")
+    try:
+        trained = train(settings, resume=resume_from(resume), merge=merge)
+    except ImageSizeConflict as error:
+        errors.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    for split, count in trained.skipped.items():
+        console.print(f"[yellow]Left out {count} {split} samples over max_length {settings.max_length}.[/yellow]")
+    if settings.lora is not None and not merge:
+        console.print(f"Saved LoRA adapters in {trained.folder}; `farol train merge {trained.folder} OUT` merges them.")
+    else:
+        console.print(f"Saved {trained.folder}; serve it with `vllm serve {trained.folder}` or use --model-path.")
+
+
+@app.command()
+def merge(
+    adapter: Annotated[Path, typer.Argument(help="A LoRA run's final/ or checkpoint-N folder.")],
+    out: Annotated[Path, typer.Argument(help="Folder for the merged model.")],
+) -> None:
+    """Fold LoRA adapters into their base model: a plain checkpoint for vLLM and --model-path."""
+    from training.sft import merge_adapter
+
+    if not (adapter / "adapter_config.json").exists():
+        errors.print(f"[red]{escape(str(adapter))} has no adapter_config.json: not LoRA adapters.[/red]")
+        raise typer.Exit(2)
+    console.print(f"Saved {merge_adapter(adapter, out)}; serve it with `vllm serve {out}`.")
 
 
 @app.command("export-llamafactory")
 def export(
     dataset: Annotated[Path, typer.Argument(help="A dataset from `farol train build-data`.")],
-    out: Annotated[Path, typer.Argument(help="Folder for LLaMA-Factory (dataset_info.json, JSON, images).")],
+    out: Annotated[Path, typer.Argument(help="Folder for LLaMA-Factory (dataset_info.json, JSON, images, YAML).")],
 ) -> None:
     """The dataset in LLaMA-Factory's multimodal ShareGPT layout."""
     from training.llamafactory import export_llamafactory
 
     counts = export_llamafactory(dataset, out)
     console.print(f"Wrote {', '.join(f'{n} {split}' for split, n in counts.items())} examples to {out}.")
+    console.print(f"Train with `llamafactory-cli train {out / 'farol_sft.yaml'}` (its settings: see the README).")
 
 
 def _weights(pairs: list[str], option: str = "--weight") -> dict[str, float]:

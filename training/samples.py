@@ -42,10 +42,12 @@ class Sample(BaseModel):
 
 
 def trainable(step: Step) -> bool:
-    """Whether the model should learn this reply: parsed, executed as it asked (not refused, not replaced)."""
+    """Whether the model should learn this reply: parsed, executed as it asked (not refused, not replaced), and
+    not a detour (a wrong turn data generation took on purpose: the recovery after it is learnt, not it)."""
     result = step.result
     return (
-        step.action is not None
+        not step.detour
+        and step.action is not None
         and step.raw_text is not None
         and step.parse_error is None
         and (result is None or (result.ok and result.blocked is None and result.error is None))

@@ -2,8 +2,9 @@
 
 Config at the top (one TOML file, `SFTConfig`), then one `Trainer` run: ZeRO-2/3 from `training/configs/`,
 bf16, gradient checkpointing, a frozen vision tower, optional LoRA, evaluation on the held-out split,
-checkpoints to resume from, and a loss curve. The output is a checkpoint in the layout transformers and vLLM
-read (weights, tokenizer, image processor, chat template): `vllm serve OUT`, `farol run --model-path OUT`.
+checkpoints to resume from, and a loss curve. `output_dir/final` (and every `checkpoint-N`) loads with
+`from_pretrained` and the processor: the full model, or with LoRA the adapters, which `--merge` folds into
+`output_dir/merged`, the plain checkpoint vLLM serves (`vllm serve OUT`, `farol run --model-path OUT`).
 
 Several GPUs or nodes: start it with the `deepspeed` launcher (see the README); each rank runs this same code.
 """
@@ -11,21 +12,37 @@ Several GPUs or nodes: start it with the `deepspeed` launcher (see the README); 
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import socket
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
-from datasets import load_from_disk
+from datasets import DatasetDict
 from PIL import Image, ImageDraw
 from pydantic import BaseModel, ConfigDict, Field
-from transformers import AutoModelForImageTextToText, GenerationConfig, Trainer, TrainingArguments
+from transformers import (
+    AutoModelForImageTextToText,
+    GenerationConfig,
+    ProcessorMixin,
+    Trainer,
+    TrainerCallback,
+    TrainerControl,
+    TrainerState,
+    TrainingArguments,
+)
 from transformers.integrations.deepspeed import unset_hf_deepspeed_config
 
 from agent.hf_policy import load_processor
 from training.collator import Collator
+from training.datafiles import images_dir, load_splits
+
+log = logging.getLogger(__name__)
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -56,7 +73,7 @@ class SFTConfig(BaseModel):
     freeze_vision: bool = True
     lora: LoraSettings | None = None
     max_pixels: int | None = None  # a pixel budget per image
-    max_length: int | None = None  # longer samples are refused, never cut
+    max_length: int | None = None  # longer samples are left out (and counted), never cut
     group_by_length: bool = True
     dataloader_workers: int = 4  # collating screenshots is CPU work: keep the GPUs fed
     eval_steps: int = 200
@@ -64,6 +81,7 @@ class SFTConfig(BaseModel):
     save_total_limit: int = 2
     logging_steps: int = 10
     seed: int = 0
+    report_to: Literal["none", "tensorboard", "wandb"] = "none"
 
     @classmethod
     def load(cls, path: Path, **overrides: Any) -> SFTConfig:
@@ -81,21 +99,69 @@ class SFTConfig(BaseModel):
         return str(shipped if shipped.exists() else Path(self.deepspeed))
 
 
-def train(config: SFTConfig, *, resume: bool | str = False) -> Path:
-    """Run the fine-tuning and save the final checkpoint in `output_dir/final`; returns that folder."""
+@dataclass
+class Run:
+    """One prepared fine-tuning: the trainer, the processor it saves with, and what was left out."""
+
+    trainer: Trainer
+    processor: ProcessorMixin
+    skipped: dict[str, int]  # split -> samples over max_length, left out
+
+
+@dataclass
+class Trained:
+    folder: Path  # what to serve: the merged model with --merge, else output_dir/final
+    skipped: dict[str, int]
+
+
+def train(config: SFTConfig, *, resume: bool | str = False, merge: bool = False) -> Trained:
+    """Run the fine-tuning and save `output_dir/final` (LoRA: the adapters; `merge`: also `output_dir/merged`)."""
+    with session(config) as run:
+        run.trainer.train(resume_from_checkpoint=resume or None)
+        folder = save_final(run, config)
+        is_main = run.trainer.is_world_process_zero()
+        if is_main:
+            _loss_curve(run.trainer.state.log_history, config.output_dir)
+    if merge and config.lora is not None and is_main:  # after the session: the base must load whole
+        folder = merge_adapter(folder, config.output_dir / "merged")
+    for split, count in run.skipped.items():
+        log.warning("%d %s samples were over max_length %s and left out", count, split, config.max_length)
+    return Trained(folder, run.skipped)
+
+
+@contextmanager
+def session(config: SFTConfig) -> Iterator[Run]:
+    """The trainer, ready to train; DeepSpeed's global ZeRO-3 setting is cleared on the way out."""
     _single_process_defaults()
-    splits = load_from_disk(str(config.data))
     processor = load_processor(config.model, config.max_pixels)
-    model = AutoModelForImageTextToText.from_pretrained(config.model, dtype=_dtype(config))
-    if config.freeze_vision:
-        for parameter in model.model.visual.parameters():
-            parameter.requires_grad = False
-    if config.lora is not None:
-        model = _with_lora(model, config.lora)
-    if config.gradient_checkpointing:
-        model.enable_input_require_grads()  # frozen embeddings would otherwise cut the graph
+    collator = Collator(processor, images_dir(config.data))
+    splits, skipped = fitting(load_splits(config.data), collator, config.max_length)
+    if not len(splits["train"]):
+        raise ValueError(f"every training sample is over max_length {config.max_length}")
     has_eval = "eval" in splits and len(splits["eval"]) > 0
-    arguments = TrainingArguments(
+    try:
+        # Before the model: with ZeRO-3 these arguments make `from_pretrained` load it partitioned (zero.Init).
+        arguments = training_arguments(config, has_eval)
+        if arguments.deepspeed:
+            import deepspeed  # installed apart (it builds against the installed torch)
+
+            deepspeed.init_distributed()  # zero.Init reads the world size before it would join the group itself
+        trainer = Trainer(
+            model=_model(config),
+            args=arguments,
+            train_dataset=splits["train"],
+            eval_dataset=splits["eval"] if has_eval else None,
+            data_collator=collator,
+            callbacks=[SaveProcessor(processor)],
+        )
+        yield Run(trainer, processor, skipped)
+    finally:
+        # ZeRO-3 registers itself globally; models loaded later in this process must load whole.
+        unset_hf_deepspeed_config()
+
+
+def training_arguments(config: SFTConfig, has_eval: bool) -> TrainingArguments:
+    return TrainingArguments(
         output_dir=str(config.output_dir),
         num_train_epochs=config.epochs,
         max_steps=config.max_steps,
@@ -120,26 +186,25 @@ def train(config: SFTConfig, *, resume: bool | str = False) -> Path:
         dataloader_num_workers=config.dataloader_workers,
         use_cpu=not torch.cuda.is_available(),
         seed=config.seed,
-        report_to=[],
+        report_to=config.report_to,
         disable_tqdm=False,
     )
-    trainer = Trainer(
-        model=model,
-        args=arguments,
-        train_dataset=splits["train"],
-        eval_dataset=splits["eval"] if has_eval else None,
-        data_collator=Collator(processor, config.max_length),
-    )
-    try:
-        trainer.train(resume_from_checkpoint=resume or None)
-        final = config.output_dir / "final"
-        _save(trainer, processor, final, config)
-        if trainer.is_world_process_zero():
-            _loss_curve(trainer.state.log_history, config.output_dir)
-    finally:
-        # ZeRO-3 registers itself globally; models loaded later in this process must load whole.
-        unset_hf_deepspeed_config()
-    return final
+
+
+def fitting(splits: DatasetDict, collator: Collator, max_length: int | None) -> tuple[DatasetDict, dict[str, int]]:
+    """Each split without its samples over `max_length` (cutting one would cut image tokens or the answer), and
+    how many were left out per split. Refuses screenshots the processor would resize (`Collator.check_size`)."""
+    kept, skipped = {}, {}
+    for name, rows in splits.items():
+        for size in {collator.image_size(digest) for images in rows["images"] for digest in images}:
+            collator.check_size(*size)
+        if max_length is not None:
+            fit = [index for index, row in enumerate(rows) if collator.length(row) <= max_length]
+            if len(fit) < len(rows):
+                skipped[name] = len(rows) - len(fit)
+                rows = rows.select(fit)
+        kept[name] = rows
+    return DatasetDict(kept), skipped
 
 
 def resume_from(option: str | None) -> bool | str:
@@ -147,16 +212,56 @@ def resume_from(option: str | None) -> bool | str:
     return True if option == "last" else option or False
 
 
-def _save(trainer: Trainer, processor: Any, folder: Path, config: SFTConfig) -> None:
-    """Weights, tokenizer, image processor and generation settings: what transformers and vLLM load."""
-    if config.lora is not None:  # merged, so the checkpoint is a plain model anyone can serve
-        trainer.model = trainer.model.merge_and_unload()
-    trainer.save_model(str(folder))
-    if trainer.is_world_process_zero():
-        processor.tokenizer.save_pretrained(folder)
-        processor.image_processor.save_pretrained(folder)
-        generation = trainer.model.generation_config or GenerationConfig()
-        generation.save_pretrained(folder)
+def save_final(run: Run, config: SFTConfig) -> Path:
+    """`output_dir/final`: the model (or, with LoRA, its adapters) with the processor, as `from_pretrained` loads."""
+    folder = config.output_dir / "final"
+    # Under ZeRO the trainer gathers the weights itself; a PEFT model saves only its adapters' keys.
+    run.trainer.save_model(str(folder))
+    if run.trainer.is_world_process_zero():
+        save_processor(run.processor, folder)
+        (run.trainer.model.generation_config or GenerationConfig()).save_pretrained(folder)
+    return folder
+
+
+def merge_adapter(adapter: Path, out: Path) -> Path:
+    """LoRA adapters folded into their base model: one plain checkpoint, what vLLM and `--model-path` load."""
+    from peft import PeftConfig, PeftModel
+
+    base = PeftConfig.from_pretrained(adapter).base_model_name_or_path
+    model = AutoModelForImageTextToText.from_pretrained(base, dtype="auto")
+    merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+    merged.save_pretrained(out)
+    save_processor(load_processor(adapter), out)
+    return out
+
+
+def save_processor(processor: ProcessorMixin, folder: Path) -> None:
+    """Tokenizer (with the chat template) and image processor: the image-only processor cannot save itself."""
+    processor.tokenizer.save_pretrained(folder)  # type: ignore[attr-defined]
+    processor.image_processor.save_pretrained(folder)  # type: ignore[attr-defined]
+
+
+class SaveProcessor(TrainerCallback):
+    """Puts the processor in every `checkpoint-N`, so each loads with `from_pretrained` like the final one."""
+
+    def __init__(self, processor: ProcessorMixin) -> None:
+        self.processor = processor
+
+    def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **_: Any) -> None:
+        if state.is_world_process_zero:
+            save_processor(self.processor, Path(args.output_dir) / f"checkpoint-{state.global_step}")
+
+
+def _model(config: SFTConfig) -> Any:
+    model = AutoModelForImageTextToText.from_pretrained(config.model, dtype=_dtype(config))
+    if config.freeze_vision:
+        for parameter in model.model.visual.parameters():
+            parameter.requires_grad = False
+    if config.lora is not None:
+        model = _with_lora(model, config.lora)
+    if config.gradient_checkpointing:
+        model.enable_input_require_grads()  # frozen embeddings would otherwise cut the graph
+    return model
 
 
 def _with_lora(model: Any, lora: LoraSettings) -> Any:

@@ -19,16 +19,19 @@ from datagen.pipeline import Workspace, augment, propose, solve, verify
 from datagen.report import build_report
 from sandbox.episode import Sandbox
 from sandbox.server import SandboxServer
+from sandbox.splits import TRAIN_SEEDS
 from tests.conftest import run_async
 from tests.datagen.replay import replay
 from tests.datagen.team import Team, says, surfer
 from tests.eval.trajectories import images
 from tests.support.responder import Request, mark_named, page_url, user_text
 
-RIGHT_IDS = "information_seeking-012"  # solved right: 8 remote Sales jobs
-WRONG_IDS = "information_seeking-011"  # answered wrong: 7 ratings, where the checker wants 70
-RIGHT = "There are 8 remote Sales jobs on Hireline."
-WRONG = "The Cuisina Atlas 3 Coffee Maker has 7 ratings on ValueMart, averaging 4.5 out of 5."
+# The training split's tasks (seed 2): the generator never proposes the eval suite's.
+RIGHT_IDS = "information_seeking-012"  # solved right: 14 remote Engineering jobs
+WRONG_IDS = "information_seeking-011"  # answered wrong: 7 ratings, where the checker wants 176
+RIGHT = "There are 14 remote Engineering jobs on Hireline."
+WRONG = "The Urban Loom Ridge Fleece Hoodie has 7 ratings on ValueMart, averaging 4.5 out of 5."
+HOODIE = "Urban Loom Ridge Fleece Hoodie"
 TENT = "On Cartwheel, find the price of the cheapest tent and tell me what it costs."
 EXPLORED = "On Cartwheel, find the cheapest two-person tent in Outdoor and tell me its price."
 
@@ -39,21 +42,19 @@ def task_of(request: Request) -> str:
 
 def solving(request: Request) -> str:
     task, url = task_of(request), page_url(request)
-    if "remote jobs in Sales" in task:
+    if "remote jobs in Engineering" in task:
         if "workplace=Remote" in url:
             return surfer(RIGHT, "terminate", status="success")
-        if "department=Sales" in url:
-            return surfer("I filter the Sales jobs to remote ones.", "click", mark=mark_named(request, r'link "Remote'))
-        return surfer("I open the Sales department.", "click", mark=mark_named(request, r'link "Sales"'))
-    if "Cuisina" in task:
+        if "department=Engineering" in url:
+            return surfer("I filter the jobs to remote ones.", "click", mark=mark_named(request, r'link "Remote'))
+        return surfer("I open the Engineering department.", "click", mark=mark_named(request, r'link "Engineering"'))
+    if HOODIE in task:
         if "/mart/p/" in url:
             return surfer(WRONG, "terminate", status="success")
         if "/mart/search" in url:
-            return surfer(
-                "The coffee maker is listed; I open it.", "click", mark=mark_named(request, r'"Cuisina Atlas 3')
-            )
+            return surfer("The hoodie is listed; I open it.", "click", mark=mark_named(request, f'"{HOODIE}'))
         field = mark_named(request, r"textbox.*Search ValueMart")
-        return surfer("I search ValueMart.", "type", mark=field, text="Cuisina Atlas 3 Coffee Maker", press_enter=True)
+        return surfer("I search ValueMart.", "type", mark=field, text=HOODIE, press_enter=True)
     return surfer("I could not find what this task asks for on the site.", "terminate", status="failure")
 
 
@@ -88,7 +89,7 @@ def final_answer(request: Request) -> str:
 
 
 def rubric_score(request: Request) -> str:
-    points = 2 if "8 remote" in final_answer(request) else 0
+    points = 2 if "14 remote" in final_answer(request) else 0
     return says(criteria=[{"index": 1, "applicable": True, "earned_points": points, "justification": "as read"}])
 
 
@@ -127,10 +128,11 @@ def test_propose_solve_verify_on_the_sandbox(tmp_path, team):
     )
     ws = Workspace.open(tmp_path / "out", config, show_progress=False)
 
-    # Propose: the generator, the targeted proposer and the explorer in turn, until four are accepted.
+    # Propose: the explorer's share (a quarter), then the generator and the targeted proposer in turn.
     assert run_async(propose(ws, "sandbox", 4, [RIGHT_IDS, WRONG_IDS])) == (4, 2)
     accepted = {proposal.source: proposal for proposal in ws.db.proposals()}
-    assert [p.source for p in ws.db.proposals()] == ["generator", "targeted", "exploratory", "generator"]
+    assert [p.source for p in ws.db.proposals()] == ["exploratory", "generator", "targeted", "generator"]
+    assert {p.seed for p in ws.db.proposals() if p.check} == {TRAIN_SEEDS[0]}
     assert accepted["targeted"].task == TENT and accepted["targeted"].hidden == {"budget": "$300"}
     assert accepted["exploratory"].task == EXPLORED and accepted["exploratory"].rubric is not None
     reasons = sorted(reason for _, reason in ws.db.rejections())
@@ -160,7 +162,7 @@ def test_propose_solve_verify_on_the_sandbox(tmp_path, team):
     assert marked and all(marked_pixels(image) > 500 for image in marked)
 
     # The stored trajectories replay through PlaywrightEnv to the checker's verdict.
-    with SandboxServer() as server:
+    with SandboxServer(seed=TRAIN_SEEDS[0]) as server:
         sandbox = Sandbox(server.url, server.secret)
         for result, task in ((right, by_task[RIGHT_IDS].check), (wrong, by_task[WRONG_IDS].check)):
             again = run_async(replay(ws.store.load(result.trajectory.id), task, sandbox))

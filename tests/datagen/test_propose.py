@@ -10,15 +10,17 @@ from agent.policy import OpenAIPolicy
 from datagen.cli import app
 from datagen.config import EXAMPLE, ConfigError, load_config
 from datagen.llm_propose import mutation_source
-from datagen.propose import Deduplicator, by_category, from_task, variant_source
+from datagen.propose import Deduplicator, by_category, from_task, generator_source, take, variant_source
 from datagen.records import Proposal
 from datagen.sites import SitesError, read_seed_file
+from sandbox.splits import TRAIN_SEEDS, train_tasks
 from sandbox.taskspec import load_suite
 from tests.conftest import run_async
 from tests.datagen.team import Team, says
 from tests.support.responder import Request, user_text
 
 SUITE = {task.id: task for task in load_suite()}
+TRAIN = {task.id: task for task in train_tasks(TRAIN_SEEDS[0])}
 
 
 async def drain(source, most: int = 100) -> list:  # type: ignore[no-untyped-def]
@@ -31,14 +33,28 @@ async def drain(source, most: int = 100) -> list:  # type: ignore[no-untyped-def
     return items[:most]
 
 
-def test_a_generator_task_varies_as_the_same_template_in_other_webs():
-    parent = from_task(SUITE["information_seeking-012"])
+def test_a_generator_task_varies_as_the_same_template_in_the_training_seeds():
+    parent = from_task(TRAIN["information_seeking-012"])
     variants = run_async(drain(variant_source([parent]), most=2))
-    assert [v.check.seed for v in variants] == [1, 2] and {v.check.id for v in variants} == {parent.check.id}
+    assert [v.check.seed for v in variants] == [4, 6] and {v.check.id for v in variants} == {parent.check.id}
     assert all(v.source == "mutation" and v.parent == parent.id and v.task != parent.task for v in variants)
-    assert variants[0].task == "How many remote jobs in Customer Support are on Hireline right now?"
+    assert variants[0].task == "How many remote jobs in Data are on Hireline right now?"
     first = by_category(list(SUITE.values()))[:11]
     assert len({task.category for task in first}) == 11  # any first N covers the categories evenly
+
+
+def test_only_the_training_split_is_proposed_and_held_out_tasks_are_refused():
+    drawn = run_async(drain(generator_source(), most=40))
+    assert all(p.seed == TRAIN_SEEDS[0] and p.contamination() is None for p in drawn)
+
+    async def offered(batch):  # type: ignore[no-untyped-def]
+        yield batch
+
+    held = from_task(SUITE["information_seeking-012"])  # an eval task
+    accepted, rejected = run_async(take([offered([held])], 1, Deduplicator([])))
+    assert accepted == [] and rejected[0].reason == (
+        "held out: the task text of eval task information_seeking-012 (seed 0)"
+    )
 
 
 def test_duplicates_are_turned_away():
@@ -104,7 +120,7 @@ def test_the_config_file(tmp_path, monkeypatch):
         "https://api.openai.com/v1", "o4-mini", "default"
     )  # fmt: skip
     assert user.model == "gpt-4o-mini" and user.key() == "sk-test"
-    assert example.keep_rule() == ["alignment", "rubric", "multimodal"]
+    assert example.keep_rule() == ["alignment", "rubric", "multimodal", "checker"]
     assert example.cost("user_simulator", 1_000_000, 2_000_000) == pytest.approx(0.15 + 1.20)
     offline = load_config(None)
     assert offline.role("surfer") is None and offline.keep_rule() == ["checker"]
@@ -135,3 +151,11 @@ def test_the_command_says_what_is_wrong(tmp_path):
     assert unreachable.exit_code == 2 and "cannot reach the surfer model at http://127.0.0.1:9/v1" in unreachable.output
     empty = runner.invoke(app, ["report", "--out", str(tmp_path / "empty")])
     assert empty.exit_code == 2 and "No data in" in empty.output
+
+
+def test_a_run_short_of_n_says_why_and_exits_non_zero(tmp_path):
+    short = CliRunner().invoke(
+        app, ["propose", "--tasks", "information_seeking-012", "--n", "30", "--out", str(tmp_path / "o")]
+    )
+    assert short.exit_code == 1, short.output
+    assert "Short of --n: only 6 of 30 tasks could be proposed: every source ran dry" in short.output

@@ -1,5 +1,5 @@
-"""`farol train build-data`: what enters a dataset (consent, verification, success), the split, weights, exports,
-and no train/serve skew."""
+"""`farol train build-data`: what enters a dataset (consent, verification, a right outcome, never a held-out
+task), the split, weights, exports, and no train/serve skew."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from datasets import load_from_disk
 from agent.hf_policy import TransformersPolicy
 from agent.history import data_url_bytes, split_images
 from agent.store import Store
-from agent.trajectory import Consent, Provenance
+from agent.trajectory import Approval, Consent, Provenance
+from sandbox.taskspec import load_suite
 from training.collator import Collator
-from training.dataset import BuildOptions, build_dataset
+from training.dataset import CONTAMINATED, BuildOptions, build_dataset
 from training.llamafactory import export_llamafactory
 from training.samples import step_samples
 
@@ -74,7 +75,7 @@ def test_only_shared_verified_successful_trajectories_enter_and_leave_when_withd
     assert manifest.left_out == {
         "not shared by the person": 1,
         "not kept by the verifiers": 1,
-        "did not succeed": 1,
+        "no right outcome (neither answered, nor stopped at a critical point, nor approved and completed)": 1,
         "source eval not selected": 1,
     }
     assert json.loads((tmp_path / "data" / "manifest.json").read_text())["trajectories"] == manifest.trajectories
@@ -87,6 +88,41 @@ def test_only_shared_verified_successful_trajectories_enter_and_leave_when_withd
     copy_of(recorded_run, store, task="another kept task", source="datagen", kept=1.0)
     build_dataset([store], tmp_path / "data", BuildOptions(eval_fraction=0))
     assert set(load_from_disk(str(tmp_path / "data"))["train"]["trajectory_id"]) == {"datagen-another-kept-task"}
+
+
+def test_a_declined_critical_point_is_trained_on_up_to_its_stop_and_detours_never(recorded_run, tmp_path):
+    """A run that stopped where the user declined is a right outcome: its samples end with the stop. A detour
+    step is left out; the recovery after it stays."""
+    store = Store(tmp_path / "farol.db")
+    declined = copy_of(recorded_run, store, task="declined task", source="datagen", kept=1.0)
+    stop = declined.steps[-1]
+    declined.status, declined.outcome = "stopped", "stopped_at_critical_point"
+    declined.approvals = [Approval(step=stop.index, kind="critical_point", reason="a critical point", decision="deny")]
+    declined.steps[0].detour = True
+    store.save(declined, {step.screenshot: store.read_screenshot(step.screenshot) for step in declined.steps})
+    person = copy_of(recorded_run, store, task="a person declined", source="cli", shared=True)
+    person.status, person.approvals = "stopped", declined.approvals  # no recorded kind: read from how it ended
+    store.save_header(person)
+
+    manifest = build_dataset([store], tmp_path / "data", BuildOptions(eval_fraction=0))
+    trained = load_from_disk(str(tmp_path / "data"))["train"]
+    steps = [step for tid, step in zip(trained["trajectory_id"], trained["step"], strict=True) if tid == declined.id]
+    assert steps == [1, 2]  # the detour (step 0) is left out
+    last = [row for row in trained if row["trajectory_id"] == declined.id][-1]
+    assert last["target"] == stop.raw_text and "terminate" in last["target"]
+    assert manifest.outcomes == {"stopped_at_critical_point": 2}
+    assert manifest.left_out["detour step (a deliberate wrong turn, never trained on)"] == 1
+
+
+def test_a_held_out_task_is_refused_for_contamination(recorded_run, tmp_path):
+    store = Store(tmp_path / "farol.db")
+    eval_task = load_suite()[0].task  # the sandbox's eval split
+    copy_of(recorded_run, store, task=eval_task, source="datagen", kept=1.0)
+    copy_of(recorded_run, store, task="a training task", source="datagen", kept=1.0)
+    manifest = build_dataset([store], tmp_path / "data", BuildOptions(eval_fraction=0))
+    assert set(load_from_disk(str(tmp_path / "data"))["train"]["task"]) == {"a training task"}
+    assert manifest.contaminated == 3 and manifest.left_out[CONTAMINATED] == 3
+    assert manifest.trajectories == {"datagen": 1}
 
 
 def test_a_task_is_in_train_or_eval_never_both_and_weights_repeat_a_source(recorded_run, tmp_path):
