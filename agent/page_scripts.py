@@ -23,6 +23,8 @@ DOM_WATCH_SCRIPT = """
 """
 
 DOM_QUIET_EXPRESSION = "performance.now() - (window.__farolLastMutation ?? 0)"
+# What the settle rule reads from the page in one round trip (agent/settle.py `PageFacts`).
+PAGE_FACTS_EXPRESSION = f"({{loaded: document.readyState === 'complete', dom_quiet_ms: {DOM_QUIET_EXPRESSION}}})"
 
 # What the guard may know of an element: never the value a person typed (only button-like inputs expose
 # theirs, as it is their label). Shared by the two functions below.

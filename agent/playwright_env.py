@@ -1,10 +1,9 @@
 """Headless Chromium (Debian's build, through Playwright) as an agent environment.
 
-Action semantics follow the reference harness: scroll is a 400 px wheel step by the sign of
-`pixels` at the mouse position; `type` clicks its coordinate first, can clear the field, and
-presses Enter unless told not to; new tabs are folded into the agent's page.
-Deliberate divergence: `type` without a coordinate types into the focused element (the reference
-silently typed nothing).
+Actions are the CDP commands `agent/cdp_actions.py` defines (the same ones the extension relays), run through this
+page's own CDP session; the page settles by the one rule in `agent/settle.py`. New tabs are folded into the agent's
+page, each through the URL policy first. Deliberate divergence: `type` without a coordinate types into the focused
+element (the reference silently typed nothing).
 """
 
 from __future__ import annotations
@@ -23,20 +22,8 @@ from typing import Any
 from playwright.async_api import Browser, BrowserContext, CDPSession, Frame, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from agent.actions import (
-    Action,
-    HistoryBack,
-    Key,
-    LeftClick,
-    MouseMove,
-    PauseAndMemorizeFact,
-    Scroll,
-    Terminate,
-    Type,
-    VisitUrl,
-    Wait,
-    WebSearch,
-)
+from agent.actions import Action
+from agent.cdp_actions import Command, Performed, Pointer, perform
 from agent.environment import (
     ActionOutcome,
     BrowserError,
@@ -47,17 +34,15 @@ from agent.environment import (
     PageClosed,
 )
 from agent.guard import UrlPolicy
-from agent.navigation import navigation_target
 from agent.page_scripts import (
     CAPTURE_STATE_FUNCTION,
-    DOM_QUIET_EXPRESSION,
     DOM_WATCH_SCRIPT,
     ELEMENT_AT_FUNCTION,
     FOCUSED_ELEMENT_FUNCTION,
-    dom_key,
+    PAGE_FACTS_EXPRESSION,
     same_capture_state,
 )
-from agent.settle import SettleRule
+from agent.settle import PageFacts, SettleRule, settle
 
 CHROMIUM = os.environ.get("FAROL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,8 +54,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-SCROLL_STEP = 400
-MAX_WAIT_SECONDS = 60.0
 NAVIGATION_TIMEOUT_MS = 30_000
 SCREENSHOT_TIMEOUT_MS = 15_000
 STATE_TIMEOUT_SECONDS = 10.0
@@ -148,7 +131,8 @@ class PlaywrightEnv(Environment):
 
     def _adopt(self, page: Page) -> None:
         self.page = page
-        self._session: CDPSession | None = None  # for captures, opened on the first
+        self._session: CDPSession | None = None  # for captures and actions, opened on the first
+        self._pointer = Pointer()
         self._inflight: set[Any] = set()
         self._last_network_activity = time.monotonic()
         self._new_pages: list[Page] = []
@@ -224,15 +208,14 @@ class PlaywrightEnv(Environment):
         the two agree and the top document is still the one whose carets were hidden: a page that changed its
         fields or navigated during the capture has none of it kept (the boxes might not match its pixels)."""
         async with asyncio.timeout(SCREENSHOT_TIMEOUT_MS / 1000):
-            if self._session is None:
-                self._session = await self.page.context.new_cdp_session(self.page)
+            session = await self._cdp()
             main = self.page.main_frame
             before, *_, metrics = await asyncio.gather(
                 _run_in(main, HIDE_CARETS_AND_SCAN_FUNCTION),
                 *(_run_in(frame, HIDE_CARETS_FUNCTION) for frame in self.page.frames if frame is not main),
-                self._session.send("Page.getLayoutMetrics"),
+                session.send("Page.getLayoutMetrics"),
             )
-            capture = await self._session.send("Page.captureScreenshot", {**CAPTURE, "clip": self._clip(metrics)})
+            capture = await session.send("Page.captureScreenshot", {**CAPTURE, "clip": self._clip(metrics)})
             after, *_ = await asyncio.gather(
                 _run_in(main, SHOW_CARETS_AND_SCAN_FUNCTION),
                 *(_run_in(frame, SHOW_CARETS_FUNCTION) for frame in self.page.frames if frame is not main),
@@ -304,73 +287,29 @@ class PlaywrightEnv(Environment):
 
     async def execute(self, action: Action) -> ActionOutcome:
         try:
-            observation = await self._perform(action)
+            performed = await perform(action, self._run_commands, self._pointer)
         except PlaywrightError as error:
             if self.page.is_closed():
                 raise PageClosed(f"the agent's page closed: {error}") from error
-            observation = f"the action failed: {error.message.splitlines()[0]}"
-        outcome = ActionOutcome(observation=observation)
-        if isinstance(action, (PauseAndMemorizeFact, Terminate, Wait)):
+            performed = Performed(f"the action failed: {error.message.splitlines()[0]}")
+        outcome = ActionOutcome(observation=performed.observation)
+        if not performed.settles:
             return outcome
-        settle_start = time.perf_counter()
-        await self.settle_page()
+        outcome.settle_seconds = await self.settle_page()
         outcome.navigated_to = await self._fold_new_tabs()
         if outcome.navigated_to:
-            await self.settle_page()
-        outcome.settle_seconds = time.perf_counter() - settle_start
+            outcome.settle_seconds += await self.settle_page()
         return outcome
 
-    async def _perform(self, action: Action) -> str:
-        page, mouse, keyboard = self.page, self.page.mouse, self.page.keyboard
-        match action:
-            case LeftClick(coordinate=(x, y)):
-                await mouse.click(x, y, delay=10)
-                return f"I clicked at coordinates ({x}, {y})."
-            case MouseMove(coordinate=(x, y)):
-                await mouse.move(x, y)
-                return ""
-            case Type():
-                if action.coordinate is not None:
-                    await mouse.click(*action.coordinate)
-                if action.delete_existing_text:
-                    await keyboard.press("ControlOrMeta+A")
-                    await keyboard.press("Backspace")
-                await keyboard.type(action.text)
-                if action.press_enter:
-                    await keyboard.press("Enter")
-                return f"I typed '{action.text}'."
-            case Key(keys=keys):
-                names = [dom_key(key) for key in keys]
-                for name in names:
-                    await keyboard.down(name)
-                for name in reversed(names):
-                    await keyboard.up(name)
-                return f"I pressed the following keys: {keys}"
-            case Scroll(pixels=pixels):
-                if int(pixels) == 0:
-                    return "I did not scroll (0 pixels)."
-                await mouse.wheel(0, -SCROLL_STEP if pixels > 0 else SCROLL_STEP)
-                return f"I scrolled {'up' if pixels > 0 else 'down'} one page in the browser."
-            case VisitUrl() | WebSearch():
-                target = navigation_target(action)
-                assert target is not None
-                await self.goto(target)
-                what = action.url if isinstance(action, VisitUrl) else action.query
-                bar = "address" if isinstance(action, VisitUrl) else "search"
-                return f"I typed '{what}' into the browser {bar} bar."
-            case HistoryBack():
-                response = await page.go_back(wait_until="commit")
-                return (
-                    "I clicked the browser back button." if response or page.url else "There is no page to go back to."
-                )
-            case Wait(time=seconds):
-                await asyncio.sleep(min(seconds, MAX_WAIT_SECONDS))
-                return "I am waiting a short period of time before taking further action."
-            case PauseAndMemorizeFact(fact=fact):
-                return f"I memorized the following fact: {fact}"
-            case Terminate():
-                return ""
-        raise ValueError(f"unknown action {action!r}")
+    async def _run_commands(self, commands: list[Command]) -> list[dict[str, Any]]:
+        """The action's CDP commands, in order, through this page's own CDP session (as the extension relays them)."""
+        session = await self._cdp()
+        return [await session.send(method, params) for method, params in commands]
+
+    async def _cdp(self) -> CDPSession:
+        if self._session is None:
+            self._session = await self.page.context.new_cdp_session(self.page)
+        return self._session
 
     async def goto(self, url: str) -> str | None:
         """Navigate; returns why the page failed to load, or None. Error pages (DNS failure, refused
@@ -386,35 +325,21 @@ class PlaywrightEnv(Environment):
 
     # -- settling ----------------------------------------------------------------------------
 
-    async def settle_page(self) -> None:
-        rule = self.settle
-        started = time.monotonic()
-        deadline = started + (60.0 if rule.mode == "fixed" else rule.cap_seconds)
-        await self._wait_for_load(deadline)
-        if rule.mode == "fixed":
-            await asyncio.sleep(rule.fixed_seconds)
-            return
-        while time.monotonic() < deadline:
-            # Quiet since the action, too: a navigation a click starts may not have sent its request yet.
-            now = time.monotonic()
-            network_quiet = not self._inflight and now - max(self._last_network_activity, started) >= rule.quiet_seconds
-            if network_quiet and await self._dom_quiet_for() >= rule.quiet_seconds:
-                return
-            await asyncio.sleep(rule.poll_seconds)
+    async def settle_page(self) -> float:
+        """Wait by the one settle rule (`agent/settle.py`); returns the seconds it took."""
+        return await settle(self._facts, self.settle)
 
-    async def _wait_for_load(self, deadline: float) -> None:
-        timeout_ms = max(1.0, (deadline - time.monotonic()) * 1000)
+    async def _facts(self) -> PageFacts:
         try:
-            await self.page.wait_for_load_state("load", timeout=timeout_ms)
-        except PlaywrightError:
-            with contextlib.suppress(PlaywrightError):
-                await self.page.evaluate("window.stop()")
-
-    async def _dom_quiet_for(self) -> float:
-        try:
-            return float(await self.page.evaluate(DOM_QUIET_EXPRESSION)) / 1000
+            page = await self.page.evaluate(PAGE_FACTS_EXPRESSION)
         except PlaywrightError:  # navigating: the context is being replaced
-            return 0.0
+            page = {"loaded": False, "dom_quiet_ms": 0}
+        return PageFacts(
+            loaded=page["loaded"],
+            dom_quiet_seconds=page["dom_quiet_ms"] / 1000,
+            requests_in_flight=len(self._inflight),
+            network_quiet_seconds=time.monotonic() - self._last_network_activity,
+        )
 
     def _watch_network(self, page: Page) -> None:
         def started(request: Any) -> None:

@@ -1,16 +1,21 @@
-"""When is a page ready for the next screenshot after an action?
+"""When is a page ready for the next screenshot after an action? One rule, run by every environment.
 
 The reference waits for `load` and then a fixed 3 s after every action. The default here waits
 for `load`, then until the network has been idle and the DOM unchanged for `quiet_seconds`,
-capped at `cap_seconds`. Every environment applies the same `SettleRule`.
+capped at `cap_seconds`. The rule lives only here (`settle`): an environment supplies a `Probe` of the
+page's facts (its load state, how long its DOM and network have been quiet) and nothing else.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
 SettleMode = Literal["smart", "fixed"]
+FIXED_CAP_SECONDS = 60.0  # the most the fixed rule waits for `load`
 
 
 @dataclass(frozen=True)
@@ -24,3 +29,40 @@ class SettleRule:
     @classmethod
     def fixed(cls) -> SettleRule:
         return cls(mode="fixed")
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the settle rule reads from a page at one moment."""
+
+    loaded: bool  # document.readyState is "complete"
+    dom_quiet_seconds: float  # since the DOM last changed (0 when it cannot be read: the page is navigating)
+    requests_in_flight: int
+    network_quiet_seconds: float  # since a request last started or ended
+
+
+Probe = Callable[[], Awaitable[PageFacts]]
+
+
+async def settle(probe: Probe, rule: SettleRule) -> float:
+    """Wait until the page is ready for the next screenshot; returns the seconds it took."""
+    started = time.monotonic()
+    deadline = started + (FIXED_CAP_SECONDS if rule.mode == "fixed" else rule.cap_seconds)
+    await asyncio.sleep(rule.poll_seconds)  # let a navigation the action started begin
+    while time.monotonic() < deadline:
+        facts = await probe()
+        if not facts.loaded:
+            await asyncio.sleep(rule.poll_seconds)
+            continue
+        if rule.mode == "fixed":
+            await asyncio.sleep(rule.fixed_seconds)
+            break
+        # Quiet since the action, too: a navigation a click starts may not have sent its request yet.
+        since_action = time.monotonic() - started
+        network_quiet = facts.requests_in_flight == 0 and min(facts.network_quiet_seconds, since_action) >= (
+            rule.quiet_seconds
+        )
+        if network_quiet and min(facts.dom_quiet_seconds, since_action) >= rule.quiet_seconds:
+            break
+        await asyncio.sleep(rule.poll_seconds)
+    return time.monotonic() - started

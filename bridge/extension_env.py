@@ -1,8 +1,10 @@
 """The person's Chrome tab as an agent `Environment`, driven through the extension over the link.
 
-The extension captures with CDP `Page.captureScreenshot` and acts with CDP `Input` in CSS pixels; the
-agent loop resizes the screenshot to model space (capped at the training size, so a large or HiDPI
-window looks as pages did in training) and maps the model's points back to CSS pixels.
+The extension captures with CDP `Page.captureScreenshot` and relays the CDP commands of each action, which
+`agent/cdp_actions.py` defines for both environments; the page settles by the one rule in `agent/settle.py`, read
+through the extension's `probe`; a tab the page opens is followed only once the URL policy allows it. The agent
+loop resizes the screenshot to model space (capped at the training size, so a large or HiDPI window looks as pages
+did in training) and maps the model's points back to CSS pixels.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from agent.actions import Action, Key
+from agent.actions import Action
+from agent.cdp_actions import Command, Pointer, perform
 from agent.environment import (
     ActionOutcome,
     BrowserError,
@@ -22,16 +25,15 @@ from agent.environment import (
     Observation,
     PageClosed,
 )
-from agent.navigation import navigation_target
+from agent.guard import UrlPolicy
 from agent.page_scripts import (
-    DOM_QUIET_EXPRESSION,
     DOM_WATCH_SCRIPT,
     FILLED_FIELDS_EXPRESSION,
     FOCUSED_ELEMENT_EXPRESSION,
-    dom_key,
+    PAGE_FACTS_EXPRESSION,
     element_at_expression,
 )
-from agent.settle import SettleRule
+from agent.settle import PageFacts, SettleRule, settle
 from bridge.link import ConnectionLost, ExtensionFailed, ExtensionGone, ExtensionLink
 
 CALL_TIMEOUT = 60.0
@@ -45,17 +47,22 @@ class ExtensionEnv(Environment):
         session_id: str,
         settle: SettleRule,
         on_tab_hidden: Callable[[], Awaitable[None]],
+        url_policy: UrlPolicy | None = None,
     ) -> None:
         self.link, self.session_id, self.settle = link, session_id, settle
+        self.url_policy = url_policy or UrlPolicy()
         self._on_tab_hidden = on_tab_hidden  # returns once the person says the tab is visible again
+        self._pointer = Pointer()
+        self._mac = False  # the person's Chrome on macOS needs editor commands for shortcuts (observe says)
 
     async def open(self, url: str) -> int:
-        """Open `url` in a new agent tab (in the agent's tab group); returns its tab id."""
-        data = await self._call("open", {"url": url}, repeatable=False)
+        """Open `url` in a new agent tab (in the agent's tab group) and wait until it settles; returns its tab id."""
+        data = await self._call("open", {"url": url, "script": DOM_WATCH_SCRIPT}, repeatable=False)
+        await settle(self._facts, self.settle)
         return int(data["tab_id"])
 
     async def use_tab(self, tab_id: int) -> None:
-        await self._call("open", {"tab_id": tab_id}, repeatable=True)
+        await self._call("open", {"tab_id": tab_id, "script": DOM_WATCH_SCRIPT}, repeatable=True)
 
     async def observe(self) -> Observation:
         while True:
@@ -66,6 +73,7 @@ class ExtensionEnv(Environment):
                 if error.kind != "tab_hidden":
                     raise _browser_error(error) from error
                 await self._on_tab_hidden()
+        self._mac = bool(data.get("mac", False))
         return Observation(
             screenshot=base64.b64decode(data["png"]),
             css_width=int(data["css_width"]),
@@ -80,25 +88,55 @@ class ExtensionEnv(Environment):
         )
 
     async def execute(self, action: Action) -> ActionOutcome:
-        arguments = action.arguments()
-        if isinstance(action, Key):
-            arguments["keys"] = [dom_key(key) for key in action.keys]
-        if (target := navigation_target(action)) is not None:
-            arguments["target_url"] = target  # resolved by the one copy of the reference's rules
-        params = {"action": arguments, "settle": self._settle_params()}
         try:
-            data = await self._call("execute", params, repeatable=False, timeout=EXECUTE_TIMEOUT)
+            performed = await perform(action, self._run_commands, self._pointer, mac=self._mac)
         except ConnectionLost:
             return ActionOutcome(observation="the extension restarted during this action; its effect is unknown")
         except ExtensionFailed as error:
             if error.kind in {"tab_closed", "detached"}:
                 raise _browser_error(error) from error
             return ActionOutcome(observation=f"the action failed: {error}")
-        return ActionOutcome(
-            observation=str(data.get("observation", "")),
-            settle_seconds=float(data.get("settle_ms", 0)) / 1000,
-            navigated_to=list(data.get("navigated_to", [])),
+        outcome = ActionOutcome(observation=performed.observation)
+        if not performed.settles:
+            return outcome
+        outcome.settle_seconds = await settle(self._facts, self.settle)
+        outcome.navigated_to = await self._follow_opened_tabs()
+        if outcome.navigated_to:
+            outcome.settle_seconds += await settle(self._facts, self.settle)
+        return outcome
+
+    async def _run_commands(self, commands: list[Command]) -> list[dict[str, Any]]:
+        batch = [[method, params] for method, params in commands]
+        data = await self._call("cdp", {"commands": batch}, repeatable=False, timeout=EXECUTE_TIMEOUT)
+        return list(data["results"])
+
+    async def _facts(self) -> PageFacts:
+        try:
+            data = await self._call("probe", {"expression": PAGE_FACTS_EXPRESSION}, repeatable=True)
+        except ExtensionFailed as error:
+            if error.kind in {"tab_closed", "detached"}:
+                raise _browser_error(error) from error
+            data = {}
+        page = data.get("page") or {"loaded": False, "dom_quiet_ms": 0}  # navigating: nothing to read yet
+        return PageFacts(
+            loaded=bool(page["loaded"]),
+            dom_quiet_seconds=float(page["dom_quiet_ms"]) / 1000,
+            requests_in_flight=int(data.get("requests_in_flight", 0)),
+            network_quiet_seconds=float(data.get("network_quiet_ms", 0)) / 1000,
         )
+
+    async def _follow_opened_tabs(self) -> list[str]:
+        """Tabs the page opened: each refused by the URL policy is closed; the last allowed one becomes the agent's
+        tab (as a person follows a popup). Returns the URL followed, if any."""
+        tabs = (await self._call("opened_tabs", {}, repeatable=True))["tabs"]
+        allowed = [tab for tab in tabs if not self.url_policy.refusal(tab["url"])]
+        for tab in tabs:
+            if tab not in allowed:
+                await self._call("close_tab", {"tab_id": tab["tab_id"]}, repeatable=True)
+        if not allowed:
+            return []
+        await self._call("adopt_tab", {"tab_id": allowed[-1]["tab_id"]}, repeatable=True)
+        return [allowed[-1]["url"]]
 
     async def element_at(self, x: float, y: float) -> ElementInfo | None:
         return await self._describe(element_at_expression(x, y))
@@ -118,18 +156,6 @@ class ExtensionEnv(Environment):
         """Detach the debugger from the agent's tabs: the task is over."""
         with contextlib.suppress(BrowserError, ConnectionLost, ExtensionFailed):
             await self._call("release", {}, repeatable=False, timeout=10)
-
-    def _settle_params(self) -> dict[str, Any]:
-        rule = self.settle
-        return {
-            "mode": rule.mode,
-            "fixed_ms": round(rule.fixed_seconds * 1000),
-            "quiet_ms": round(rule.quiet_seconds * 1000),
-            "cap_ms": round(rule.cap_seconds * 1000),
-            "poll_ms": round(rule.poll_seconds * 1000),
-            "watch_script": DOM_WATCH_SCRIPT,
-            "quiet_expression": DOM_QUIET_EXPRESSION,
-        }
 
     async def _call(
         self, method: str, params: dict[str, Any], *, repeatable: bool, timeout: float = CALL_TIMEOUT

@@ -298,7 +298,13 @@ class SessionManager:
     # -- running -----------------------------------------------------------------------------
 
     def _new_session(self, session_id: str) -> Session:
-        env = ExtensionEnv(self.link, session_id, self.settle, on_tab_hidden=lambda: self._tab_hidden(session))
+        env = ExtensionEnv(
+            self.link,
+            session_id,
+            self.settle,
+            on_tab_hidden=lambda: self._tab_hidden(session),
+            url_policy=self.url_policy,
+        )
         provenance = Provenance(
             source="extension", model=self.policy.name, environment="chrome-extension", farol_version=__version__
         )

@@ -21,6 +21,8 @@ class SettingsChange(BaseModel):
     model_url: str | None = Field(default=None, max_length=2000)  # None: keep the in-process model
     collector: str | None = Field(default=None, max_length=2000)  # None: shared sessions stay on this computer
     collector_key: str | None = Field(default=None, max_length=500)
+    # A new collector gets the sessions shared from now on; these earlier ones too only when the person says so.
+    include_earlier: bool = False
 
 
 class ModelCheck(BaseModel):
@@ -57,7 +59,7 @@ def apply(manager: SessionManager, uploader: Uploader, change: SettingsChange) -
         raise ValueError(f"no contributor key for {collector}: paste the key its people gave you")
     if collector is not None and change.collector_key:
         uploader.keys.remember(collector, change.collector_key.strip())
-    uploader.use(collector)
+    uploader.use(collector, include_earlier=change.include_earlier)
     if new_policy is not None:
         manager.use_policy(new_policy)
     return current(manager, uploader)

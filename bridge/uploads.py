@@ -371,11 +371,12 @@ class Uploader:
         """Where shared sessions go by themselves: the collector given at start, else the data folder's."""
         return self._auto or self.keys.auto
 
-    def use(self, collector: str | None) -> None:
-        """Send sessions shared from now on to `collector` (None: nowhere), as the panel's Settings ask."""
-        if collector != self.auto:
+    def use(self, collector: str | None, *, include_earlier: bool = False) -> None:
+        """Send sessions shared from now on (`include_earlier`: and those shared before) to `collector` (None:
+        nowhere), as the panel's Settings ask."""
+        if collector != self.auto or include_earlier:
             self._auto = None
-            self.keys.set_auto(collector)
+            self.keys.set_auto(collector, include_earlier=include_earlier)
 
     async def run(self) -> None:
         """The bridge's background task: a pass every `interval` seconds, for as long as the bridge runs."""

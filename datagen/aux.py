@@ -12,31 +12,24 @@ and has an id made from its content, so storing it twice keeps one.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
 from agent.actions import Terminate
 from agent.geometry import ScreenGeometry
+from agent.page_elements import GROUNDING_PER_PAGE as GROUNDING_PER_PAGE  # re-exported: how many per page
+from agent.page_elements import content_id as sample_id
+from agent.page_elements import grounding_targets
 from agent.parser import format_reply
 from agent.policy import Policy
 from agent.trajectory import Step, Trajectory
 from datagen import prompts
-from datagen.page import Element, PageView
+from datagen.page import PageView
 from datagen.sites import SeedUrl
 from eval.judges.base import image_part
 from eval.judges.rubric import json_object
 
-GROUNDING_PER_PAGE = 8
 QUESTIONS_PER_PAGE = 3
-
-_ROLE_NOUNS = {
-    "link": "link", "button": "button", "textbox": "field", "searchbox": "search field", "combobox": "menu",
-    "checkbox": "checkbox", "radio": "option", "tab": "tab", "menuitem": "menu item", "option": "option",
-}  # fmt: skip
-_VERBS = ("Click {}.", "Where is {}?", "Point to {}.")
 
 # (category, request, refusal); {site} is the site's name as its page title gives it. Written for Farol.
 REFUSAL_TEMPLATES: tuple[tuple[str, str, str], ...] = (
@@ -61,18 +54,6 @@ REFUSAL_TEMPLATES: tuple[tuple[str, str, str], ...] = (
 )  # fmt: skip
 
 
-def sample_id(kind: str, *parts: Any) -> str:
-    return hashlib.sha256(json.dumps([kind, *parts], default=str).encode()).hexdigest()[:24]
-
-
-def _reference(element: Element) -> str:
-    if element.role == "heading":
-        return f"the heading “{element.name}”"
-    if element.role == "img":
-        return f"the picture of {element.name}"
-    return f"the “{element.name}” {_ROLE_NOUNS.get(element.role, element.role)}"
-
-
 def _geometry(step: Step, view: PageView) -> ScreenGeometry:
     return ScreenGeometry(view.css_width, view.css_height, step.model_width, step.model_height)
 
@@ -95,21 +76,15 @@ def shot_of(step: Step) -> dict[str, Any]:
 
 
 def grounding(trajectory: Trajectory, pages: dict[str, PageView]) -> list[dict[str, Any]]:
-    """Up to `GROUNDING_PER_PAGE` elements per screenshot whose name is unique on it (a reference must point at
-    one element), chosen by a hash so that pages give varied ones."""
+    """The grounding targets of each screenshot (`agent/page_elements.py` `grounding_targets`)."""
     samples = []
     for step, view in _first_views(trajectory, pages):
         geometry = _geometry(step, view)
-        named = [element for element in view.elements if element.name]
-        counts = Counter(element.name.casefold() for element in named)
-        unique = [element for element in named if counts[element.name.casefold()] == 1]
-        chosen = sorted(unique, key=lambda e: sample_id("order", step.screenshot, e.name))[:GROUNDING_PER_PAGE]
-        for element in chosen:
-            reference = _reference(element)
-            verb = _VERBS[int(sample_id("verb", reference), 16) % len(_VERBS)]
+        for target in grounding_targets(view.elements, step.screenshot):
+            element = target.element
             samples.append(
                 {"id": sample_id("grounding", step.screenshot, element.role, element.name), **shot_of(step),
-                 "instruction": verb.format(reference), "point": list(element.model_centre(geometry)),
+                 "instruction": target.instruction, "point": list(element.model_centre(geometry)),
                  "box": [round(v) for v in element.model_box(geometry)], "role": element.role, "name": element.name}
             )  # fmt: skip
     return samples

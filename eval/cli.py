@@ -366,3 +366,135 @@ def report(
         console.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
     console.print(f"Report: {output}")
+
+
+POLICIES = ("model", "oracle", "random")
+OFFLINE_SPLIT_HELP = "A named split to score; repeat for several (sandbox/splits.py) [default: eval]."
+
+
+def _offline(
+    kind: str,
+    splits: list[str] | None,
+    tasks: str | None,
+    limit: int | None,
+    out: Path,
+    policy: str,
+    seed: int,
+    model_url: str,
+    model: str,
+    api_key: str | None,
+    model_path: Path | None,
+    device: str,
+    concurrency: int,
+) -> None:
+    """`eval steps` and `eval grounding`: choose the tasks and the policy, score, print the headline numbers."""
+    from agent.cli import in_process_policy
+    from agent.policy import ModelUnavailable, OpenAIPolicy, Policy, endpoint_reachable, vllm_hint
+    from eval.calibration import RandomClicker
+    from eval.grounding import run_grounding
+    from eval.offline import choose
+    from eval.steps import run_steps
+    from sandbox.oracle import NAME as ORACLE_NAME
+
+    if policy not in POLICIES:
+        raise typer.BadParameter(f"choose one of {', '.join(POLICIES)}", param_hint="--policy")
+    try:
+        chosen = choose(splits or ["eval"], tasks.split(",") if tasks else [], limit)
+    except ValueError as error:
+        console.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    if policy == "model" and model_path is None and not endpoint_reachable(model_url, api_key):
+        console.print(f"[red]Cannot reach the model at {escape(model_url)}; {vllm_hint(model_url, model)}[/red]")
+        raise typer.Exit(2)
+    chosen_policy: Policy | None = None
+    if policy == "random":
+        chosen_policy = RandomClicker(seed)
+    elif policy == "model":
+        chosen_policy = in_process_policy(model_path, device) if model_path else OpenAIPolicy(model_url, model, api_key)
+    label = ORACLE_NAME if chosen_policy is None else str(model_path) if model_path else chosen_policy.name
+    run = run_steps if kind == "steps" else run_grounding
+
+    async def go():  # type: ignore[no-untyped-def]
+        try:
+            return await run(chosen, out, chosen_policy, label, concurrency=concurrency)
+        finally:
+            if chosen_policy is not None:
+                await chosen_policy.close()  # type: ignore[attr-defined]
+
+    try:
+        data = asyncio.run(go())
+    except ValueError as error:  # a results folder of another model
+        console.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    except ModelUnavailable as error:  # what was scored is kept: the same command goes on from there
+        console.print(f"[red]{escape(str(error))}[/red]\nThe tasks scored so far are in {out}; run again to go on.")
+        raise typer.Exit(1) from None
+    failed = {ref: task["error"] for ref, task in data["tasks"].items() if "error" in task}
+    for ref, why in failed.items():
+        console.print(f"[yellow]{ref}: not scored: {escape(why)}[/yellow]")
+    summary = data["summary"] or {}
+    if kind == "steps" and summary:
+        overall = summary["overall"]
+        element = overall["element_accuracy"]
+        console.print(
+            f"{label}: step success rate {overall['step_success_rate']:.1f} %, element accuracy "
+            f"{'–' if element is None else f'{element:.1f} %'}, operation F1 {overall['operation_f1']:.1f} %, "
+            f"task success rate {overall['success_rate']:.1f} % "
+            f"over {overall['tasks']} tasks ({overall['steps']} steps)"
+        )
+    elif summary:
+        kinds = ", ".join(f"{name} {acc['accuracy']:.1f} %" for name, acc in summary["by_kind"].items())
+        overall = summary["overall"]
+        console.print(f"{label}: grounding accuracy {overall['accuracy']:.1f} % of {overall['samples']} ({kinds})")
+    console.print(f"Results in {out}; `farol eval report {out}` makes the report.")
+    raise typer.Exit(1 if failed else 0)
+
+
+def _offline_command(kind: str, doc: str):  # type: ignore[no-untyped-def]
+    def command(
+        out: Annotated[Path, typer.Option(help="Results folder (resumable: scored tasks are skipped).")],
+        split: Annotated[list[str] | None, typer.Option(help=OFFLINE_SPLIT_HELP)] = None,
+        tasks: Annotated[
+            str | None, typer.Option(help="Task ids, id prefixes or categories, comma-separated [default: all].")
+        ] = None,
+        limit: Annotated[int | None, typer.Option(min=1, help="Only the first N tasks of each split.")] = None,
+        policy: Annotated[
+            str,
+            typer.Option(help="model (--model-url or --model-path), oracle (must score 100 %), random (near 0)."),
+        ] = "model",
+        seed: Annotated[int, typer.Option(help="--policy random: its seed.")] = 0,
+        model_url: Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="An OpenAI-compatible URL.")] = (
+            "http://127.0.0.1:5000/v1"
+        ),
+        model: Annotated[str, typer.Option(envvar="FAROL_MODEL", help="The model's name.")] = "microsoft/Fara-7B",
+        api_key: Annotated[str | None, typer.Option(envvar="FAROL_API_KEY", help="The endpoint's key.")] = None,
+        model_path: Annotated[
+            Path | None, typer.Option(help="Run this checkpoint in-process with transformers instead of --model-url.")
+        ] = None,
+        device: Annotated[
+            str, typer.Option(help="With --model-path: cpu, cuda, cuda:1 [default: cuda if any, else cpu].")
+        ] = "auto",
+        concurrency: Annotated[int, typer.Option(min=1, help="Tasks in parallel.")] = 2,
+    ) -> None:
+        _offline(
+            kind, split, tasks, limit, out, policy, seed, model_url, model, api_key, model_path, device, concurrency
+        )
+
+    command.__doc__ = doc
+    return command
+
+
+app.command("steps")(
+    _offline_command(
+        "steps",
+        "Score a policy step by step on the oracle's replays (Mind2Web: element accuracy, operation F1, step and "
+        "task success) into OUT/steps.json.",
+    )
+)
+app.command("grounding")(
+    _offline_command(
+        "grounding",
+        "Score a policy's grounding (ScreenSpot: the point inside the named element, by text, icon, input) on the "
+        "split's pages into OUT/grounding.json.",
+    )
+)

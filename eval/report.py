@@ -3,8 +3,10 @@
 It shows success overall, per category and per run (with the spread across runs), steps, tokens, wall and
 settle time per task, critical-point compliance, the refusal rate, a step-budget curve (success if only the
 first t% of the step budget had been allowed, as webeval computes it), and a trajectory viewer per task
-with each screenshot's action point marked. Screenshots are linked, not embedded, so the file stays small:
-keep it beside the result folders.
+with each screenshot's action point marked. Folders of `farol eval steps` and `farol eval grounding` add their
+offline scores (Mind2Web's step metrics, ScreenSpot-style grounding accuracy) and per-step pictures of the model's
+point against the target element's box. Screenshots are linked, not embedded, so the file stays small: keep it
+beside the result folders.
 
 Every number is labelled and carries its unit, and the page reads at 400 px: its tables scroll inside their own
 box rather than break words.
@@ -22,6 +24,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from eval import grounding as grounding_scores
+from eval import steps as step_scores
 from eval.runner import RUN_FILE, Outcome, RunInfo, load_outcomes, task_folder
 
 BUDGETS = [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]  # percent of the step budget
@@ -95,10 +99,7 @@ class Column:
 
 
 def load_column(folder: Path) -> Column:
-    info_file = folder / RUN_FILE
-    if not info_file.exists():
-        raise ValueError(f"{folder} is not a results folder of `farol eval run` (no {RUN_FILE})")
-    info = RunInfo.model_validate_json(info_file.read_text())
+    info = RunInfo.model_validate_json((folder / RUN_FILE).read_text())
     return Column(f"{folder.name}: {info.suite} · {info.model}", folder, info, load_outcomes(folder))
 
 
@@ -149,7 +150,10 @@ def viewer(column: Column, outcome: Outcome, report_dir: Path) -> list[dict[str,
 
 
 def build_report(folders: list[Path], output: Path) -> Path:
-    columns = [load_column(folder) for folder in folders]
+    unknown = [folder for folder in folders if not any((folder / name).exists() for name in RESULT_FILES)]
+    if unknown:
+        raise ValueError(f"{unknown[0]} holds no results of `farol eval run`, `steps` or `grounding`")
+    columns = [load_column(folder) for folder in folders if (folder / RUN_FILE).exists()]
     report_dir = output.parent.resolve()
     categories = sorted({name for column in columns for name in column.by_category()})
     task_ids = sorted({o.task_id for column in columns for o in column.outcomes})
@@ -161,11 +165,48 @@ def build_report(folders: list[Path], output: Path) -> Path:
         budgets=BUDGETS,
         colours=COLOURS,
         spread=spread,
-        curve_svg=budget_svg(columns),
+        curve_svg=budget_svg(columns) if columns else "",
         task_sets=task_sets(columns),
+        steps=[offline(folder, step_scores.RESULTS_FILE, "steps", report_dir) for folder in folders],
+        grounding=[offline(folder, grounding_scores.RESULTS_FILE, "samples", report_dir) for folder in folders],
     )
     output.write_text(html)
     return output
+
+
+RESULT_FILES = (RUN_FILE, step_scores.RESULTS_FILE, grounding_scores.RESULTS_FILE)
+MISSES_SHOWN = 40  # grounding misses pictured per folder
+
+
+def offline(folder: Path, name: str, items: str, report_dir: Path) -> dict[str, Any] | None:
+    """A folder's `steps.json` or `grounding.json` for the template: its summary, and its items with the
+    screenshot linked from the report, and the point and box in percent of the screenshot."""
+    path = folder / name
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    shown = []
+    for item in data[items]:
+        width, height = item["css_width"], item["css_height"]
+        point, box = item.get("css_point"), item.get("box")
+        shown.append(
+            {
+                **item,
+                "image": os.path.relpath(folder / item["screenshot"], report_dir),
+                "mark": (100 * point[0] / width, 100 * point[1] / height) if point else None,
+                "frame": (
+                    100 * box["x"] / width, 100 * box["y"] / height, 100 * box["width"] / width,
+                    100 * box["height"] / height,
+                ) if box else None,
+            }
+        )  # fmt: skip
+    tasks: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in shown:
+        tasks[item["task"]].append(item)
+    misses = [item for item in shown if not item.get("inside", True)][:MISSES_SHOWN]
+    return {"folder": folder, "label": f"{folder.name}: {data['model']}", "summary": data["summary"],
+            "tasks": dict(sorted(tasks.items())), "misses": misses, "failed": {
+                ref: task["error"] for ref, task in data["tasks"].items() if "error" in task}}  # fmt: skip
 
 
 def task_row(task_id: str, columns: list[Column], report_dir: Path) -> dict[str, Any]:

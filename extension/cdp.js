@@ -1,21 +1,8 @@
-// Drives one agent tab through chrome.debugger (CDP 1.3): capture, input, navigation, settling.
-// Coordinates arrive in CSS pixels; the bridge did the model <-> CSS mapping.
+// The agent tab's end of chrome.debugger (CDP 1.3): capture and scan, and a relay for the commands the bridge
+// plans for each action (`agent/cdp_actions.py`) and the facts its settle rule reads. No action semantics here:
+// what a click or a key press is, and when a page has settled, is decided on the bridge's side.
 
-import {chordEvents, selectAllEvents} from './keys.js';
-
-const SCROLL_STEP = 400; // the reference harness's wheel step, by the sign of `pixels`
-const MAX_WAIT_MS = 60_000;
-
-/**
- * @typedef {object} SettleRule The agent core's settle rule (agent/settle.py), sent with each action.
- * @property {'smart' | 'fixed'} mode
- * @property {number} fixed_ms
- * @property {number} quiet_ms
- * @property {number} cap_ms
- * @property {number} poll_ms
- * @property {string} watch_script installed in every document: records DOM changes
- * @property {string} quiet_expression ms since the DOM last changed
- */
+import {RELAYED_METHODS} from './relayed_methods.js';
 
 /** An error the bridge understands: `kind` is one of the protocol's error kinds. */
 export class DriverError extends Error {
@@ -83,8 +70,8 @@ export class TabDriver {
     /** @type {Set<string>} */
     this.inflight = new Set();
     this.lastNetworkActivity = 0;
-    this.mouse = {x: 0, y: 0};
-    this.watchInstalled = false;
+    /** @type {Set<string>} scripts installed in every document of the tab */
+    this.installed = new Set();
   }
 
   get target() {
@@ -177,127 +164,60 @@ export class TabDriver {
   }
 
   /**
-   * @param {Record<string, any>} action the agent's action, in CSS pixels, keys as DOM key names
-   * @param {SettleRule} settle
-   * @param {boolean} isMac
-   * @returns {Promise<string>} what happened, for the step log
+   * Relay the CDP commands of one action (planned by the bridge, `agent/cdp_actions.py`), in order, on the agent's
+   * tab; their results, in order. Only the methods actions use are relayed, and a navigation only to an ordinary
+   * web page; anything else is refused, logged, and nothing of the batch is sent.
+   * @param {[string, Record<string, any>][]} commands
    */
-  async perform(action, settle, isMac) {
+  async relay(commands) {
+    for (const [method, params] of commands) {
+      const refusal = relayRefusal(method, params);
+      if (refusal) {
+        console.warn('Farol refused a command from the bridge:', refusal);
+        throw new DriverError('refused', refusal);
+      }
+    }
     await this.checkActionable();
     await this.attach();
-    await this.installWatch(settle);
-    switch (action.action) {
-      case 'left_click': {
-        const [x, y] = action.coordinate;
-        await this.click(x, y);
-        return `I clicked at coordinates (${x}, ${y}).`;
-      }
-      case 'mouse_move': {
-        const [x, y] = action.coordinate;
-        await this.moveMouse(x, y);
-        return '';
-      }
-      case 'type': {
-        if (action.coordinate) await this.click(action.coordinate[0], action.coordinate[1]);
-        if (action.delete_existing_text) {
-          await this.keys(selectAllEvents(isMac));
-          await this.keys(chordEvents(['Backspace'], isMac));
-        }
-        await this.send('Input.insertText', {text: action.text});
-        if (action.press_enter ?? true) await this.keys(chordEvents(['Enter'], isMac));
-        return `I typed '${action.text}'.`;
-      }
-      case 'key':
-        await this.keys(chordEvents(action.keys, isMac));
-        return `I pressed the following keys: ${action.keys.join(', ')}`;
-      case 'scroll': {
-        const pixels = Math.trunc(action.pixels);
-        if (pixels === 0) return 'I did not scroll (0 pixels).';
-        const deltaY = pixels > 0 ? -SCROLL_STEP : SCROLL_STEP;
-        await this.send('Input.dispatchMouseEvent', {type: 'mouseWheel', x: this.mouse.x, y: this.mouse.y, deltaX: 0, deltaY});
-        return `I scrolled ${pixels > 0 ? 'up' : 'down'} one page in the browser.`;
-      }
-      case 'visit_url':
-      case 'web_search':
-        await chrome.tabs.update(this.tabId, {url: action.target_url});
-        return action.action === 'visit_url'
-          ? `I typed '${action.url}' into the browser address bar.`
-          : `I typed '${action.query}' into the browser search bar.`;
-      case 'history_back':
-        try {
-          await chrome.tabs.goBack(this.tabId);
-          return 'I clicked the browser back button.';
-        } catch {
-          return 'There is no page to go back to.';
-        }
-      case 'wait':
-        await sleep(Math.min((action.time ?? 3) * 1000, MAX_WAIT_MS));
-        return 'I am waiting a short period of time before taking further action.';
-      case 'pause_and_memorize_fact':
-        return `I memorized the following fact: ${action.fact}`;
-      case 'terminate':
-        return '';
-      default:
-        throw new DriverError('failed', `unknown action ${action.action}`);
-    }
-  }
-
-  /** @param {number} x @param {number} y */
-  async moveMouse(x, y) {
-    await this.send('Input.dispatchMouseEvent', {type: 'mouseMoved', x, y});
-    this.mouse = {x, y};
-  }
-
-  /** @param {number} x @param {number} y */
-  async click(x, y) {
-    await this.moveMouse(x, y);
-    await this.send('Input.dispatchMouseEvent', {type: 'mousePressed', x, y, button: 'left', buttons: 1, clickCount: 1});
-    await this.send('Input.dispatchMouseEvent', {type: 'mouseReleased', x, y, button: 'left', buttons: 0, clickCount: 1});
-  }
-
-  /** @param {import('./keys.js').KeyEvent[]} events */
-  async keys(events) {
-    for (const event of events) await this.send('Input.dispatchKeyEvent', event);
-  }
-
-  /** @param {SettleRule} settle */
-  async installWatch(settle) {
-    if (this.watchInstalled) return;
-    await this.send('Page.addScriptToEvaluateOnNewDocument', {source: settle.watch_script});
-    await this.evaluate(settle.watch_script).catch(() => undefined);
-    this.watchInstalled = true;
+    const results = [];
+    for (const [method, params] of commands) results.push(await this.send(method, params));
+    return results;
   }
 
   /**
-   * Wait until the page is ready for the next screenshot: the agent core's rule, applied here.
-   * @param {SettleRule} settle
-   * @returns {Promise<number>} milliseconds spent
+   * Facts for the bridge's settle rule (agent/settle.py): the page's own (by `expression`) and its network's.
+   * @param {string} expression
    */
-  async settle(settle) {
-    const started = performance.now();
-    const deadline = started + (settle.mode === 'fixed' ? MAX_WAIT_MS : settle.cap_ms);
-    await sleep(settle.poll_ms); // let a navigation triggered by the action begin
-    while (performance.now() < deadline && (await this.readyState()) !== 'complete') await sleep(settle.poll_ms);
-    if (settle.mode === 'fixed') {
-      await sleep(settle.fixed_ms);
-      return performance.now() - started;
-    }
-    while (performance.now() < deadline) {
-      // Quiet since the action, too: a navigation a click starts may not have sent its request yet.
-      const lastActivity = Math.max(this.lastNetworkActivity, started);
-      const networkQuiet = this.inflight.size === 0 && performance.now() - lastActivity >= settle.quiet_ms;
-      if (networkQuiet && (await this.domQuietFor(settle)) >= settle.quiet_ms) break;
-      await sleep(settle.poll_ms);
-    }
-    return performance.now() - started;
+  async probe(expression) {
+    await this.attach();
+    const page = await this.evaluate(expression).catch(rethrowIfGone(null));
+    return {
+      page,
+      requests_in_flight: this.inflight.size,
+      network_quiet_ms: Math.round(performance.now() - this.lastNetworkActivity),
+    };
   }
 
-  async readyState() {
-    return this.evaluate('document.readyState').catch(rethrowIfGone('loading'));
+  /**
+   * Run `script` in every document of the tab from now on (the settle rule's DOM watch), and in this one.
+   * @param {string} script
+   */
+  async install(script) {
+    await this.attach();
+    if (this.installed.has(script)) return;
+    await this.send('Page.addScriptToEvaluateOnNewDocument', {source: script});
+    await this.evaluate(script).catch(() => undefined);
+    this.installed.add(script);
   }
+}
 
-  /** @param {SettleRule} settle */
-  async domQuietFor(settle) {
-    return Number(await this.evaluate(settle.quiet_expression).catch(rethrowIfGone(0)));
-  }
+/**
+ * Why a command must not be relayed, or null: only what actions use (generated from the bridge's list), and a
+ * navigation only to an ordinary web page (the bridge's URL policy ran first; this is the last line).
+ * @param {string} method @param {Record<string, any>} params
+ */
+export function relayRefusal(method, params) {
+  if (!RELAYED_METHODS.includes(method)) return `${method} is not an action's command`;
+  if (method === 'Page.navigate' && !isActionableUrl(params?.url)) return `Farol never acts on ${params?.url}`;
+  return null;
 }

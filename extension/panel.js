@@ -981,6 +981,7 @@ const settingsModelUrl = byId("settings-model-url", HTMLInputElement);
 const settingsModel = byId("settings-model", HTMLInputElement);
 const settingsCollector = byId("settings-collector", HTMLInputElement);
 const settingsCollectorKey = byId("settings-collector-key", HTMLInputElement);
+const settingsIncludeEarlier = byId("settings-include-earlier", HTMLInputElement);
 const settingsTestResult = byId("settings-test-result", HTMLElement);
 const settingsResult = byId("settings-result", HTMLElement);
 const settingsPairing = byId("settings-pairing", HTMLElement);
@@ -1035,11 +1036,13 @@ settingsForm.addEventListener("submit", async (event) => {
     model: settingsModel.value.trim(),
     collector: settingsCollector.value.trim() || null,
     ...(settingsCollectorKey.value.trim() ? { collector_key: settingsCollectorKey.value.trim() } : {}),
+    include_earlier: settingsIncludeEarlier.checked,
   };
   try {
     const saved = await (await api("/api/settings", { method: "PUT", json })).json();
     dispatch(saved);
     settingsCollectorKey.value = "";
+    settingsIncludeEarlier.checked = false;
     say(settingsResult, "Saved. The next task uses these settings.", "ok");
   } catch (error) {
     say(settingsResult, `Not saved: ${messageOf(error)}`, "bad");

@@ -2,7 +2,7 @@
 // cdp.js) and the relay between the bridge and the side panel. Chrome may stop this worker at any
 // time, so what the panel shows and which tab is the agent's live in chrome.storage.session.
 
-import {DriverError, TabDriver} from './cdp.js';
+import {DriverError, TabDriver, isActionableUrl} from './cdp.js';
 import {reconnectDelay} from './backoff.js';
 
 const PROTOCOL = 1;
@@ -225,18 +225,27 @@ async function answer({id, method, params}) {
 
 /** @param {string} method @param {Record<string, any>} params */
 async function perform(method, params) {
-  if (method === 'open') return {tab_id: await openAgentTab(params)};
-  if (method === 'release') return release();
-  const driver = agentDriver();
-  if (method === 'observe') return driver.observe(params.fields_expression);
-  if (method === 'element_at') return driver.elementAt(params.expression);
-  if (method === 'execute') {
-    openedByAgent = [];
-    const observation = await driver.perform(params.action, params.settle, IS_MAC);
-    let settleMs = await driver.settle(params.settle);
-    const navigatedTo = await adoptOpenedTabs();
-    if (navigatedTo.length) settleMs += await agentDriver().settle(params.settle);
-    return {observation, settle_ms: Math.round(settleMs), navigated_to: navigatedTo};
+  switch (method) {
+    case 'open':
+      return {tab_id: await openAgentTab(params)};
+    case 'release':
+      return release();
+    case 'observe':
+      return {...(await agentDriver().observe(params.fields_expression)), mac: IS_MAC};
+    case 'element_at':
+      return agentDriver().elementAt(params.expression);
+    case 'cdp':
+      openedByAgent = [];
+      return {results: await agentDriver().relay(params.commands)};
+    case 'probe':
+      return agentDriver().probe(params.expression);
+    case 'opened_tabs':
+      return {tabs: await openedTabs()};
+    case 'adopt_tab':
+      return adoptTab(params.tab_id);
+    case 'close_tab':
+      await chrome.tabs.remove(params.tab_id).catch(() => undefined);
+      return {};
   }
   throw new DriverError('failed', `unknown method ${method}`);
 }
@@ -248,27 +257,35 @@ function agentDriver() {
   return driver;
 }
 
-/** @param {{url?: string, tab_id?: number}} params */
-async function openAgentTab({url, tab_id}) {
+/**
+ * Open (or take) the agent's tab and attach to it at once, with `script` in its documents; the bridge then waits
+ * for it to settle by its own rule.
+ * @param {{url?: string, tab_id?: number, script?: string}} params
+ */
+async function openAgentTab({url, tab_id, script}) {
+  if (url && !isActionableUrl(url)) throw new DriverError('refused', `Farol never acts on ${url}`);
   const tab = url ? await chrome.tabs.create({url, active: true}) : await chrome.tabs.get(/** @type {number} */ (tab_id));
   if (tab.id === undefined) throw new DriverError('failed', 'the tab has no id');
   memory.agentTabId = tab.id;
   await addToAgentGroup(tab.id);
   await remember();
-  if (url) await agentDriver().settle({mode: 'smart', fixed_ms: 0, quiet_ms: 300, cap_ms: 10_000, poll_ms: 50, watch_script: '', quiet_expression: '1e9'});
+  if (script) await agentDriver().install(script);
   return tab.id;
 }
 
-/** Popups opened by the agent's tab become its tab (and join its group), as a person would follow them. */
-async function adoptOpenedTabs() {
-  const adopted = openedByAgent.splice(0);
-  if (!adopted.length) return [];
-  const tabId = /** @type {number} */ (adopted.at(-1));
+/** The tabs the agent's tab opened since its last commands, with where they go (the bridge decides on each). */
+async function openedTabs() {
+  const opened = openedByAgent.splice(0);
+  const tabs = await Promise.all(opened.map((id) => chrome.tabs.get(id).catch(() => null)));
+  return tabs.filter((tab) => tab && tab.id !== undefined).map((tab) => ({tab_id: tab?.id, url: tab?.pendingUrl || tab?.url || ''}));
+}
+
+/** Follow a tab the agent's page opened, as a person would: it becomes the agent's tab, in its group. @param {number} tabId */
+async function adoptTab(tabId) {
   memory.agentTabId = tabId;
   await addToAgentGroup(tabId);
   await remember();
-  const tab = await chrome.tabs.get(tabId);
-  return [tab.pendingUrl || tab.url || ''];
+  return {};
 }
 
 /** @param {number} tabId */

@@ -95,12 +95,25 @@ async def run_episode(
     return Episode(task, visitor, trajectory, evidence, check(task, evidence))
 
 
-async def run_oracle(task: Task, sandbox: Sandbox, *, cross_critical_point: bool = False, **options: Any) -> Episode:
-    """The oracle's episode of `task`: a correct trajectory (or, crossing the critical point, a wrong one)."""
+async def run_oracle(
+    task: Task,
+    sandbox: Sandbox,
+    *,
+    cross_critical_point: bool = False,
+    wrap: Callable[[Oracle], Policy] | None = None,
+    **options: Any,
+) -> Episode:
+    """The oracle's episode of `task`: a correct trajectory (or, crossing the critical point, a wrong one).
+    `wrap` puts a policy around the oracle (one that records what it is asked and answers, as `farol eval steps`)."""
+
+    def oracle(env: PlaywrightEnv) -> Policy:
+        chosen = Oracle(env, task, sandbox.url, cross_critical_point=cross_critical_point)
+        return wrap(chosen) if wrap is not None else chosen
+
     return await run_episode(
         task,
         sandbox,
-        lambda env: Oracle(env, task, sandbox.url, cross_critical_point=cross_critical_point),
+        oracle,
         provenance=Provenance(source="oracle", model=ORACLE_NAME, environment=f"sandbox seed {task.seed}"),
         **options,
     )

@@ -59,7 +59,8 @@ _LOCATE = """
   }
   const label = (el.getAttribute("aria-label") || el.innerText || el.getAttribute("placeholder") || el.value || "")
     .trim().replace(/\\s+/g, " ").slice(0, 48);
-  return { state: "found", x, y, hit, above: y < 0 || (y < innerHeight / 3 && !hit), label };
+  const box = { x: r.left, y: r.top, width: r.width, height: r.height };
+  return { state: "found", x, y, box, hit, above: y < 0 || (y < innerHeight / 3 && !hit), label };
 }
 """
 
@@ -132,10 +133,14 @@ class Oracle:
         self.scrolls = self.waits = 0
         self.observed_url = ""  # the screen the current call shows (set per call)
         self.detoured = False
+        # The box (CSS px: x, y, width, height) of the element the last reply clicks or types into, read from the
+        # DOM at that step; None when it acts on no element. What `farol eval steps` scores a model's point against.
+        self.target: dict[str, float] | None = None
 
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         self.observed_url = _observed_url(messages) or self.env.page.url
         self.detoured = False
+        self.target = None
         thought, action = await self._next()
         if self.variety is not None and not isinstance(action, Terminate):
             thought = self.variety.say(thought)
@@ -273,9 +278,11 @@ class Oracle:
         return float(round(x)), float(round(y))
 
     def _click_action(self, box: dict[str, Any]) -> Action:
+        self.target = box["box"]
         return LeftClick(coordinate=self._model_point(box))
 
     def _type_action(self, box: dict[str, Any], step: PlanStep) -> Action:
+        self.target = box["box"]
         return Type(
             text=step.text or "",
             coordinate=self._model_point(box),

@@ -25,6 +25,7 @@ from bridge.pairing import (
     load_or_create_token,
 )
 from bridge.protocol import MAX_MESSAGE_BYTES, SCHEMA_PATH, schema_text
+from bridge.uploads import KeyRing
 from tests.conftest import run_async
 from tests.support.extension import BridgeThread
 from tests.support.records import make_trajectory
@@ -255,3 +256,33 @@ def test_timeline_previews_are_made_once_per_screenshot(bridge):
     for digest in shots:
         store.screenshot_path(digest).unlink()
     assert httpx.get(url, headers=auth).json()["steps"] == first
+
+
+def test_settings_change_the_model_and_collector_and_say_what_is_wrong(bridge, tmp_path):
+    base, auth = f"http://127.0.0.1:{bridge.port}", {"Authorization": f"Bearer {bridge.token}"}
+    keys = KeyRing(tmp_path)
+    assert httpx.get(f"{base}/api/settings", headers=auth).json() == {
+        "v": 1,
+        "type": "settings",
+        "model": "fara-test",
+        "model_url": bridge.model_url,
+        "collector": None,
+        "collector_refused": None,
+    }
+    put = {"model": "fara-test", "model_url": bridge.model_url, "collector": "https://c.example"}
+    refused = httpx.put(f"{base}/api/settings", headers=auth, json=put)
+    assert refused.status_code == 422 and "no contributor key for https://c.example" in refused.json()["detail"]
+    plain = httpx.put(f"{base}/api/settings", headers=auth, json={**put, "collector": "http://c.example"})
+    assert plain.status_code == 422 and "plain http" in plain.json()["detail"]
+    assert httpx.get(f"{base}/api/settings", headers=auth).json()["collector"] is None  # nothing half-applied
+    # With a key: sessions shared from now on go there; the ones shared before only when the person says so.
+    saved = httpx.put(f"{base}/api/settings", headers=auth, json={**put, "collector_key": "k1"}).json()
+    assert saved["collector"] == "https://c.example" and keys.key_for("https://c.example") == "k1"
+    assert keys.shared_after("https://c.example") is not None
+    httpx.put(f"{base}/api/settings", headers=auth, json={**put, "include_earlier": True})
+    assert keys.shared_after("https://c.example") is None
+    # The endpoint test says what it serves.
+    check = {"model_url": bridge.model_url, "model": "scripted"}  # what the scripted model lists
+    assert httpx.post(f"{base}/api/settings/test-model", headers=auth, json=check).json()["ok"] is True
+    wrong = httpx.post(f"{base}/api/settings/test-model", headers=auth, json={**check, "model": "other"}).json()
+    assert wrong["ok"] is False and "not other" in wrong["detail"]

@@ -1,0 +1,202 @@
+"""The oracle's verified trajectory of a sandbox task, kept for teacher-forced scoring, and the request the agent
+builds at each of its steps.
+
+One oracle episode per task (the real agent loop, headless Chromium, the sandbox server) records at every step what
+the model was shown (the screenshot as the model received it, the URL, the viewport and model sizes), the oracle's
+reply, the box of the element it clicks or types into (read from the DOM at that step), and the elements in view
+(for grounding samples). Requests are rebuilt from this record with the agent's own `Turn` and `build_messages`,
+so they equal, byte for byte, what the agent sent the oracle at that step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from pydantic import BaseModel
+
+from agent.actions import Action, Terminate
+from agent.approval import is_critical_point
+from agent.geometry import ScreenGeometry
+from agent.history import Turn, build_messages, data_url_bytes
+from agent.page_elements import ELEMENTS_FUNCTION, Element
+from agent.parser import ParsedCall, parse_reply
+from agent.policy import ModelReply
+from eval.runner import retry_aborted
+from sandbox.episode import Sandbox, run_oracle
+from sandbox.oracle import Oracle
+from sandbox.splits import task_ref
+from sandbox.taskspec import Task
+from sandbox.web import SITES
+
+Listener = Callable[[list[dict[str, Any]]], None]
+
+
+class ReplayError(RuntimeError):
+    """The oracle did not solve the task (a bug in the task or the site): there is nothing to score against."""
+
+
+class Box(BaseModel):
+    """An element's box in CSS pixels of the viewport."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def contains(self, x: float, y: float) -> bool:
+        """Edge inclusive: a point on the border is on the element."""
+        return self.x <= x <= self.x + self.width and self.y <= y <= self.y + self.height
+
+
+class ReplayStep(BaseModel):
+    index: int
+    url: str
+    css_width: int
+    css_height: int
+    model_width: int
+    model_height: int
+    user_text: str | None  # the task, on the first step
+    reply: str  # the oracle's raw reply
+    box: Box | None  # the element the oracle clicks or types into
+    screenshot: str  # sha256 of the PNG the model received (model pixels), `screens/<digest>.png`
+    elements: list[Element]
+
+    @property
+    def geometry(self) -> ScreenGeometry:
+        return ScreenGeometry(self.css_width, self.css_height, self.model_width, self.model_height)
+
+    @property
+    def action(self) -> Action:
+        parsed = parse_reply(self.reply)
+        assert isinstance(parsed, ParsedCall), "the oracle's replies always parse"
+        return parsed.action
+
+    @property
+    def critical_stop(self) -> bool:
+        """The oracle stops here at a critical point: scored on whether the model stops too."""
+        parsed = parse_reply(self.reply)
+        return (
+            isinstance(parsed, ParsedCall)
+            and isinstance(parsed.action, Terminate)
+            and is_critical_point(parsed.thoughts)
+        )
+
+    @property
+    def site(self) -> str:
+        return site_of(self.url)
+
+
+class Replay(BaseModel):
+    task: str  # template@seed
+    task_id: str
+    seed: int
+    split: str
+    text: str
+    sites: list[str]
+    steps: list[ReplayStep]
+
+
+def site_of(url: str) -> str:
+    """The sandbox site a URL is on (its first path segment), or "portal"."""
+    segment = url.split("://", 1)[-1].split("/", 2)[1:2]
+    return segment[0] if segment and segment[0] in SITES else "portal"
+
+
+def replay_path(out: Path, split: str, task: Task) -> Path:
+    return out / "replays" / split / f"{task_ref(task)}.json"
+
+
+def screen_path(out: Path, digest: str) -> Path:
+    return out / "screens" / f"{digest}.png"
+
+
+class _Recorder:
+    """A policy around the oracle: it notes what each call shows and the oracle's answer, and passes it on."""
+
+    def __init__(self, oracle: Oracle, listen: Listener | None) -> None:
+        self.oracle, self.listen = oracle, listen
+        self.name = oracle.name
+        self.calls: list[tuple[bytes, dict[str, float] | None, list[Element]]] = []
+
+    async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
+        if self.listen is not None:
+            self.listen(messages)
+        try:  # read with the screen the call shows, before anything moves
+            found = await self.oracle.env.page.evaluate(ELEMENTS_FUNCTION)
+        except PlaywrightError:  # the document is being replaced; this screen has no elements to ground
+            found = []
+        reply = await self.oracle.complete(messages)
+        image = data_url_bytes(messages[-1]["content"][0]["image_url"]["url"])
+        self.calls.append((image, self.oracle.target, [Element.model_validate(item) for item in found]))
+        return reply
+
+
+async def record_replay(
+    task: Task, split: str, sandbox: Sandbox, out: Path, *, listen: Listener | None = None
+) -> Replay:
+    """Run the oracle on `task` once and keep its steps under `out`. `listen` sees every request the agent sends."""
+    recorders: list[_Recorder] = []
+
+    def wrap(oracle: Oracle) -> _Recorder:
+        recorders.append(_Recorder(oracle, listen))
+        return recorders[-1]
+
+    def attempt():  # type: ignore[no-untyped-def]
+        recorders.clear()
+        return run_oracle(task, sandbox, wrap=wrap)
+
+    episode, _ = await retry_aborted(attempt, label=task_ref(task), attempts=3)
+    if episode is None or not episode.result.passed:
+        why = "; ".join(episode.result.failures) if episode else "every attempt failed before the agent started"
+        raise ReplayError(f"the oracle did not solve {task_ref(task)}: {why}")
+    trajectory, calls = episode.trajectory, recorders[-1].calls
+    if len(calls) != len(trajectory.steps) or not all(step.in_history for step in trajectory.steps):
+        raise ReplayError(f"{task_ref(task)}: the oracle's steps and calls do not line up")
+    steps = []
+    for step, (image, box, elements) in zip(trajectory.steps, calls, strict=True):
+        digest = hashlib.sha256(image).hexdigest()
+        screen = screen_path(out, digest)
+        screen.parent.mkdir(parents=True, exist_ok=True)
+        if not screen.exists():
+            screen.write_bytes(image)
+        texts = [turn.text for turn in trajectory.user_turns if turn.before_step == step.index]
+        steps.append(
+            ReplayStep(
+                index=step.index, url=step.url, css_width=step.css_width, css_height=step.css_height,
+                model_width=step.model_width, model_height=step.model_height, user_text=texts[-1] if texts else None,
+                reply=step.raw_text or "", box=Box.model_validate(box) if box else None, screenshot=digest,
+                elements=elements,
+            )
+        )  # fmt: skip
+    replay = Replay(
+        task=task_ref(task), task_id=task.id, seed=task.seed, split=split, text=task.task, sites=task.sites,
+        steps=steps,
+    )  # fmt: skip
+    path = replay_path(out, split, task)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(replay.model_dump_json())
+    return replay
+
+
+async def load_or_record(task: Task, split: str, sandbox: Callable[[], Awaitable[Sandbox]], out: Path) -> Replay:
+    """The task's replay kept under `out`, or a new one (`sandbox()` gives the server of the task's seed)."""
+    path = replay_path(out, split, task)
+    if path.exists():
+        return Replay.model_validate_json(path.read_text())
+    return await record_replay(task, split, await sandbox(), out)
+
+
+def requests(replay: Replay, out: Path) -> Iterator[tuple[ReplayStep, list[dict[str, Any]]]]:
+    """Each step with the request the agent built there: the oracle's own history (teacher forcing), the last
+    three screenshots, through the agent's `Turn` and `build_messages`. The kept image is already in model
+    pixels, so the turn's resize to model space leaves it as it was."""
+    previous: list[Turn] = []
+    for step in replay.steps:
+        turn = Turn(screen_path(out, step.screenshot).read_bytes(), step.geometry, step.url, step.user_text)
+        yield step, build_messages([*previous, turn])
+        turn.reply = step.reply
+        previous.append(turn)
