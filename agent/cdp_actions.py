@@ -133,9 +133,11 @@ async def perform(action: Action, run: RunCommands, pointer: Pointer, *, mac: bo
             return Performed(f"I typed '{what}' into the browser {bar} bar.")
         case HistoryBack():
             [history] = await run([("Page.getNavigationHistory", {})])
-            if history["currentIndex"] <= 0:
+            index = history["currentIndex"]
+            # A new tab's empty first page is not one to go back to (headless Chromium starts every tab on it).
+            if index <= 0 or history["entries"][index - 1]["url"] == "about:blank":
                 return Performed("There is no page to go back to.", settles=False)
-            entry = history["entries"][history["currentIndex"] - 1]
+            entry = history["entries"][index - 1]
             await run([("Page.navigateToHistoryEntry", {"entryId": entry["id"]})])
             return Performed("I clicked the browser back button.")
         case Wait(time=seconds):

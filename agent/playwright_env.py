@@ -171,10 +171,19 @@ class PlaywrightEnv(Environment):
             viewport["width"],
             viewport["height"],
             self.device_scale_factor,
-            self.page.url,
+            await self._address(),
             title,
             None if fields is None else tuple(FilledField.from_page(field) for field in fields),
         )
+
+    async def _address(self) -> str:
+        """The URL in the address bar: for an error page, the one that failed to load (as the person's Chrome shows
+        it), not Chromium's internal error page."""
+        url = self.page.url
+        if not url.startswith("chrome-error://"):
+            return url
+        history = await (await self._cdp()).send("Page.getNavigationHistory")
+        return str(history["entries"][history["currentIndex"]]["url"])
 
     async def _screenshot(self) -> tuple[bytes, dict[str, Any] | None]:
         """The capture, and the page's title and filled fields read while it was taken.

@@ -48,14 +48,12 @@ def decide(browser, card, decision="approve", **answer):
 
 
 def test_a_task_runs_in_the_real_extension(site, model, bridge, tmp_path):
+    """A task through the panel's messages, the bridge and the extension, to its answer (what each action does on
+    the page is the contract test's: tests/extension/test_action_contract.py)."""
     site.events.clear()
     model.add(
         reply("Click the target.", "left_click", coordinate=model_point(*ActionsPage.TARGET)),
-        reply("Type my name.", "type", text="hello fara", coordinate=model_point(*ActionsPage.NAME), press_enter=False),
-        reply("Select all.", "key", keys=["ctrl", "a"]),
-        reply("Scroll down.", "scroll", pixels=-200),
         reply("Open page two.", "visit_url", url=site.url("page2.html")),
-        reply("Back.", "history_back"),
         DONE,
     )
 
@@ -70,27 +68,10 @@ def test_a_task_runs_in_the_real_extension(site, model, bridge, tmp_path):
     assert row["status"] == "awaiting_user", row
     trajectory = Store(bridge.db).load(row["id"])
     assert trajectory.final_answer == "The answer is 42." and trajectory.provenance.source == "extension"
-    assert [s.action.action for s in trajectory.steps] == [
-        "left_click",
-        "type",
-        "key",
-        "scroll",
-        "visit_url",
-        "history_back",
-        "terminate",
-    ]
-    click = site.wait_for("click", target="target")[0]
-    assert abs(click["x"] - 680) <= 2 and abs(click["y"] - 224) <= 2
-    assert site.wait_for("input", value="hello fara")
-    assert any(e["key"] == "a" and e["ctrl"] for e in site.of_type("keydown", page="/actions.html"))
-    assert site.wait_for("scroll", y=400)
-    assert [e["page"] for e in site.wait_for("load", 3, tab="agent-tab")][:3] == [
-        "/actions.html",
-        "/page2.html",
-        "/actions.html",
-    ]
+    assert [s.action.action for s in trajectory.steps] == ["left_click", "visit_url", "terminate"]
+    assert site.wait_for("click", target="target")
     # The panel's view, kept by the service worker: every step, in order, with thumbnails.
-    assert [s["index"] for s in memory["steps"]] == list(range(7))
+    assert [s["index"] for s in memory["steps"]] == list(range(3))
     assert memory["steps"][0]["thumbnail"].startswith("data:image/jpeg;base64,")
     assert memory["session"]["status"] == "awaiting_user" and memory["session"]["final_answer"] == "The answer is 42."
     # Screenshots reached the model in model space, capped at the training size, every one the same size: the tab
