@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from sandbox.answers import asserted, hedges, read_values
 from sandbox.checks import _answer_failures, _comparison_failures, describe
+from sandbox.splits import answer_of
 from sandbox.taskspec import AnswerCheck, ClockTime, ComparisonCheck, Count, Money, Number, Task, Value, Words, Year
 
 CORPUS = Path(__file__).parent / "answer_corpus.jsonl"
@@ -50,13 +51,9 @@ def checks_answers(task: Task) -> bool:
     return any(isinstance(condition, (AnswerCheck, ComparisonCheck)) for condition in task.checks)
 
 
-def oracle_answer(task: Task) -> str | None:
-    return next((step.text for step in task.plan if step.do == "answer" and step.text), None)
-
-
 def rule_cases(task: Task) -> list[Case]:
     """The cases the rules make for one task (none when its oracle gives no answer to build on)."""
-    answer = oracle_answer(task)
+    answer = answer_of(task)
     if answer is None or not checks_answers(task):
         return []
     cases = [
