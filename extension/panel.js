@@ -813,8 +813,10 @@ function renderDock(before) {
   const continuing = continuingSession();
   taskForm.classList.toggle("continuing", Boolean(continuing));
   startUrl.hidden = Boolean(continuing);
+  taskInput.rows = continuing ? 2 : 3;
   composeSwitch.hidden = !session || active || !canFollowUp(session.status);
-  composeSwitch.textContent = continuing ? "New task instead" : "Continue this task instead";
+  composeSwitch.textContent = continuing ? "New task" : "Continue";
+  composeSwitch.setAttribute("aria-label", continuing ? "Start a new task instead" : "Continue this task instead");
   taskLabel.textContent = continuing ? "Continue this task" : "Task";
   taskLabel.classList.toggle("visually-hidden", !continuing);
   const hint = continuing ? `${SHORTCUT}+Enter to send. Fara continues in the same tab.` : taskHint(state, SHORTCUT);
