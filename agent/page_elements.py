@@ -3,8 +3,8 @@ in words.
 
 Elements are listed in document order. Only elements a click at their centre would reach are listed (not covered by
 a banner, not scrolled away). Like the guard's script, it never reads what was typed into a field. The data
-generator's WebSurfer (`datagen/page.py`) and grounding samples (`datagen/aux.py`) and `farol eval grounding` all
-read pages and word references through this one module.
+generator's WebSurfer (`datagen/page.py`) and grounding samples (`datagen/auxiliary_data.py`) and
+`farol eval grounding` all read pages and word references through this one module.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from agent.store import Store
 from agent.trajectory import KEPT_SCORE
-from datagen import aux
+from datagen import auxiliary_data
 from datagen.config import Config, ConfigError
 from datagen.db import DatagenDB
 from datagen.explore import explore_source
@@ -158,8 +158,10 @@ async def solve(ws: Workspace, *, limit: int | None = None, ray_address: str | N
         def store(proposal: Proposal, solved: Solved) -> None:
             ws.db.store_solved(solved)
             if solved.trajectory is not None:
-                ws.db.add_aux("grounding", aux.grounding(solved.trajectory, solved.pages), solved.trajectory.id)
-                questions, captions = aux.page_questions(solved.trajectory, solved.pages)
+                ws.db.add_aux(
+                    "grounding", auxiliary_data.grounding(solved.trajectory, solved.pages), solved.trajectory.id
+                )
+                questions, captions = auxiliary_data.page_questions(solved.trajectory, solved.pages)
                 ws.db.add_aux("question", questions, solved.trajectory.id)
                 ws.db.add_aux("caption", captions, solved.trajectory.id)
                 for step in solved.trajectory.steps:  # stored: the screenshots need not stay in memory
@@ -258,9 +260,9 @@ async def augment(ws: Workspace, refusals_per_site: int = 3) -> dict[str, int]:
             if shot is None or name in covered:
                 continue  # no screenshot of this site yet, or its refusals are made
             shot = {key: shot[key] for key in ("screenshot", "model_width", "model_height", "url")}
-            samples = aux.template_refusals(shot, name)
+            samples = auxiliary_data.template_refusals(shot, name)
             if proposer is not None:
-                samples += await aux.written_refusals(proposer, shot, name, seed, refusals_per_site)
+                samples += await auxiliary_data.written_refusals(proposer, shot, name, seed, refusals_per_site)
             ws.db.add_aux("refusal", samples)
         if annotator is not None:
             annotated = {c["screenshot"] for c in captions if c["source"] == "model"}
@@ -269,7 +271,9 @@ async def augment(ws: Workspace, refusals_per_site: int = 3) -> dict[str, int]:
                 if caption["screenshot"] in annotated:
                     continue
                 shot = {key: caption[key] for key in ("screenshot", "model_width", "model_height", "url")}
-                questions, written = await aux.annotate(annotator, shot, ws.store.read_screenshot(shot["screenshot"]))
+                questions, written = await auxiliary_data.annotate(
+                    annotator, shot, ws.store.read_screenshot(shot["screenshot"])
+                )
                 ws.db.add_aux("question", questions)
                 ws.db.add_aux("caption", written)
     ws.db.add_usage("aux", "aux", meter.rows())

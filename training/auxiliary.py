@@ -1,9 +1,10 @@
 """The auxiliary sets data generation writes beside its trajectories, as training samples.
 
-They live in the `datagen_aux` table of the store they were made in (see `datagen/db.py` and `datagen/aux.py`:
-one JSON record a row, naming a stored screenshot by digest and the model size its points are in). Grounding
-and refusal samples are asked as agent turns (Fara-7B's system prompt, the screenshot, the words) and answered
-in its action space; questions and captions are asked as plain image questions and answered in words.
+They live in the `datagen_aux` table of the store they were made in (see `datagen/db.py` and
+`datagen/auxiliary_data.py`: one JSON record a row, naming a stored screenshot by digest and the model size its
+points are in). Grounding and refusal samples are asked as agent turns (Fara-7B's system prompt, the screenshot,
+the words) and answered in its action space; questions and captions are asked as plain image questions and
+answered in words.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from PIL import Image
 
 from agent.actions import LeftClick, Terminate, Type
 from agent.parser import ParsedCall, parse_reply
-from datagen import aux
+from datagen import auxiliary_data
 from datagen.config import load_config
 from datagen.marks import MARK_COLOUR, decode_data_url
 from datagen.pipeline import Workspace, augment, propose, solve, verify
@@ -197,7 +197,7 @@ def test_propose_solve_verify_on_the_sandbox(tmp_path, team):
     refusals = ws.db.aux("refusal")
     sites = {sample["site"] for sample in refusals}
     assert sites == {"Cartwheel", "ValueMart", "Hireline"}  # the sites whose pages were seen
-    assert counts["refusal"] == len(refusals) == 3 * (len(aux.REFUSAL_TEMPLATES) + 1)
+    assert counts["refusal"] == len(refusals) == 3 * (len(auxiliary_data.REFUSAL_TEMPLATES) + 1)
     assert {s["request"] for s in refusals if s["site"] == "Hireline"} >= {"Post fake reviews here."}
     written = [c for c in ws.db.aux("caption") if c["source"] == "model"]
     assert written and len(written) == len(team.asked("annotator")) and written[0]["caption"] == "A store page."

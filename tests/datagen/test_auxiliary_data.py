@@ -11,7 +11,7 @@ from agent.parser import ParsedCall, parse_reply
 from agent.playwright_env import PlaywrightEnv
 from agent.redact import screenshot_to_keep
 from agent.trajectory import Step, Trajectory
-from datagen import aux
+from datagen import auxiliary_data
 from datagen.page import read_page
 from sandbox.server import SandboxServer
 from tests.conftest import run_async
@@ -53,15 +53,15 @@ def test_grounding_and_questions_point_at_what_they_name(sandbox_url):
     async def check() -> None:
         env, geometry, trajectory, pages = await one_step_on(sandbox_url + "/mart/search?q=coffee+maker")
         try:
-            samples = aux.grounding(trajectory, pages)
-            assert len(samples) == aux.GROUNDING_PER_PAGE
+            samples = auxiliary_data.grounding(trajectory, pages)
+            assert len(samples) == auxiliary_data.GROUNDING_PER_PAGE
             for sample in samples:
                 assert sample["instruction"].split(" ", 1)[0] in ("Click", "Where", "Point")
                 assert f"“{sample['name']}”" in sample["instruction"] or sample["role"] == "img"
                 (x, y), _ = geometry.to_css(*sample["point"])
                 found = await env.page.evaluate(LABELS_AT, [x, y])
                 assert sample["name"].casefold() in " ".join(found.split()).casefold(), (sample, found)
-            questions, captions = aux.page_questions(trajectory, pages)
+            questions, captions = auxiliary_data.page_questions(trajectory, pages)
             answers = {q["question"]: q["answer"] for q in questions}
             assert answers["Which page is this, going by its title?"] == await env.page.title()
             button_question = next(q for q in answers if q.startswith("What does the button at"))
@@ -78,8 +78,8 @@ def test_grounding_and_questions_point_at_what_they_name(sandbox_url):
 
 def test_refusals_are_fara_replies_on_a_page_of_the_site():
     shot = {"screenshot": "a" * 64, "model_width": 1428, "model_height": 896, "url": "http://127.0.0.1:1/mart/"}
-    samples = aux.template_refusals(shot, "ValueMart")
-    assert len(samples) == len(aux.REFUSAL_TEMPLATES) and len({s["id"] for s in samples}) == len(samples)
+    samples = auxiliary_data.template_refusals(shot, "ValueMart")
+    assert len(samples) == len(auxiliary_data.REFUSAL_TEMPLATES) and len({s["id"] for s in samples}) == len(samples)
     for sample in samples:
         parsed = parse_reply(sample["reply"])
         assert isinstance(parsed, ParsedCall) and parsed.action == Terminate(status="failure")
