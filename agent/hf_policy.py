@@ -44,16 +44,21 @@ class ImageOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):
 
 class TransformersPolicy:
     def __init__(
-        self, model_dir: str | Path, max_new_tokens: int = 256, max_pixels: int | None = None, device: str = "cpu"
+        self,
+        model_dir: str | Path,
+        max_new_tokens: int | None = None,
+        max_pixels: int | None = None,
+        device: str = "cpu",
     ) -> None:
+        """`max_new_tokens`: the reply's token budget [default: the checkpoint's generation config's, else 256]."""
         model_dir = Path(model_dir)
         self.name = model_dir.name
-        self.max_new_tokens = max_new_tokens
         self.device = resolve_device(device)
         self.processor = load_processor(model_dir, max_pixels)
         self.tokenizer = self.processor.tokenizer  # type: ignore[attr-defined]
         self.image_processor = self.processor.image_processor  # type: ignore[attr-defined]
         self.model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype="auto").to(self.device).eval()
+        self.max_new_tokens = max_new_tokens or getattr(self.model.generation_config, "max_new_tokens", None) or 256
         self._lock = threading.Lock()  # one generate at a time: concurrent runs would share the model
 
     def render(self, messages: list[dict[str, Any]]) -> tuple[str, list[Image.Image]]:

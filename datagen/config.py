@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.policy import OpenAIPolicy
 
@@ -88,6 +88,15 @@ class SolveSettings(_Section):
     quiet_seconds: float = Field(default=0.3, gt=0)  # settling: network and DOM quiet this long after an action
     # Offline: the share of the oracle's trajectories that take a recoverable detour (never trained on)
     detour_share: float = Field(default=0.3, ge=0, le=1)
+    # The browser window, CSS pixels [width, height]: a smaller one makes smaller screenshots (cheaper training)
+    viewport: tuple[int, int] = (1440, 900)
+
+    @field_validator("viewport")
+    @classmethod
+    def _viewport(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if min(value) < 200:
+            raise ValueError("the viewport must be at least 200x200")
+        return value
 
 
 class VerifySettings(_Section):

@@ -136,7 +136,9 @@ class SolveJob:
         sandbox = sandbox_for(proposal.seed) if proposal.site == SANDBOX else None
         start = sandbox.url + proposal.start_url if sandbox else proposal.start_url
         visitor = uuid.uuid4().hex  # on the sandbox: a new visitor, so parallel jobs never share a cart
-        env = await PlaywrightEnv.launch(settle=SettleRule(quiet_seconds=self.config.solve.quiet_seconds))
+        env = await PlaywrightEnv.launch(
+            viewport=self.config.solve.viewport, settle=SettleRule(quiet_seconds=self.config.solve.quiet_seconds)
+        )
         try:
             if sandbox:
                 await env.page.context.add_cookies([{"name": VISITOR_COOKIE, "value": visitor, "url": sandbox.url}])

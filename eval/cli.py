@@ -218,9 +218,10 @@ def run(
         str | None,
         typer.Option(help="Fan out over Ray (a cluster address, or `local`); the workers must share OUT."),
     ] = None,
+    viewport: Annotated[str, typer.Option(help="Sandbox only: the browser window, WIDTHxHEIGHT.")] = "1440x900",
 ) -> None:
     """Run a suite against a model and write per-task results (webeval layout) and a store."""
-    from agent.cli import in_process_policy
+    from agent.cli import in_process_policy, parse_viewport
     from agent.policy import OpenAIPolicy, endpoint_reachable, vllm_hint
     from eval.runner import RayTask, RunSettings, run_suite, summary_line
 
@@ -238,11 +239,14 @@ def run(
     scored = ""  # which sandbox split is scored, for the summary
     if split is not None and suite != "sandbox":
         raise typer.BadParameter("only the sandbox has named splits", param_hint="--split")
+    size = parse_viewport(viewport)
+    if size != (1440, 900) and suite != "sandbox":
+        raise typer.BadParameter("only the sandbox takes another viewport", param_hint="--viewport")
     if suite == "sandbox":
         seed, selection, scored = _scored_split(split, seed, selection)
     adapter = _adapter(
         suite, task_file, seed, judge_url, judge_model, judge_api_key, oracle,
-        judge_variant=judge_variant, selection=selection,
+        judge_variant=judge_variant, selection=selection, viewport=size,
     )  # fmt: skip
     label = "oracle" if oracle else model_path.name if model_path else model
     settings = RunSettings(
@@ -251,7 +255,7 @@ def run(
     # Over Ray each worker rebuilds the suite and the policy from these recipes (picklable, unlike the live ones).
     ray_task = RayTask(
         partial(_adapter, suite, task_file, seed, judge_url, judge_model, judge_api_key, oracle,
-                judge_variant=judge_variant, selection=selection),
+                judge_variant=judge_variant, selection=selection, viewport=size),
         None if oracle else partial(in_process_policy, model_path, device) if model_path else partial(
             OpenAIPolicy, model_url, model, api_key),
         settings,
@@ -310,6 +314,7 @@ def _adapter(  # type: ignore[no-untyped-def]
     oracle: bool,
     judge_variant: str | None = None,
     selection: list[str] | None = None,
+    viewport: tuple[int, int] = (1440, 900),
 ):
     from eval.suites.adapters import JudgedSuite, MiniWobSuite, SandboxSuite
 
@@ -317,7 +322,7 @@ def _adapter(  # type: ignore[no-untyped-def]
         raise typer.BadParameter(f"{suite} is scored without a judge", param_hint="--judge-variant")
     if suite == "sandbox":
         try:
-            return SandboxSuite(seed=seed, selection=selection or [], oracle=oracle)
+            return SandboxSuite(seed=seed, selection=selection or [], oracle=oracle, viewport=viewport)
         except ValueError as error:  # a name that matches no task, or a seed whose data cannot give the suite
             console.print(f"[red]{escape(str(error))}[/red]")
             raise typer.Exit(2) from None
@@ -370,6 +375,7 @@ def report(
 
 POLICIES = ("model", "oracle", "random")
 OFFLINE_SPLIT_HELP = "A named split to score; repeat for several (sandbox/splits.py) [default: eval]."
+VIEWPORT_HELP = "The replays' browser window, WIDTHxHEIGHT (the model sees it resized as the agent does)."
 
 
 def _offline(
@@ -386,6 +392,7 @@ def _offline(
     model_path: Path | None,
     device: str,
     concurrency: int,
+    viewport: tuple[int, int],
 ) -> None:
     """`eval steps` and `eval grounding`: choose the tasks and the policy, score, print the headline numbers."""
     from agent.cli import in_process_policy
@@ -416,7 +423,7 @@ def _offline(
 
     async def go():  # type: ignore[no-untyped-def]
         try:
-            return await run(chosen, out, chosen_policy, label, concurrency=concurrency)
+            return await run(chosen, out, chosen_policy, label, concurrency=concurrency, viewport=viewport)
         finally:
             if chosen_policy is not None:
                 await chosen_policy.close()  # type: ignore[attr-defined]
@@ -475,10 +482,15 @@ def _offline_command(kind: str, doc: str):  # type: ignore[no-untyped-def]
             str, typer.Option(help="With --model-path: cpu, cuda, cuda:1 [default: cuda if any, else cpu].")
         ] = "auto",
         concurrency: Annotated[int, typer.Option(min=1, help="Tasks in parallel.")] = 2,
+        viewport: Annotated[str, typer.Option(help=VIEWPORT_HELP)] = "1440x900",
     ) -> None:
+        from agent.cli import parse_viewport
+
+        size = parse_viewport(viewport)
         _offline(
-            kind, split, tasks, limit, out, policy, seed, model_url, model, api_key, model_path, device, concurrency
-        )
+            kind, split, tasks, limit, out, policy, seed, model_url, model, api_key, model_path, device, concurrency,
+            size,
+        )  # fmt: skip
 
     command.__doc__ = doc
     return command

@@ -24,6 +24,7 @@ from agent.parser import ParseError, format_reply, parse_reply
 from agent.policy import Policy
 from eval.offline import Chosen, read_results, score_tasks, write_atomically
 from eval.replay import Box, Replay, ReplayError, ReplayStep, screen_path
+from sandbox.episode import VIEWPORT
 
 RESULTS_FILE = "grounding.json"
 
@@ -135,6 +136,7 @@ async def run_grounding(
     *,
     concurrency: int = 2,
     show_progress: bool = True,
+    viewport: tuple[int, int] = VIEWPORT,
 ) -> dict[str, Any]:
     """Score the grounding samples of every chosen task into `out/grounding.json` (resumable)."""
     path = out / RESULTS_FILE
@@ -153,6 +155,6 @@ async def run_grounding(
 
     await score_tasks(
         chosen, out, set(data["tasks"]), lambda replay: score_replay(replay, out, policy), scored,
-        label="grounding", concurrency=concurrency, show_progress=show_progress,
+        label="grounding", concurrency=concurrency, show_progress=show_progress, viewport=viewport,
     )  # fmt: skip
     return data

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from eval.fanout import fan_out
 from eval.replay import Replay, ReplayError, load_or_record
-from sandbox.episode import Sandbox
+from sandbox.episode import VIEWPORT, Sandbox
 from sandbox.server import SandboxServer
 from sandbox.splits import split_tasks, task_ref
 from sandbox.taskspec import Task, select
@@ -92,9 +92,10 @@ async def score_tasks(
     label: str,
     concurrency: int,
     show_progress: bool = True,
+    viewport: tuple[int, int] = VIEWPORT,
 ) -> None:
     """`score(replay)` for every chosen task not in `done`; `on_scored` gets each result (or why the task has no
-    replay) in this process as it comes."""
+    replay) in this process as it comes. Replays are recorded in a window of `viewport` CSS pixels."""
     pending = [item for item in chosen if item.ref not in done]
     servers = Servers()
     progress = Progress(
@@ -109,7 +110,7 @@ async def score_tasks(
 
     async def work(item: Chosen) -> R | ReplayError:
         try:
-            replay = await load_or_record(item.task, item.split, lambda: servers.of(item.task.seed), out)
+            replay = await load_or_record(item.task, item.split, lambda: servers.of(item.task.seed), out, viewport)
         except ReplayError as error:
             return error
         return await score(replay)

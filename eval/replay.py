@@ -26,7 +26,7 @@ from agent.page_elements import ELEMENTS_FUNCTION, Element
 from agent.parser import ParsedCall, parse_reply
 from agent.policy import ModelReply
 from eval.runner import retry_aborted
-from sandbox.episode import Sandbox, run_oracle
+from sandbox.episode import VIEWPORT, Sandbox, run_oracle
 from sandbox.oracle import Oracle
 from sandbox.splits import task_ref
 from sandbox.taskspec import Task
@@ -136,9 +136,16 @@ class _Recorder:
 
 
 async def record_replay(
-    task: Task, split: str, sandbox: Sandbox, out: Path, *, listen: Listener | None = None
+    task: Task,
+    split: str,
+    sandbox: Sandbox,
+    out: Path,
+    *,
+    listen: Listener | None = None,
+    viewport: tuple[int, int] = VIEWPORT,
 ) -> Replay:
-    """Run the oracle on `task` once and keep its steps under `out`. `listen` sees every request the agent sends."""
+    """Run the oracle on `task` once, in a window of `viewport` CSS pixels, and keep its steps under `out`.
+    `listen` sees every request the agent sends."""
     recorders: list[_Recorder] = []
 
     def wrap(oracle: Oracle) -> _Recorder:
@@ -147,7 +154,7 @@ async def record_replay(
 
     def attempt():  # type: ignore[no-untyped-def]
         recorders.clear()
-        return run_oracle(task, sandbox, wrap=wrap)
+        return run_oracle(task, sandbox, wrap=wrap, viewport=viewport)
 
     episode, _ = await retry_aborted(attempt, label=task_ref(task), attempts=3)
     if episode is None or not episode.result.passed:
@@ -182,12 +189,21 @@ async def record_replay(
     return replay
 
 
-async def load_or_record(task: Task, split: str, sandbox: Callable[[], Awaitable[Sandbox]], out: Path) -> Replay:
-    """The task's replay kept under `out`, or a new one (`sandbox()` gives the server of the task's seed)."""
+async def load_or_record(
+    task: Task,
+    split: str,
+    sandbox: Callable[[], Awaitable[Sandbox]],
+    out: Path,
+    viewport: tuple[int, int] = VIEWPORT,
+) -> Replay:
+    """The task's replay kept under `out`, or a new one (`sandbox()` gives the server of the task's seed). A replay
+    kept at another viewport is recorded again at this one."""
     path = replay_path(out, split, task)
     if path.exists():
-        return Replay.model_validate_json(path.read_text())
-    return await record_replay(task, split, await sandbox(), out)
+        replay = Replay.model_validate_json(path.read_text())
+        if not replay.steps or (replay.steps[0].css_width, replay.steps[0].css_height) == tuple(viewport):
+            return replay
+    return await record_replay(task, split, await sandbox(), out, viewport=viewport)
 
 
 def requests(replay: Replay, out: Path) -> Iterator[tuple[ReplayStep, list[dict[str, Any]]]]:

@@ -30,6 +30,7 @@ from agent.parser import ParseError, parse_reply
 from agent.policy import Policy
 from eval.offline import Chosen, read_results, score_tasks, write_atomically
 from eval.replay import Box, Replay, ReplayError, ReplayStep, requests, screen_path
+from sandbox.episode import VIEWPORT
 
 RESULTS_FILE = "steps.json"
 
@@ -179,6 +180,7 @@ async def run_steps(
     *,
     concurrency: int = 2,
     show_progress: bool = True,
+    viewport: tuple[int, int] = VIEWPORT,
 ) -> dict[str, Any]:
     """Score every chosen task into `out/steps.json` (resumable); returns the file's content."""
     path = out / RESULTS_FILE
@@ -199,7 +201,7 @@ async def run_steps(
 
     await score_tasks(
         chosen, out, set(data["tasks"]), lambda replay: score_replay(replay, out, policy), scored,
-        label="steps", concurrency=concurrency, show_progress=show_progress,
+        label="steps", concurrency=concurrency, show_progress=show_progress, viewport=viewport,
     )  # fmt: skip
     return data
 

@@ -30,6 +30,7 @@ from sandbox.state import VISITOR_COOKIE
 from sandbox.taskspec import Task
 
 PolicyFactory = Callable[[PlaywrightEnv], Policy]
+VIEWPORT = (1440, 900)  # the window Fara-7B was trained at; data generation and offline scores may ask for another
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,15 @@ async def run_episode(
     settle: SettleRule | None = None,
     hooks: Sequence[Hooks] = (),
     provenance: Provenance | None = None,
+    viewport: tuple[int, int] = VIEWPORT,
 ) -> Episode:
-    """Open the task's start page as a new visitor, let `policy` work, then check the visitor's state.
+    """Open the task's start page as a new visitor (a browser window of `viewport` CSS pixels), let `policy` work,
+    then check the visitor's state.
 
     With no `approver` nobody is asked, as in the reference harness: a binding click the guard catches is
     refused (and recorded on the trajectory), and a critical point ends the episode as the model reported it."""
     visitor = uuid.uuid4().hex
-    env = await PlaywrightEnv.launch(settle=settle)
+    env = await PlaywrightEnv.launch(viewport=viewport, settle=settle)
     try:
         await env.page.context.add_cookies([{"name": VISITOR_COOKIE, "value": visitor, "url": sandbox.url}])
         start = sandbox.url + task.start_url

@@ -130,14 +130,23 @@ class SandboxSuite:
 
     name = "sandbox"
 
-    def __init__(self, seed: int = 0, selection: Sequence[str] = (), *, oracle: bool = False) -> None:
-        """`selection`: task ids, id prefixes or categories (every task when empty). Raises ValueError for a name
-        that matches no task, and `GenerationError` when the seed's data cannot give the suite."""
+    def __init__(
+        self,
+        seed: int = 0,
+        selection: Sequence[str] = (),
+        *,
+        oracle: bool = False,
+        viewport: tuple[int, int] = (1440, 900),
+    ) -> None:
+        """`selection`: task ids, id prefixes or categories (every task when empty); `viewport`: the browser
+        window in CSS pixels. Raises ValueError for a name that matches no task, and `GenerationError` when the
+        seed's data cannot give the suite."""
         from sandbox.server import SandboxServer
         from sandbox.taskgen import suite_for
         from sandbox.taskspec import select
 
         self.oracle = oracle  # the scripted solver that knows the data, instead of a model
+        self.viewport = viewport
         self._tasks = {task.id: task for task in select(suite_for(seed), selection)}
         self._server = SandboxServer(seed=seed).start()
 
@@ -161,7 +170,9 @@ class SandboxSuite:
         sandbox_task = self._tasks[task.id]
         sandbox = Sandbox(self._server.url, self._server.secret)
         if self.oracle:
-            run = await run_oracle(sandbox_task, sandbox, max_steps=options.max_steps, hooks=options.hooks)
+            run = await run_oracle(
+                sandbox_task, sandbox, max_steps=options.max_steps, hooks=options.hooks, viewport=self.viewport
+            )
         else:
             run = await run_episode(
                 sandbox_task,
@@ -170,6 +181,7 @@ class SandboxSuite:
                 max_steps=options.max_steps,
                 hooks=options.hooks,
                 provenance=_provenance(options, f"sandbox seed {sandbox_task.seed}"),
+                viewport=self.viewport,
             )
         reason = "; ".join(run.result.failures) or "every check passed"
         verdict = Verdict(passed=run.result.passed, score=float(run.result.passed), reason=reason)
