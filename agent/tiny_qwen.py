@@ -8,6 +8,7 @@ but shapes, special tokens, the chat template and image-token accounting behave 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -65,13 +66,9 @@ _CORPUS = [
 ]
 
 
-def _train_tokenizer() -> PreTrainedTokenizerFast:
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    alphabet = pre_tokenizers.ByteLevel.alphabet()  # every byte stays encodable
-    trainer = trainers.BpeTrainer(vocab_size=1024, initial_alphabet=alphabet, show_progress=False)
-    bpe.train_from_iterator(_CORPUS * 4, trainer)
+def qwen_tokenizer(bpe: Tokenizer) -> PreTrainedTokenizerFast:
+    """A trained byte-level BPE as Qwen's fast tokenizer: its chat template and eos/pad, with Qwen's special and
+    tool tokens appended after the BPE vocabulary, as in Qwen, so ids stay stable across corpus changes."""
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=bpe,
         eos_token="<|im_end|>",
@@ -85,36 +82,59 @@ def _train_tokenizer() -> PreTrainedTokenizerFast:
         chat_template=CHAT_TEMPLATE,
         model_max_length=32768,
     )
-    # Appended after the BPE vocabulary, as in Qwen, so ids stay stable across corpus changes.
     tokenizer.add_special_tokens({"additional_special_tokens": SPECIAL_TOKENS}, replace_extra_special_tokens=False)
     tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in TOOL_TOKENS])
     return tokenizer
 
 
-def build_tiny_qwen(out_dir: Path) -> Path:
-    """Write a tiny random Qwen2.5-VL (model, tokenizer, image processor) into `out_dir` and return it."""
-    out_dir = Path(out_dir)
-    torch.manual_seed(0)
-    tokenizer = _train_tokenizer()
+def save_random_qwen(
+    out_dir: Path,
+    tokenizer: PreTrainedTokenizerFast,
+    *,
+    text_sizes: dict[str, Any],
+    mrope: dict[str, Any],
+    vision: dict[str, Any],
+    **generation: Any,
+) -> Qwen2_5_VLForConditionalGeneration:
+    """A randomly initialised Qwen2.5-VL of these sizes, wired to `tokenizer`'s special tokens, saved with it into
+    `out_dir`. Like Qwen's instruct checkpoints: a turn ends at <|im_end|>, greedy decoding by default
+    (`generation` adds to that, e.g. `max_new_tokens`)."""
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS}
     end_of_text, im_end = ids["<|endoftext|>"], ids["<|im_end|>"]
-    text = {"vocab_size": len(tokenizer), **TEXT_SIZES, "rope_parameters": MROPE, "max_position_embeddings": 32768}
+    text = {"vocab_size": len(tokenizer), **text_sizes, "rope_parameters": mrope, "max_position_embeddings": 32768}
     text |= {"bos_token_id": end_of_text, "eos_token_id": im_end, "pad_token_id": end_of_text}
     config = Qwen2_5_VLConfig(
         text_config=text,
-        vision_config=VISION_SIZES | PATCHING,
+        vision_config=vision,
         image_token_id=ids["<|image_pad|>"],
         video_token_id=ids["<|video_pad|>"],
         vision_start_token_id=ids["<|vision_start|>"],
         vision_end_token_id=ids["<|vision_end|>"],
     )
     model = Qwen2_5_VLForConditionalGeneration(config).eval()
-    # Like Qwen's instruct checkpoints: a turn ends at <|im_end|>; greedy decoding by default.
     model.generation_config = GenerationConfig(
-        eos_token_id=[im_end, end_of_text], pad_token_id=end_of_text, do_sample=False
+        eos_token_id=[im_end, end_of_text], pad_token_id=end_of_text, do_sample=False, **generation
     )
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
+    return model
+
+
+def _train_tokenizer() -> PreTrainedTokenizerFast:
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    alphabet = pre_tokenizers.ByteLevel.alphabet()  # every byte stays encodable
+    trainer = trainers.BpeTrainer(vocab_size=1024, initial_alphabet=alphabet, show_progress=False)
+    bpe.train_from_iterator(_CORPUS * 4, trainer)
+    return qwen_tokenizer(bpe)
+
+
+def build_tiny_qwen(out_dir: Path) -> Path:
+    """Write a tiny random Qwen2.5-VL (model, tokenizer, image processor) into `out_dir` and return it."""
+    out_dir = Path(out_dir)
+    torch.manual_seed(0)
+    save_random_qwen(out_dir, _train_tokenizer(), text_sizes=TEXT_SIZES, mrope=MROPE, vision=VISION_SIZES | PATCHING)
     # The PIL backend saves the same config as the torchvision one; AutoImageProcessor picks whichever is installed.
     # The cap lets a 1440x900 window through unresized while keeping odd huge images cheap.
     Qwen2VLImageProcessorPil(min_pixels=MIN_PIXELS, max_pixels=TRAINING_MAX_PIXELS).save_pretrained(out_dir)

@@ -44,16 +44,12 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
-    AddedToken,
-    GenerationConfig,
     PreTrainedTokenizerFast,
-    Qwen2_5_VLConfig,
-    Qwen2_5_VLForConditionalGeneration,
     Qwen2VLImageProcessorPil,
 )
 
 from agent.geometry import smart_resize
-from agent.tiny_qwen import CHAT_TEMPLATE, SPECIAL_TOKENS, TOOL_TOKENS
+from agent.tiny_qwen import qwen_tokenizer, save_random_qwen
 from eval.steps import StepScore, rates
 from training.datafiles import load_splits
 
@@ -97,52 +93,22 @@ def train_tokenizer(corpus: Sequence[str], vocab_size: int) -> PreTrainedTokeniz
         max_token_length=32,
     )  # fmt: skip
     bpe.train_from_iterator(corpus, trainer)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        extra_special_tokens={
-            "image_token": "<|image_pad|>",
-            "video_token": "<|video_pad|>",
-            "vision_bos_token": "<|vision_start|>",
-            "vision_eos_token": "<|vision_end|>",
-        },
-        chat_template=CHAT_TEMPLATE,
-        model_max_length=32768,
-    )
-    tokenizer.add_special_tokens({"additional_special_tokens": SPECIAL_TOKENS}, replace_extra_special_tokens=False)
-    tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in TOOL_TOKENS])
-    return tokenizer
+    return qwen_tokenizer(bpe)
 
 
 def build_model(out_dir: Path, corpus: Sequence[str], reply_tokens: int, quick: bool) -> dict[str, Any]:
     """A randomly initialised Qwen2.5-VL (model, tokenizer, image processor) in `out_dir`; returns its config."""
     torch.manual_seed(0)
     tokenizer = train_tokenizer(corpus, 1024 if quick else VOCAB)
-    ids = {token: tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS}
-    end_of_text, im_end = ids["<|endoftext|>"], ids["<|im_end|>"]
     sizes = model_sizes(quick)
     mrope = {"rope_type": "default", "rope_theta": 1e6, "mrope_section": sizes["mrope"]}
-    text = {"vocab_size": len(tokenizer), **sizes["text"], "rope_parameters": mrope, "max_position_embeddings": 32768}
-    text |= {"bos_token_id": end_of_text, "eos_token_id": im_end, "pad_token_id": end_of_text}
     patching = dict(patch_size=PATCH, spatial_merge_size=2, temporal_patch_size=2, window_size=2 * 2 * PATCH,
                     fullatt_block_indexes=[sizes["vision"]["depth"] - 1])  # fmt: skip
     vision = sizes["vision"] | patching | {"out_hidden_size": sizes["text"]["hidden_size"]}
-    config = Qwen2_5_VLConfig(
-        text_config=text,
-        vision_config=vision,
-        image_token_id=ids["<|image_pad|>"],
-        video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"],
-        vision_end_token_id=ids["<|vision_end|>"],
+    # A reply budget a little over the longest training reply, so an untrained model's noise ends too.
+    model = save_random_qwen(
+        out_dir, tokenizer, text_sizes=sizes["text"], mrope=mrope, vision=vision, max_new_tokens=reply_tokens
     )
-    model = Qwen2_5_VLForConditionalGeneration(config).eval()
-    # Greedy; a reply budget a little over the longest training reply, so an untrained model's noise ends too.
-    model.generation_config = GenerationConfig(
-        eos_token_id=[im_end, end_of_text], pad_token_id=end_of_text, do_sample=False, max_new_tokens=reply_tokens
-    )
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
     # Images pass at their own size (no resize: the prompts and actions are in their pixels), in 28-pixel patches.
     Qwen2VLImageProcessorPil(
         patch_size=PATCH, merge_size=2, temporal_patch_size=2, min_pixels=(2 * PATCH) ** 2, max_pixels=1428 * 896
