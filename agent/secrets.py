@@ -68,6 +68,9 @@ class SecretScrubber:
 
     def __init__(self) -> None:
         self._patterns: dict[str, re.Pattern[str]] = {}  # by the value's characters, case-folded
+        # By trajectory id: how many of its first steps are scrubbed of every secret known now. Only steps after
+        # those are scrubbed on the next call (each record of a step), until a new secret makes them all due again.
+        self._clean_steps: dict[str, int] = {}
 
     def remember(self, value: str) -> None:
         """`value` was typed into a secret field: mask it from now on."""
@@ -75,6 +78,7 @@ class SecretScrubber:
         if key in self._patterns or (pattern := secret_pattern(value)) is None:
             return
         self._patterns[key] = pattern
+        self._clean_steps.clear()
         # Longest first: a short secret inside a longer one must not leave the rest of it behind.
         self._patterns = dict(sorted(self._patterns.items(), key=lambda item: -len(item[0])))
 
@@ -87,7 +91,8 @@ class SecretScrubber:
         return None if text is None else self.text(text)
 
     def trajectory(self, trajectory: Trajectory) -> None:
-        """Scrub the record in place: its header and every step (ones recorded before a secret was known, too)."""
+        """Scrub the record in place: its header and every step (ones recorded before a secret was known, too; ones
+        already scrubbed of every known secret are not read again)."""
         if not self._patterns:
             return
         trajectory.task = self.text(trajectory.task)
@@ -100,8 +105,9 @@ class SecretScrubber:
             turn.text = self.text(turn.text)
         for approval in trajectory.approvals:
             approval.reason, approval.text = self.text(approval.reason), self.optional(approval.text)
-        for step in trajectory.steps:
+        for step in trajectory.steps[self._clean_steps.get(trajectory.id, 0) :]:
             self.step(step)
+        self._clean_steps[trajectory.id] = len(trajectory.steps)
 
     def step(self, step: Step) -> None:
         """Scrub one step in place (its screenshot is masked separately, in `agent/redact.py`)."""
