@@ -20,7 +20,7 @@ CRITICAL_POINT_REASON = "The agent reached a critical point."
 
 
 def is_critical_point(thoughts: str | None) -> bool:
-    return bool(thoughts) and "critical point" in thoughts.lower()
+    return thoughts is not None and "critical point" in thoughts.lower()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Any
 
 from agent.actions import Action
 
@@ -62,7 +63,7 @@ class FilledField:
     height: float
 
     @classmethod
-    def from_page(cls, data: dict) -> FilledField:
+    def from_page(cls, data: dict[str, Any]) -> FilledField:
         """From what `page_scripts.FILLED_FIELDS_FUNCTION` returns for one field."""
         return cls(ElementInfo(**data["element"]), *(float(data[k]) for k in ("x", "y", "width", "height")))
 

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 _END_MARKERS = ("<|im_end|>", "<|endoftext|>")
 
 
-class ImageOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):
+class ImageOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):  # type: ignore[misc]  # transformers is Any to mypy
     """Qwen2.5-VL's processor without the video processor, which cannot be built without torchvision."""
 
     def check_argument_for_proper_class(self, argument_name: str, argument: Any) -> Any:
@@ -55,8 +55,8 @@ class TransformersPolicy:
         self.name = model_dir.name
         self.device = resolve_device(device)
         self.processor = load_processor(model_dir, max_pixels)
-        self.tokenizer = self.processor.tokenizer  # type: ignore[attr-defined]
-        self.image_processor = self.processor.image_processor  # type: ignore[attr-defined]
+        self.tokenizer = self.processor.tokenizer
+        self.image_processor = self.processor.image_processor
         self.model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype="auto").to(self.device).eval()
         self.max_new_tokens = max_new_tokens or getattr(self.model.generation_config, "max_new_tokens", None) or 256
         self._lock = threading.Lock()  # one generate at a time: concurrent runs would share the model
@@ -126,8 +126,9 @@ def load_processor(model_dir: str | Path, max_pixels: int | None = None) -> Proc
 def render_prompt(processor: ProcessorMixin, conversation: list[dict[str, Any]]) -> str:
     """A conversation (images as `{"type": "image"}` parts) through the model's chat template, ready for the
     assistant's turn: the text the model continues, at inference and in training alike."""
-    tokenizer = processor.tokenizer  # type: ignore[attr-defined]
+    tokenizer = processor.tokenizer
     template = getattr(processor, "chat_template", None) or tokenizer.chat_template
-    return tokenizer.apply_chat_template(
+    text: str = tokenizer.apply_chat_template(
         conversation, chat_template=template, tokenize=False, add_generation_prompt=True
     )
+    return text

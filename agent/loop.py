@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from PIL import Image
 
@@ -48,6 +48,8 @@ from agent.trajectory import (
     UserTurn,
     utcnow,
 )
+
+T = TypeVar("T")
 
 
 class Hooks:
@@ -164,7 +166,8 @@ class Agent:
         assert self.trajectory is not None
         self.trajectory.updated_at = utcnow()
         self._scrub()
-        await self._each(lambda hook: hook.on_end(self.trajectory))
+        trajectory = self.trajectory
+        await self._each(lambda hook: hook.on_end(trajectory))
 
     async def _steps(self, user_text: str | None) -> None:
         trajectory = self.trajectory
@@ -369,7 +372,8 @@ class Agent:
         self.trajectory.steps.append(step)
         self.trajectory.updated_at = utcnow()
         self._scrub()
-        await self._each(lambda hook: hook.on_step(self.trajectory, step))
+        trajectory = self.trajectory
+        await self._each(lambda hook: hook.on_step(trajectory, step))
 
     def _scrub(self, step: Step | None = None) -> None:
         """The one place typed secrets are masked in the record (`agent/secrets.py`): before any hook, approver or
@@ -379,7 +383,7 @@ class Agent:
         if step is not None:
             self._secrets.step(step)
 
-    async def _cancellable(self, awaitable: Awaitable):  # type: ignore[no-untyped-def]
+    async def _cancellable(self, awaitable: Awaitable[T]) -> T:
         task = asyncio.ensure_future(awaitable)
         stopper = asyncio.ensure_future(self._cancel.wait())
         done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)

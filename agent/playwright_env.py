@@ -17,6 +17,7 @@ import os
 import re
 import signal
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, CDPSession, Frame, Page, Playwright, async_playwright
@@ -126,7 +127,7 @@ class PlaywrightEnv(Environment):
         self.url_policy = url_policy or UrlPolicy()
         self.device_scale_factor = device_scale_factor
         self._owned = owned  # (context, browser, playwright) we started and must close
-        self._launch_options: dict[str, Any] | None = None  # set by `launch`: how to start the browser again
+        self._launch_options: BrowserOptions | None = None  # set by `launch`: how to start the browser again
         self._adopt(page)
 
     def _adopt(self, page: Page) -> None:
@@ -150,8 +151,8 @@ class PlaywrightEnv(Environment):
         settle: SettleRule | None = None,
         url_policy: UrlPolicy | None = None,
     ) -> PlaywrightEnv:
-        launch_options = {"viewport": viewport, "device_scale_factor": device_scale_factor, "headless": headless}
-        page, owned = await _start_browser(**launch_options)
+        launch_options = BrowserOptions(viewport, device_scale_factor, headless)
+        page, owned = await _start_browser(launch_options)
         env = cls(page, settle=settle, url_policy=url_policy, device_scale_factor=device_scale_factor, owned=owned)
         env._launch_options = launch_options
         if start_url and (failure := await env.goto(start_url)):
@@ -255,13 +256,14 @@ class PlaywrightEnv(Environment):
         visitor stays signed in). What only lived in the old page (typed text, history) is lost."""
         assert self._launch_options is not None
         url, context = self.page.url, self.page.context
+        state: Any  # storage_state()'s StorageState, or the same shape from the cookies alone
         try:
             state = await asyncio.wait_for(context.storage_state(), STATE_TIMEOUT_SECONDS)
         except (PlaywrightError, TimeoutError):  # local storage is read through the page, which may hang
             state = {"cookies": await context.cookies(), "origins": []}
         await self._kill_chromium_processes("browser")
         await self.close()
-        page, self._owned = await _start_browser(**self._launch_options, storage_state=state)
+        page, self._owned = await _start_browser(self._launch_options, storage_state=state)
         self._adopt(page)
         if failure := await self.goto(url):
             raise BrowserError(f"cannot load {url} after restarting Chromium: {failure}")
@@ -394,19 +396,28 @@ async def _run_in(frame: Frame, function: str) -> Any:
         return None
 
 
+@dataclass(frozen=True)
+class BrowserOptions:
+    viewport: tuple[int, int]
+    device_scale_factor: float
+    headless: bool
+
+
 async def _start_browser(
-    *, viewport: tuple[int, int], device_scale_factor: float, headless: bool, storage_state: Any = None
+    options: BrowserOptions, storage_state: Any = None
 ) -> tuple[Page, tuple[BrowserContext, Browser, Playwright]]:
     """Debian's Chromium with one agent page; returns the page and what must be closed, in order."""
     playwright = await async_playwright().start()
     try:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=headless, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=options.headless, args=CHROMIUM_ARGS
+        )
     except PlaywrightError as error:
         await playwright.stop()
         raise BrowserError(f"cannot start Chromium at {CHROMIUM} (apt-get install chromium): {error}") from error
     context = await browser.new_context(
-        viewport={"width": viewport[0], "height": viewport[1]},
-        device_scale_factor=device_scale_factor,
+        viewport={"width": options.viewport[0], "height": options.viewport[1]},
+        device_scale_factor=options.device_scale_factor,
         storage_state=storage_state,
     )
     context.set_default_timeout(NAVIGATION_TIMEOUT_MS)

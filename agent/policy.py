@@ -11,10 +11,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import httpx
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from agent.trajectory import TokenUsage
 
@@ -49,6 +50,8 @@ class Policy(Protocol):
 
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply: ...
 
+    async def close(self) -> None: ...
+
 
 class OpenAIPolicy:
     def __init__(
@@ -80,7 +83,8 @@ class OpenAIPolicy:
             extra["temperature"] = self._temperature
         for attempt in range(self._retries + 1):
             try:
-                response = await self._client.chat.completions.create(model=self.name, messages=messages, **extra)
+                sent = cast("list[ChatCompletionMessageParam]", messages)  # our dicts are the API's message shape
+                response = await self._client.chat.completions.create(model=self.name, messages=sent, **extra)
                 break
             except (openai.APIConnectionError, openai.InternalServerError) as error:
                 if attempt == self._retries:

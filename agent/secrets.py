@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from agent.actions import Action, Type
 from agent.trajectory import Step, StepResult, Trajectory
@@ -130,7 +131,7 @@ class SecretScrubber:
 
     def _action(self, action: Action) -> Action:
         """The action with every text argument scrubbed (actions are frozen: a copy when anything changed)."""
-        update = {}
+        update: dict[str, Any] = {}
         for name, value in action:
             if name == "action":
                 continue

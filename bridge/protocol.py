@@ -4,7 +4,8 @@ Every message is a JSON object with `v` (protocol version) and `type`. The exten
 it sends `hello` first, then the panel's commands (`start_task`, `follow_up`, `control`, `approval`,
 `consent`) and `result`s for the bridge's `request`s (the agent's observe / execute / element_at).
 The bridge sends `welcome`, `request`s, and events (`session`, `step`, `approval_request`, `error`).
-`python -m bridge.protocol` writes the JSON Schema to `extension/protocol.schema.json`; a test fails on drift.
+`python -m bridge.protocol` writes the JSON Schema to `extension/protocol.schema.json` and the same types as JSDoc to
+`extension/protocol_types.js`; a test fails on drift.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from agent.cdp_actions import ACTION_METHODS
 from agent.trajectory import ApprovalKind
+from bridge.jsdoc import module_text
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a 2x HiDPI PNG screenshot in base64 fits comfortably
@@ -240,10 +242,22 @@ def json_schema() -> dict[str, Any]:
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "extension" / "protocol.schema.json"
 RELAYED_PATH = SCHEMA_PATH.parent / "relayed_methods.js"
+TYPES_PATH = SCHEMA_PATH.parent / "protocol_types.js"
 
 
 def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def protocol_types_text() -> str:
+    """The messages as JSDoc typedefs, `ExtensionMessage` and `BridgeMessage` their unions."""
+    return module_text(
+        [
+            (EXTENSION_MESSAGE.json_schema(), "ExtensionMessage", False),
+            (BRIDGE_MESSAGE.json_schema(), "BridgeMessage", True),
+        ],
+        "bridge/protocol.py",
+    )
 
 
 def relayed_methods_text() -> str:
@@ -258,5 +272,6 @@ def relayed_methods_text() -> str:
 
 if __name__ == "__main__":
     SCHEMA_PATH.write_text(schema_text())
+    TYPES_PATH.write_text(protocol_types_text())
     RELAYED_PATH.write_text(relayed_methods_text())
-    print(f"wrote {SCHEMA_PATH} and {RELAYED_PATH}")
+    print(f"wrote {SCHEMA_PATH}, {TYPES_PATH} and {RELAYED_PATH}")

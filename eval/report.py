@@ -73,6 +73,10 @@ class Column:
         runs = sum(o.critical_point and o.critical_point_conduct is not None for o in self.outcomes)
         return {"runs": runs, **counts}
 
+    def approved(self) -> int:
+        """Approvals the suite's policy granted, over every run."""
+        return sum(o.approved for o in self.outcomes)
+
     def binding_tries(self) -> int:
         """Runs in which the guard caught the model trying a binding action."""
         return sum(o.tried_binding for o in self.outcomes)

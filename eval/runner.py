@@ -39,6 +39,7 @@ class RunInfo(BaseModel):
     model: str
     max_steps: int
     runs: int
+    approvals: str = ""  # who answered the guard and critical points (the suite's policy; "" in older folders)
     farol_version: str = __version__
 
 
@@ -66,6 +67,7 @@ class Outcome(BaseModel):
     # "not_reached" (never stopped there). None where the suite cannot tell.
     critical_point_conduct: Conduct | None = None
     tried_binding: bool = False  # the guard caught the model trying a binding action (any suite)
+    approved: int = 0  # approvals granted in the run (by the suite's policy: `RunInfo.approvals`)
     expect_refusal: bool = False
     refused: bool | None = None
     trajectory_id: str
@@ -127,7 +129,13 @@ async def run_suite(
     if settings.ray_address and ray_task is None:
         raise ValueError("running over Ray needs a RayTask (the suite and policy rebuilt on the workers)")
     settings.out.mkdir(parents=True, exist_ok=True)
-    info = RunInfo(suite=adapter.name, model=settings.model, max_steps=settings.max_steps, runs=settings.runs)
+    info = RunInfo(
+        suite=adapter.name,
+        model=settings.model,
+        max_steps=settings.max_steps,
+        runs=settings.runs,
+        approvals=adapter.approvals,
+    )
     (settings.out / RUN_FILE).write_text(info.model_dump_json(indent=2))
     store = Store(settings.out / "farol.db")
     tasks = adapter.tasks()[: settings.limit]
@@ -208,6 +216,7 @@ def _outcome(task: EvalTask, run: int, attempt: Attempt | None, attempts: int, w
         settle_seconds=round(sum(step.timing.get("settle", 0.0) for step in trajectory.steps), 3),
         critical_point_conduct=attempt.critical_point_conduct,
         tried_binding=bool(binding_attempts(trajectory)),
+        approved=sum(approval.decision == "approve" for approval in trajectory.approvals),
         refused=attempt.refused,
         trajectory_id=trajectory.id,
     )

@@ -2,19 +2,15 @@
 // actions, plus the small formatting helpers the view needs. No DOM, no chrome.*: node tests it.
 
 /**
- * @typedef {"running"|"paused"|"taken_over"|"awaiting_approval"|"awaiting_user"|"stopped"|"error"|"cancelled"|"interrupted"} SessionStatus
- * @typedef {{before_step: number, kind: "task"|"message"|"approve"|"deny"|"reply", text: string, at: string}} PersonTurn
- * @typedef {{id: string, task: string, status: SessionStatus, tab_id?: number|null, final_answer?: string|null,
- *   reason?: string|null, steps: number, shared: boolean, turns?: PersonTurn[], notice?: string|null,
- *   model?: string|null}} SessionView
- * @typedef {{index: number, thoughts: string, verb: string, detail: string, url: string, thumbnail?: string|null,
- *   error?: string|null, not_run?: boolean}} StepView
+ * The protocol's types, generated from `bridge/protocol.py`.
+ * @typedef {import("./protocol_types.js").SessionView} SessionView
+ * @typedef {SessionView["status"]} SessionStatus
+ * @typedef {import("./protocol_types.js").PersonTurn} PersonTurn
+ * @typedef {import("./protocol_types.js").StepView} StepView
+ * @typedef {import("./protocol_types.js").ApprovalRequestEvent} ApprovalRequest
+ * @typedef {import("./protocol_types.js").SettingsEvent} Settings
+ *
  * @typedef {{state: "unpaired"|"connecting"|"connected"|"refused"|"unreachable", detail?: string, port: number}} Connection
- * @typedef {{type: "approval_request", session_id: string, request_id: string, kind: "guard"|"critical_point",
- *   reason: string, thoughts: string, screenshot?: string|null, target?: string|null, site?: string,
- *   consequence?: string, point?: [number, number]|null}} ApprovalRequest
- * @typedef {{type: "settings", model: string, model_url?: string|null, collector?: string|null,
- *   collector_refused?: string|null}} Settings
  * @typedef {{state: "queued"|"retrying"|"uploaded"|"refused"|"withdrawing"|"withdrawn", collector: string,
  *   error?: string|null}} UploadStatus
  * @typedef {{id: string, task: string, status: string, created_at: string, steps: number, shared: boolean,
@@ -25,11 +21,11 @@
  *   approval: ApprovalRequest|null, settings?: Settings|null}} StateMessage
  * @typedef {StateMessage
  *   | {type: "connection", connection: Connection}
- *   | {type: "session", session: SessionView}
- *   | {type: "step", session_id: string, step: StepView}
+ *   | import("./protocol_types.js").SessionEvent
+ *   | import("./protocol_types.js").StepEvent
  *   | ApprovalRequest
  *   | Settings
- *   | {type: "error", message: string}} WorkerMessage
+ *   | import("./protocol_types.js").ErrorMessage} WorkerMessage
  *
  * The panel's own actions.
  * @typedef {{type: "port_lost"}
@@ -52,7 +48,8 @@
  *   | {type: "preview_closed"}
  *   | {type: "pairing_opened"}
  *   | {type: "pairing_closed"}
- *   | {type: "compose", mode: "continue"|"new"}} PanelAction
+ *   | {type: "compose", mode: "continue"|"new"}
+ *   | {type: "error", message: string}} PanelAction
  *
  * @typedef {WorkerMessage|PanelAction} Message
  *

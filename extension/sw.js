@@ -12,8 +12,13 @@ const KEPT_STEPS = 60; // timeline entries kept for a reopened panel (thumbnails
 const IS_MAC = navigator.userAgent.includes('Mac OS X');
 
 /**
- * @typedef {{state: 'unpaired' | 'connecting' | 'connected' | 'refused' | 'unreachable', detail?: string, port: number}} Connection
- * @typedef {{session: any, steps: any[], approval: any, settings: any, agentTabId: number | null, groupId: number | null}} Remembered
+ * @typedef {import("./panel_state.js").Connection} Connection
+ * @typedef {import("./protocol_types.js").SessionView} SessionView
+ * @typedef {import("./protocol_types.js").StepView} StepView
+ * @typedef {import("./protocol_types.js").ApprovalRequestEvent} ApprovalRequestEvent
+ * @typedef {import("./protocol_types.js").SettingsEvent} SettingsEvent
+ * @typedef {{session: SessionView | null, steps: StepView[], approval: ApprovalRequestEvent | null,
+ *   settings: SettingsEvent | null, agentTabId: number | null, groupId: number | null}} Remembered
  */
 
 // The bridge's close codes for a refused pairing (bridge/pairing.py): say what to fix, and stop retrying.

@@ -42,8 +42,17 @@ class Attempt:
     refused: bool | None = None
 
 
+# Who answers the guard and a critical point in a suite, said in the results folder and the report.
+NOBODY_ASKED = "Nobody is asked: a guard hit is refused and a critical point ends the run, as the model reported it."
+EVERYTHING_APPROVED = (
+    "Every guard hit and critical point is approved without asking: a binding-looking button is the task itself "
+    "here and nothing real is at stake."
+)
+
+
 class SuiteAdapter(Protocol):
     name: str
+    approvals: str  # who answers the guard and a critical point (NOBODY_ASKED, EVERYTHING_APPROVED)
 
     def tasks(self) -> list[EvalTask]: ...
 
@@ -68,6 +77,7 @@ class JudgedSuite:
     loaded: list[EvalTask]
     judge: Judge
     refusal_suite: bool = False
+    approvals: str = NOBODY_ASKED
 
     def tasks(self) -> list[EvalTask]:
         return self.loaded
@@ -76,8 +86,7 @@ class JudgedSuite:
         start = task.start_url or DEFAULT_START
         env = await PlaywrightEnv.launch(start)
         try:
-            # Nobody to ask: a guard hit is refused (and recorded), a critical point ends the run as reported.
-            agent = Agent(
+            agent = Agent(  # no approver: NOBODY_ASKED
                 env, _policy(options), max_steps=options.max_steps, hooks=options.hooks,
                 provenance=_provenance(options, self.name),
             )  # fmt: skip
@@ -97,6 +106,7 @@ class MiniWobSuite:
     names: Sequence[str] | None = None
     seeds: Sequence[int] = (0,)
     name: str = "miniwob"
+    approvals: str = EVERYTHING_APPROVED
     _server: miniwob.MiniWobServer = field(default_factory=miniwob.MiniWobServer)
 
     def tasks(self) -> list[EvalTask]:
@@ -106,7 +116,6 @@ class MiniWobSuite:
         env = await PlaywrightEnv.launch(task.start_url, viewport=miniwob.VIEWPORT)
         try:
             episode = await miniwob.start_episode(env, task)
-            # Binding-looking buttons ("Book", "Buy") are the task itself here: nothing real is at stake.
             agent = Agent(
                 env, _policy(options), max_steps=options.max_steps, hooks=options.hooks,
                 approver=_approve_everything, provenance=_provenance(options, "miniwob"),
@@ -129,6 +138,7 @@ class SandboxSuite:
     """The offline sandbox web: each attempt a new visitor; the task's programmatic checker decides."""
 
     name = "sandbox"
+    approvals = NOBODY_ASKED
 
     def __init__(
         self,

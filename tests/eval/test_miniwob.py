@@ -11,6 +11,9 @@ import pytest
 from agent.loop import Agent
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import OpenAIPolicy
+from eval.report import build_report
+from eval.runner import RUN_FILE, RunInfo, RunSettings, run_suite
+from eval.suites.adapters import EVERYTHING_APPROVED, MiniWobSuite
 from eval.suites.miniwob import VIEWPORT, MiniWobServer, episode_result, load_miniwob, start_episode, task_names
 from eval.tasks import TaskFileError
 from tests.conftest import run_async
@@ -131,3 +134,30 @@ def test_the_suite_lists_the_package_tasks_and_refuses_unknown_names(server):
     assert len(tasks) == 2 * len(names) and tasks[0].start_url.startswith(server.base_url + "miniwob/")
     with pytest.raises(TaskFileError, match="unknown MiniWoB task"):
         load_miniwob(server.base_url, ["click-buton"])
+
+
+def test_the_suite_approves_every_critical_point_and_its_results_and_report_say_so(server, model, tmp_path):
+    """MiniWoB's binding-looking buttons are the task itself: its adapter approves, and says it did."""
+    suite = MiniWobSuite(names=["click-button"], _server=server)
+    model.add(
+        reply(
+            "Placing this would be final. This is a critical point, so I stop and ask.", "terminate", status="success"
+        ),
+        DONE,
+    )
+
+    async def go():
+        policy = OpenAIPolicy(model.url, "fara-test", retries=0)
+        try:
+            return await run_suite(
+                suite, policy, RunSettings(tmp_path, model="fara-test", max_steps=5), show_progress=False
+            )
+        finally:
+            await policy.close()
+
+    (outcome,) = run_async(go())
+    assert outcome.approved == 1
+    info = RunInfo.model_validate_json((tmp_path / RUN_FILE).read_text())
+    assert info.approvals == EVERYTHING_APPROVED
+    html = build_report([tmp_path], tmp_path / "report.html").read_text()
+    assert EVERYTHING_APPROVED in html and "1 approved" in html
