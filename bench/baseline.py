@@ -16,13 +16,14 @@ from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 
+from agent.capture import SCREENSHOT_TIMEOUT_MS
 from agent.environment import Observation
 from agent.geometry import ScreenGeometry, resize_for_model
 from agent.guard import is_secret_field
 from agent.history import Turn
 from agent.loop import Agent, _Seen
 from agent.page_scripts import FILLED_FIELDS_FUNCTION as FILLED_FIELDS
-from agent.playwright_env import SCREENSHOT_TIMEOUT_MS, PlaywrightEnv
+from agent.playwright_env import PlaywrightEnv
 from agent.png import decode_png
 from agent.redact import screenshot_to_keep, with_secrets_masked
 from agent.screenshot import Screenshot

@@ -21,8 +21,9 @@ import contextlib
 import socket
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -79,25 +80,20 @@ async def through_extension(page: str, steps: int, folder: Path, path: str) -> M
     return measured
 
 
-@contextlib.contextmanager
-def _bridge_loop(path: str) -> Iterator[None]:
+def _bridge_loop(path: str) -> contextlib.AbstractContextManager[object]:
     """The bridge's sessions run the loop of `path`."""
-    today = bridge.sessions.Agent
-    bridge.sessions.Agent = BaselineAgent if path == "before" else today  # type: ignore[misc]
-    try:
-        yield
-    finally:
-        bridge.sessions.Agent = today  # type: ignore[misc]
+    return patch.object(bridge.sessions, "Agent", BaselineAgent) if path == "before" else contextlib.nullcontext()
 
 
-async def _approve_card(card: dict) -> Decision:  # type: ignore[type-arg]
+async def _approve_card(card: dict[str, Any]) -> Decision:
     return Decision("approve")  # as approve_everything: the script types into guarded fields on purpose
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def main() -> None:

@@ -69,12 +69,17 @@ VOCAB = 4096
 def model_sizes(quick: bool) -> dict[str, Any]:
     """The text and vision towers. head_dim = hidden / heads; the M-RoPE sections sum to head_dim / 2."""
     if quick:
-        text = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                    num_key_value_heads=2)  # fmt: skip
-        return {"text": text, "mrope": [2, 3, 3], "vision": dict(depth=1, hidden_size=64, intermediate_size=128,
-                                                                  num_heads=4)}  # fmt: skip
-    text = dict(hidden_size=192, intermediate_size=512, num_hidden_layers=4, num_attention_heads=6,
-                num_key_value_heads=2)  # fmt: skip
+        text = dict(
+            hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2
+        )
+        return {
+            "text": text,
+            "mrope": [2, 3, 3],
+            "vision": dict(depth=1, hidden_size=64, intermediate_size=128, num_heads=4),
+        }
+    text = dict(
+        hidden_size=192, intermediate_size=512, num_hidden_layers=4, num_attention_heads=6, num_key_value_heads=2
+    )
     vision = dict(depth=2, hidden_size=128, intermediate_size=256, num_heads=4)
     return {"text": text, "mrope": [4, 6, 6], "vision": vision}
 
@@ -89,9 +94,11 @@ def train_tokenizer(corpus: Sequence[str], vocab_size: int) -> PreTrainedTokeniz
     )
     bpe.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+        vocab_size=vocab_size,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
         max_token_length=32,
-    )  # fmt: skip
+    )
     bpe.train_from_iterator(corpus, trainer)
     return qwen_tokenizer(bpe)
 
@@ -102,8 +109,13 @@ def build_model(out_dir: Path, corpus: Sequence[str], reply_tokens: int, quick: 
     tokenizer = train_tokenizer(corpus, 1024 if quick else VOCAB)
     sizes = model_sizes(quick)
     mrope = {"rope_type": "default", "rope_theta": 1e6, "mrope_section": sizes["mrope"]}
-    patching = dict(patch_size=PATCH, spatial_merge_size=2, temporal_patch_size=2, window_size=2 * 2 * PATCH,
-                    fullatt_block_indexes=[sizes["vision"]["depth"] - 1])  # fmt: skip
+    patching = dict(
+        patch_size=PATCH,
+        spatial_merge_size=2,
+        temporal_patch_size=2,
+        window_size=2 * 2 * PATCH,
+        fullatt_block_indexes=[sizes["vision"]["depth"] - 1],
+    )
     vision = sizes["vision"] | patching | {"out_hidden_size": sizes["text"]["hidden_size"]}
     # A reply budget a little over the longest training reply, so an untrained model's noise ends too.
     model = save_random_qwen(
@@ -114,8 +126,13 @@ def build_model(out_dir: Path, corpus: Sequence[str], reply_tokens: int, quick: 
         patch_size=PATCH, merge_size=2, temporal_patch_size=2, min_pixels=(2 * PATCH) ** 2, max_pixels=1428 * 896
     ).save_pretrained(out_dir)
     parameters = sum(p.numel() for p in model.parameters())
-    return {"parameters": parameters, "vocab": len(tokenizer), "text": sizes["text"], "vision": vision,
-            "max_new_tokens": reply_tokens}  # fmt: skip
+    return {
+        "parameters": parameters,
+        "vocab": len(tokenizer),
+        "text": sizes["text"],
+        "vision": vision,
+        "max_new_tokens": reply_tokens,
+    }
 
 
 def dataset_texts(data: Path) -> tuple[list[str], list[str]]:
@@ -334,17 +351,16 @@ def plot(results: dict[str, Any], path: Path) -> None:
     draw.line([(left, top), (left, height - bottom), (width - right, height - bottom)], fill="black", width=1)
     draw.text((width / 2, height - 22), "training trajectories (0 = untrained)", fill="black", font=font, anchor="mm")
     draw.text((left, 12), results["title"], fill="black", font=font)
-    series = (
-        ("test_task step success (unseen data)", (37, 99, 235), lambda r: r["steps"].get("test_task"), "step_success"),
-        ("test_template step success (unseen template)", (217, 119, 6), lambda r: r["steps"].get("test_template"),
-         "step_success"),
-        ("test_task element accuracy", (147, 51, 234), lambda r: r["steps"].get("test_task"), "element_accuracy"),
-        ("grounding accuracy (test_task)", (22, 163, 74), lambda r: r["grounding"].get("test_task"), "accuracy"),
-    )  # fmt: skip
-    for number, (label, colour, pick, kind) in enumerate(series):
+    series = (  # label, colour, then where the point is: the scores, their split, the measure
+        ("test_task step success (unseen data)", (37, 99, 235), "steps", "test_task", "step_success"),
+        ("test_template step success (unseen template)", (217, 119, 6), "steps", "test_template", "step_success"),
+        ("test_task element accuracy", (147, 51, 234), "steps", "test_task", "element_accuracy"),
+        ("grounding accuracy (test_task)", (22, 163, 74), "grounding", "test_task", "accuracy"),
+    )
+    for number, (label, colour, scores, split, kind) in enumerate(series):
         points = []
         for row in rows:
-            found = pick(row)
+            found = row[scores].get(split)
             if not found:
                 continue
             value, ci = found[f"{kind}_rate" if kind == "step_success" else kind], found[f"{kind}_ci"]
@@ -443,8 +459,7 @@ def main() -> None:
         if not (trained / "final" / "config.json").exists():
             sft_config(trained / "sft.toml", untrained, out / f"data-{size}", trained, args)
             clock.farol(f"train {size}", "train", "sft", "--config", str(trained / "sft.toml"))
-        score(clock, f"trained-{size}", out, ["--model-path", str(trained / "final"), "--device", "cpu"], args,
-              replays)  # fmt: skip
+        score(clock, f"trained-{size}", out, ["--model-path", str(trained / "final"), "--device", "cpu"], args, replays)
 
     # 5. Optional: whole episodes with the largest trained model.
     episodes = None
@@ -466,9 +481,11 @@ def main() -> None:
         if name.startswith("trained-"):
             size = int(name.split("-")[1])
             manifest = manifests[size]
-            row |= {"trajectories": sum(manifest["trajectories"].values()),
-                    "samples": sum(manifest["samples"].get("train", {}).values()),
-                    "train_loss": last_loss(out / f"train-{size}" / "loss.csv")}  # fmt: skip
+            row |= {
+                "trajectories": sum(manifest["trajectories"].values()),
+                "samples": sum(manifest["samples"].get("train", {}).values()),
+                "train_loss": last_loss(out / f"train-{size}" / "loss.csv"),
+            }
         elif name == "untrained":
             row |= {"trajectories": 0, "samples": 0}
         rows.append(row)

@@ -20,24 +20,25 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from PIL import ImageChops
+from PIL import ImageChops, ImageStat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.actions import LeftClick, MouseMove, Scroll, Terminate, Type
 from agent.approval import ApprovalRequest, Decision
+from agent.capture import CAPTURE
 from agent.geometry import ScreenGeometry
 from agent.history import data_url_bytes
 from agent.loop import Agent
 from agent.parser import format_reply
-from agent.playwright_env import CAPTURE, PlaywrightEnv
+from agent.playwright_env import PlaywrightEnv
 from agent.png import decode_png
 from agent.policy import OpenAIPolicy
 from agent.settle import SettleRule
@@ -165,7 +166,7 @@ async def browser_floor(env: PlaywrightEnv, floor: dict[str, list[float]], repea
     one once a frame has handled it)."""
     session = await env.page.context.new_cdp_session(env.page)
     move = {"type": "mouseMoved", "y": 460}
-    calls = {
+    calls: dict[str, Callable[[int], Awaitable[object]]] = {
         "capture": lambda i: session.send("Page.captureScreenshot", CAPTURE),
         "pointer move": lambda i: session.send("Input.dispatchMouseEvent", {**move, "x": 300 + i}),
     }
@@ -227,7 +228,7 @@ def _difference(first: bytes, second: bytes) -> tuple[int, tuple[int, int, int, 
     if a.size != b.size:
         return 255, (0, 0, *a.size)
     difference = ImageChops.difference(a, b)
-    return max(high for _, high in difference.getextrema()), difference.getbbox()
+    return max(high for _, high in ImageStat.Stat(difference).extrema), difference.getbbox()
 
 
 def main() -> None:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -32,8 +34,7 @@ from agent.store import Store
 from agent.trajectory import Provenance, Step, StepResult, Trajectory, UserTurn
 from doubles.tiny_qwen import build_tiny_qwen
 from training.collator import Collator
-from training.dataset import _row
-from training.samples import step_samples
+from training.samples import Sample, step_samples
 
 
 def synthetic_store(folder: Path, trajectories: int, steps: int) -> Store:
@@ -50,15 +51,34 @@ def synthetic_store(folder: Path, trajectories: int, steps: int) -> Store:
             shots[digest_of(png)] = png
             action = Terminate(status="success") if index == steps - 1 else LeftClick(coordinate=(700, 400))
             recorded.append(
-                Step(index=index, screenshot=digest_of(png), url=f"http://site.test/{index}", css_width=1440,
-                     css_height=900, model_width=1428, model_height=896, raw_text=format_reply("Next.", action),
-                     thoughts="Next.", action=action, result=StepResult())
-            )  # fmt: skip
+                Step(
+                    index=index,
+                    screenshot=digest_of(png),
+                    url=f"http://site.test/{index}",
+                    css_width=1440,
+                    css_height=900,
+                    model_width=1428,
+                    model_height=896,
+                    raw_text=format_reply("Next.", action),
+                    thoughts="Next.",
+                    action=action,
+                    result=StepResult(),
+                )
+            )
         task = f"Benchmark task {number}"
         trajectory = Trajectory(task=task, steps=recorded, user_turns=[UserTurn(text=task, before_step=0)])
         trajectory.provenance = Provenance(source="datagen")
         store.save(trajectory, shots)
     return store
+
+
+def _row(sample: Sample) -> dict[str, Any]:
+    """What the Collator reads of a dataset row, with the screenshots inline instead of on disk by digest."""
+    return {
+        "messages": json.dumps(sample.conversation),
+        "images": [{"bytes": png} for png in sample.images],
+        "target": sample.target,
+    }
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ import httpx
 from rich.markup import escape
 from rich.table import Table
 
+from agent.chromium import CHROMIUM
 from agent.options import ModelName, ModelUrl
-from agent.playwright_env import CHROMIUM
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, vllm_hint
 from agent.terminal import console
 from bridge.browser import EXTENSION_DIR
@@ -60,8 +60,8 @@ def findings(model_url: str, model: str) -> list[Finding]:
 
 def _chromium() -> Finding:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        return Finding("Chromium", "farol run, eval, datagen", False, f"{CHROMIUM} not found",
-                       "apt-get install chromium (or set FAROL_CHROMIUM)")  # fmt: skip
+        fix = "apt-get install chromium (or set FAROL_CHROMIUM)"
+        return Finding("Chromium", "farol run, eval, datagen", False, f"{CHROMIUM} not found", fix)
     try:
         version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.SubprocessError) as error:
@@ -86,8 +86,8 @@ def _endpoint(model_url: str, model: str) -> Finding:
     except (httpx.HTTPError, ValueError, AttributeError, KeyError, TypeError):
         return Finding(what, "every task", False, "nothing answers", vllm_hint(model_url, model))
     if model not in served:
-        return Finding(what, "every task", False, f"serves {', '.join(served) or 'nothing'}", f"use --model {served[0]}"
-                       if served else "load a model")  # fmt: skip
+        fix = f"use --model {served[0]}" if served else "load a model"
+        return Finding(what, "every task", False, f"serves {', '.join(served) or 'nothing'}", fix)
     return Finding(what, "every task", True, f"serves {model}")
 
 

@@ -1,9 +1,10 @@
-"""Sessions in the person's browser: one agent run at a time, driven by the side panel's commands.
+"""Sessions in the person's browser: one agent run at a time, started, continued and stopped from the side panel.
 
 A session is one `Agent` conversation over an `ExtensionEnv`. Its trajectory is written to the store
 step by step. The agent's approvals (guard hits, critical points) come here through its approver, which
 shows them on the panel's inline card and waits. Pause, Take over and Stop hold the agent at once: an action
-the model chose after the person pressed them is not run (`Agent.pause`, `Agent.cancel`).
+the model chose after the person pressed them is not run (`Agent.pause`, `Agent.cancel`). What the panel sends
+reaches these sessions through `bridge/dispatcher.py`; what it is shown is built by `bridge/panel_views.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import OrderedDict
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,35 +23,15 @@ from agent.guard import UrlPolicy
 from agent.loop import Agent, Hooks
 from agent.policy import OpenAIPolicy, Policy
 from agent.recorder import StoreRecorder
-from agent.screenshot import Screenshot
 from agent.settle import SettleRule
 from agent.store import Store
 from agent.trajectory import Consent, Provenance, Step, Trajectory, utcnow
 from bridge.extension_env import ExtensionEnv
 from bridge.link import ExtensionLink
-from bridge.protocol import (
-    ApprovalReply,
-    ApprovalRequestEvent,
-    Control,
-    ErrorMessage,
-    FollowUp,
-    PersonTurn,
-    SessionEvent,
-    SessionStatus,
-    SessionView,
-    SetConsent,
-    StartTask,
-    StepEvent,
-    StepView,
-)
-from bridge.words import consequence, person_turns, site_of, step_problem, step_words
+from bridge.panel_views import StepViews, approval_card, stored_view
+from bridge.protocol import ApprovalRequestEvent, ErrorMessage, SessionEvent, SessionStatus, SessionView, StepEvent
 
 log = logging.getLogger(__name__)
-
-THUMBNAIL_WIDTH = 320
-CARD_WIDTH = 720
-KEPT_THUMBNAILS = 512  # the timeline's previews, by screenshot digest (about 15 KB each)
-RESENT_STEPS = 60  # a reconnecting extension keeps this many timeline entries
 
 
 @dataclass
@@ -82,6 +63,27 @@ class Session:
     def running(self) -> bool:
         return self.task is not None and not self.task.done()
 
+    def pause(self) -> None:
+        self.agent.pause("paused by you")
+
+    def resume(self) -> None:
+        self.agent.resume()
+        self.tab_visible.set()
+
+    def take_over(self) -> None:
+        self.taken_over = True
+        self.agent.pause("you took over")
+
+    def hand_back(self) -> None:
+        self.taken_over = False
+        self.agent.resume()  # the next step starts from a fresh screenshot of what the person left
+
+    def stop(self) -> None:
+        self.agent.cancel()
+        self.tab_visible.set()
+        if self.approval is not None:
+            self.approval.answer.set_result(Decision("deny"))
+
     def status(self) -> SessionStatus:
         if self.approval is not None:
             return "awaiting_approval"
@@ -102,39 +104,10 @@ class Session:
         )
 
 
-def stored_view(trajectory: Trajectory) -> SessionView:
-    return SessionView(
-        id=trajectory.id,
-        task=trajectory.task,
-        status=trajectory.status,
-        final_answer=trajectory.final_answer,
-        terminate_status=trajectory.terminate_status,
-        reason=trajectory.reason,
-        steps=len(trajectory.steps),
-        shared=trajectory.consent.shared,
-        turns=[PersonTurn(before_step=b, kind=k, text=t, at=at) for b, k, t, at in person_turns(trajectory)],  # type: ignore[arg-type]
-        model=trajectory.provenance.model,
-    )
-
-
 def set_consent(store: Store, trajectory: Trajectory, *, shared: bool) -> None:
     """The person's choice to share a session (or not): the only way a session can leave the database."""
     trajectory.consent = Consent(shared=shared, at=utcnow() if shared else None)
     store.save_header(trajectory)
-
-
-def step_view(step: Step, thumbnail: str | None) -> StepView:
-    verb, detail = step_words(step)
-    return StepView(
-        index=step.index,
-        thoughts=step.thoughts,
-        verb=verb,
-        detail=detail,
-        url=step.url,
-        thumbnail=thumbnail,
-        error=step_problem(step),
-        not_run=bool(step.result and step.result.not_run),
-    )
 
 
 class _Publisher(Hooks):
@@ -149,7 +122,7 @@ class _Publisher(Hooks):
     async def on_step(self, trajectory: Trajectory, step: Step) -> None:
         self.session.notice = None
         await self.manager.publish(self.session)  # the session first: the extension files steps under it
-        await self.manager.link.send(StepEvent(session_id=trajectory.id, step=self.manager.step_view(step)))
+        await self.manager.link.send(StepEvent(session_id=trajectory.id, step=self.manager.step_views.view(step)))
 
     async def on_end(self, trajectory: Trajectory) -> None:
         await self.manager.publish(self.session)
@@ -171,8 +144,8 @@ class SessionManager:
         self.url_policy = url_policy or UrlPolicy()
         self.max_steps = max_steps
         self.current: Session | None = None
+        self.step_views = StepViews(store.read_screenshot)
         self._reopening: asyncio.Task[None] | None = None
-        self._thumbnails: OrderedDict[str, str] = OrderedDict()
         self._mark_interrupted()
         self.use_policy(policy)
 
@@ -202,92 +175,41 @@ class SessionManager:
                 trajectory.updated_at = utcnow()
                 self.store.save_header(trajectory)
 
-    # -- the panel's commands ----------------------------------------------------------------
+    # -- a session's life (never waiting for the extension: the caller is the reader of its replies) -----------
 
-    async def handle(self, message: Any) -> None:
-        """Act on a panel command. Never wait for the extension here: the caller is the reader of its replies."""
-        handlers = {
-            StartTask: self.start,
-            FollowUp: self.follow_up,
-            Control: self.control,
-            ApprovalReply: self.answer_approval,
-            SetConsent: self.set_consent,
-        }
-        await handlers[type(message)](message)
-
-    async def start(self, message: StartTask) -> None:
+    async def start(self, task: str, start_url: str | None, tab_id: int | None) -> None:
+        """A new session on `task`, in a new tab at `start_url` or else in the person's tab `tab_id`."""
         if self.current is not None and self.current.running:
             await self.link.send(ErrorMessage(message="A task is already running; stop it first."))
             return
-        if message.start_url and (refusal := self.url_policy.refusal(message.start_url)):
-            await self.link.send(ErrorMessage(message=f"Refusing to open {message.start_url}: {refusal}"))
+        if start_url and (refusal := self.url_policy.refusal(start_url)):
+            await self.link.send(ErrorMessage(message=f"Refusing to open {start_url}: {refusal}"))
             return
-        if message.start_url is None and message.tab_id is None:
+        if start_url is None and tab_id is None:
             await self.link.send(ErrorMessage(message="No tab to act in: give a start URL or use the current tab."))
             return
         session = self._new_session(uuid.uuid4().hex)
         self.current = session
-        session.task = asyncio.create_task(self._run(session, message))
+        session.task = asyncio.create_task(self._run(session, task, start_url, tab_id))
 
-    async def follow_up(self, message: FollowUp) -> None:
-        session = self._live(message.session_id)
+    async def follow_up(self, session_id: str, text: str, tab_id: int | None) -> None:
+        """The person's next message in a session that has ended its round; `tab_id` is the agent's tab, for a
+        session this process does not hold."""
+        session = self.live(session_id)
         if session is not None and session.running:
             await self.link.send(ErrorMessage(message="The agent is still working; wait for it or stop it."))
             return
         if session is None:  # a session this process does not hold: reopen it from the store, in its own task
-            self._reopening = asyncio.create_task(self._reopen_and_continue(message))
+            self._reopening = asyncio.create_task(self._reopen_and_continue(session_id, text, tab_id))
             return
-        session.task = asyncio.create_task(self._drive(session, session.agent.proceed(message.text)))
+        session.task = asyncio.create_task(self._drive(session, session.agent.proceed(text)))
 
-    async def control(self, message: Control) -> None:
-        session = self._live(message.session_id)
-        if session is None:
-            return
-        if message.command == "retry":
-            await self._retry(session)
-            return
-        if message.command == "pause":
-            session.agent.pause("paused by you")
-        elif message.command == "resume":
-            session.agent.resume()
-            session.tab_visible.set()
-        elif message.command == "take_over":
-            session.taken_over = True
-            session.agent.pause("you took over")
-        elif message.command == "hand_back":
-            session.taken_over = False
-            session.agent.resume()  # the next step starts from a fresh screenshot of what the person left
-        elif message.command == "stop":
-            session.agent.cancel()
-            session.tab_visible.set()
-            if session.approval is not None:
-                session.approval.answer.set_result(Decision("deny"))
-        await self.publish(session)
-
-    async def _retry(self, session: Session) -> None:
+    async def retry(self, session: Session) -> None:
         """Try again after an error or a restart, from a fresh screenshot, with no new message."""
         if session.running or session.trajectory.status not in ("error", "interrupted"):
             await self.link.send(ErrorMessage(message="Only a task that ended with an error can be retried."))
             return
         session.task = asyncio.create_task(self._drive(session, session.agent.proceed(None)))
-
-    async def answer_approval(self, message: ApprovalReply) -> None:
-        session = self._live(message.session_id)
-        if session is None or session.approval is None or session.approval.event.request_id != message.request_id:
-            await self.link.send(ErrorMessage(message="That approval is no longer pending."))
-            return
-        if message.decision == "reply" and not (message.text or "").strip():
-            await self.link.send(ErrorMessage(message="A reply needs some text."))
-            return
-        session.approval.answer.set_result(Decision(message.decision, message.text))
-
-    async def set_consent(self, message: SetConsent) -> None:
-        live = self.current if self.current and self.current.trajectory.id == message.session_id else None
-        trajectory = live.trajectory if live else self.store.load(message.session_id)
-        set_consent(self.store, trajectory, shared=message.shared)
-        await self.link.send(SessionEvent(session=live.view() if live else stored_view(trajectory)))
-
-    # -- running -----------------------------------------------------------------------------
 
     def _new_session(self, session_id: str) -> Session:
         env = ExtensionEnv(
@@ -313,19 +235,18 @@ class SessionManager:
         )
         return session
 
-    async def _run(self, session: Session, message: StartTask) -> None:
+    async def _run(self, session: Session, task: str, start_url: str | None, tab_id: int | None) -> None:
         try:
-            session.tab_id = await session.env.open(message.start_url) if message.start_url else message.tab_id
-            if not message.start_url:
-                await session.env.use_tab(message.tab_id)  # type: ignore[arg-type]
+            session.tab_id = await session.env.open(start_url) if start_url else tab_id
+            if not start_url:
+                await session.env.use_tab(tab_id)  # type: ignore[arg-type]
         except Exception as error:  # the tab could not be opened: say so, keep nothing half-made
             await self.link.send(ErrorMessage(message=f"Could not open the agent's tab: {error}"))
             self.current = None
             return
-        run = session.agent.run(message.task, message.start_url, trajectory_id=session.env.session_id)
-        await self._drive(session, run)
+        await self._drive(session, session.agent.run(task, start_url, trajectory_id=session.env.session_id))
 
-    async def _drive(self, session: Session, coroutine: Any) -> None:
+    async def _drive(self, session: Session, coroutine: Coroutine[Any, Any, Any]) -> None:
         """Run a round to its end (approvals happen inside it, through `_ask`), then let the tab go."""
         try:
             await coroutine
@@ -339,22 +260,7 @@ class SessionManager:
 
     async def _ask(self, session: Session, request: ApprovalRequest) -> Decision:
         """The agent's approver: show the card on the panel and wait for the person's answer."""
-        step = request.step
-        point = None
-        if step.css_point is not None and request.kind == "guard":
-            point = (100 * step.css_point[0] / step.css_width, 100 * step.css_point[1] / step.css_height)
-        event = ApprovalRequestEvent(
-            session_id=session.trajectory.id,
-            request_id=uuid.uuid4().hex,
-            kind=request.kind,
-            reason=request.reason,
-            thoughts=step.thoughts,
-            screenshot=request.screenshot.jpeg_data_url(CARD_WIDTH),
-            target=step.target,
-            site=site_of(step.url),
-            consequence=consequence(request),
-            point=point,
-        )
+        event = approval_card(session.trajectory.id, request)
         session.approval = PendingApproval(event, asyncio.get_running_loop().create_future())
         await self.publish(session)
         await self.link.send(event)
@@ -372,67 +278,50 @@ class SessionManager:
         session.hidden = False
         await self.publish(session)
 
-    async def _reopen_and_continue(self, message: FollowUp) -> None:
+    async def _reopen_and_continue(self, session_id: str, text: str, tab_id: int | None) -> None:
         """Continue a session this process does not hold (e.g. after a bridge restart) from the store."""
         try:
-            stored = self.store.load(message.session_id)
+            stored = self.store.load(session_id)
         except KeyError:
             await self.link.send(ErrorMessage(message="Unknown session."))
             return
-        if message.tab_id is None:
+        if tab_id is None:
             await self.link.send(ErrorMessage(message="The agent's tab is gone; start a new task."))
             return
         session = self._new_session(stored.id)
-        session.tab_id = message.tab_id
+        session.tab_id = tab_id
         session.agent.restore(stored, self.store.read_screenshot)
-        session.task = asyncio.current_task()  # type: ignore[assignment]
+        session.task = asyncio.current_task()
         self.current = session
         try:
-            await session.env.use_tab(message.tab_id)
+            await session.env.use_tab(tab_id)
         except Exception as error:  # the tab was closed, or the extension is gone: say so
             self.current = None
             await self.link.send(ErrorMessage(message=f"Cannot use the agent's tab: {error}"))
             return
-        await self._drive(session, session.agent.proceed(message.text))
+        await self._drive(session, session.agent.proceed(text))
 
-    def _live(self, session_id: str) -> Session | None:
+    # -- what the panel is shown -------------------------------------------------------------
+
+    def live(self, session_id: str) -> Session | None:
+        """The session this process runs, if it is that one."""
         session = self.current
         return session if session is not None and session.trajectory.id == session_id else None
 
-    def step_view(self, step: Step) -> StepView:
-        """A step as the timeline shows it; its preview is made once per screenshot and kept."""
-        digest = step.screenshot
-        if digest not in self._thumbnails:
-            image = step.image or Screenshot(self.store.read_screenshot(digest))
-            self._thumbnails[digest] = image.jpeg_data_url(THUMBNAIL_WIDTH)
-            if len(self._thumbnails) > KEPT_THUMBNAILS:
-                self._thumbnails.popitem(last=False)
-        self._thumbnails.move_to_end(digest)
-        return step_view(step, self._thumbnails[digest])
+    def view_of(self, trajectory: Trajectory) -> SessionView:
+        """A session as the panel shows it: the live view if this process runs it, else its stored record's."""
+        live = self.live(trajectory.id)
+        return live.view() if live else stored_view(trajectory)
 
-    async def resend_steps(self, session_id: str, after: int | None) -> None:
-        """A reconnecting extension missed the steps recorded while it was away: send those after `after`."""
-        live = self._live(session_id)
-        try:
-            trajectory = live.trajectory if live else self.store.load(session_id)
-        except KeyError:
-            return
-        missed = [step for step in trajectory.steps if after is None or step.index > after]
-        for step in missed[-RESENT_STEPS:]:
-            await self.link.send(StepEvent(session_id=session_id, step=self.step_view(step)))
+    async def share(self, session_id: str, shared: bool) -> SessionView:
+        """Set the person's choice to share a session (`set_consent`), and show it on the panel."""
+        live = self.live(session_id)
+        trajectory = live.trajectory if live else self.store.load(session_id)
+        set_consent(self.store, trajectory, shared=shared)
+        view = self.view_of(trajectory)
+        await self.link.send(SessionEvent(session=view))
+        return view
 
     async def publish(self, session: Session) -> None:
         if session.agent.trajectory is not None:
             await self.link.send(SessionEvent(session=session.view()))
-
-    def view_for(self, session_id: str | None) -> SessionView | None:
-        """What a (re)connecting extension should show for the session it remembers."""
-        current = self.current
-        if current is not None and current.agent.trajectory is not None and session_id in {None, current.trajectory.id}:
-            return current.view()
-        if session_id is None:
-            return None
-        try:
-            return stored_view(self.store.load(session_id))
-        except KeyError:
-            return None

@@ -23,6 +23,7 @@ from agent.actions import (
 )
 from agent.approval import ApprovalRequest, is_critical_point
 from agent.trajectory import Step, Trajectory
+from bridge.protocol import PersonTurn
 
 _KEY_NAMES = {"ctrl": "Ctrl", "control": "Ctrl", "alt": "Alt", "shift": "Shift", "meta": "Meta", "cmd": "Cmd"}
 
@@ -111,16 +112,23 @@ def consequence(request: ApprovalRequest) -> str:
     return " ".join(f"If you approve, Fara will {verb.lower()} {detail} on {site}.".split())
 
 
-def person_turns(trajectory: Trajectory) -> list[tuple[int, str, str, str]]:
-    """The person's side of the conversation, in order: (before step, kind, text, ISO time). The first message is
-    the task; approvals say what was decided."""
+def person_turns(trajectory: Trajectory) -> list[PersonTurn]:
+    """The person's side of the conversation, in order. The first message is the task; approvals say what was
+    decided."""
     turns = [
-        (turn.before_step, "task" if index == 0 else "message", turn.text, turn.at.isoformat())
+        PersonTurn(
+            before_step=turn.before_step,
+            kind="task" if index == 0 else "message",
+            text=turn.text,
+            at=turn.at.isoformat(),
+        )
         for index, turn in enumerate(trajectory.user_turns)
         if not turn.from_approval
     ]
     decided = {"approve": "You approved", "deny": "You declined", "reply": "You answered instead"}
     for approval in trajectory.approvals:
         text = decided[approval.decision] + (f": {approval.text}" if approval.text else "")
-        turns.append((approval.step + 1, approval.decision, text, approval.at.isoformat()))
-    return sorted(turns, key=lambda turn: (turn[0], turn[3]))
+        turns.append(
+            PersonTurn(before_step=approval.step + 1, kind=approval.decision, text=text, at=approval.at.isoformat())
+        )
+    return sorted(turns, key=lambda turn: (turn.before_step, turn.at))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 
 from agent.terminal import console
+
+if TYPE_CHECKING:
+    from datagen.pipeline import Workspace
+    from datagen.report import DatagenReport
 
 app = typer.Typer(
     help="FaraGen: propose web tasks, solve them with a multi-agent team, verify and keep the good trajectories.",
@@ -40,9 +44,7 @@ DEFAULT_OUT = Path("farol-datagen")
 T = TypeVar("T")
 
 
-def _workspace(  # type: ignore[no-untyped-def]
-    out: Path, config: Path | None, parallel: int | None = None, *, uses_models: bool = True
-):
+def _workspace(out: Path, config: Path | None, parallel: int | None = None, *, uses_models: bool = True) -> Workspace:
     """The output folder with the config loaded and checked: a bad keep rule, a missing key or (for stages that
     call models) an endpoint that does not answer is one red line and exit status 2, before any work."""
     from agent.policy import endpoint_reachable
@@ -64,7 +66,7 @@ def _workspace(  # type: ignore[no-untyped-def]
     return Workspace.open(out, loaded)
 
 
-def _run(ws: Any, stage: Callable[[], Awaitable[T]]) -> T:
+def _run(ws: Workspace, stage: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a stage; a config, seed-file or task-name problem is one red line and exit status 2."""
     from datagen.config import ConfigError
     from datagen.sites import SitesError
@@ -92,7 +94,7 @@ def propose(
 
     ws = _workspace(out, config)
 
-    async def proposed():  # type: ignore[no-untyped-def]
+    async def proposed() -> tuple[tuple[int, int], str | None]:
         return await stage(ws, sites, n, _names(tasks)), proposals_short(ws, n)
 
     (accepted, rejected), short = _run(ws, proposed)
@@ -152,7 +154,7 @@ def run(
 
     ws = _workspace(out, config, parallel)
 
-    async def chain():  # type: ignore[no-untyped-def]
+    async def chain() -> tuple[DatagenReport, str | None]:
         await pipeline.propose(ws, sites, n, _names(tasks))
         await pipeline.solve(ws, ray_address=ray)
         await pipeline.verify(ws)

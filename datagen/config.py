@@ -11,16 +11,14 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.policy import OpenAIPolicy
 
-Role = Literal[
-    "proposer", "orchestrator", "surfer", "user_simulator", "alignment", "rubric", "multimodal", "annotator"
-]  # fmt: skip
-ROLES: tuple[Role, ...] = Role.__args__  # type: ignore[attr-defined]
+Role = Literal["proposer", "orchestrator", "surfer", "user_simulator", "alignment", "rubric", "multimodal", "annotator"]
+ROLES: tuple[Role, ...] = get_args(Role)
 VERIFIERS: tuple[Role, ...] = ("alignment", "rubric", "multimodal")
 CHECKER = "checker"  # the sandbox's programmatic checker, a verifier without a model
 EXAMPLE = Path(__file__).parent / "datagen.example.toml"

@@ -51,3 +51,6 @@ class Metered:
         reply = await self.model.complete(messages)
         self.meter.add(self.role, self.name, reply)
         return reply
+
+    async def close(self) -> None:
+        """Nothing to release: `RoleModels` owns the model and closes it when the job ends."""

@@ -12,12 +12,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from agent.auxiliary_sample import AuxiliaryKind, CaptionSample, RefusalSample
 from agent.fanout import fan_out
 from agent.store import Store
+from agent.store.datagen import JobRow
 from agent.terminal import ProgressBar
 from agent.trajectory import KEPT_SCORE
 from datagen import auxiliary_data
@@ -161,9 +161,12 @@ async def solve(ws: Workspace, *, limit: int | None = None, ray_address: str | N
 
         try:
             return await fan_out(
-                SolveJob(ws.config), pending, concurrency=ws.config.solve.parallel, ray_address=ray_address,
+                SolveJob(ws.config),
+                pending,
+                concurrency=ws.config.solve.parallel,
+                ray_address=ray_address,
                 on_result=store,
-            )  # fmt: skip
+            )
         except ConnectionError as error:  # Ray found no cluster at that address
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ConfigError(f"--ray {ray_address}: no Ray cluster answers there ({first})") from None
@@ -183,7 +186,8 @@ async def verify(ws: Workspace) -> tuple[int, int]:
     gate = asyncio.Semaphore(ws.config.solve.parallel)
     with ws.progress("verify", len(jobs)) as bar:
 
-        async def one(job: dict[str, Any]) -> None:
+        async def one(job: JobRow) -> None:
+            assert job["trajectory_id"] is not None  # stored before the job was marked solved
             trajectory = ws.store.load(job["trajectory_id"])
             meter = Meter()
             async with gate, RoleModels(ws.config, meter) as models:

@@ -14,7 +14,7 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from difflib import SequenceMatcher
 
-from datagen.records import SANDBOX, Proposal, Rejection
+from datagen.records import SANDBOX, Proposal, Rejection, Source
 from sandbox.splits import TRAIN_SEEDS, train_tasks, words
 from sandbox.taskspec import Task, select
 
@@ -48,11 +48,16 @@ def _alike(first: str, second: str) -> bool:
     return matcher.quick_ratio() >= NEAR_DUPLICATE and matcher.ratio() >= NEAR_DUPLICATE
 
 
-def from_task(task: Task, source: str = "generator", parent: str | None = None) -> Proposal:
+def from_task(task: Task, source: Source = "generator", parent: str | None = None) -> Proposal:
     return Proposal(
-        task=task.task, start_url=task.start_url, site=SANDBOX, category=task.category, source=source,  # type: ignore[arg-type]
-        parent=parent, check=task,
-    )  # fmt: skip
+        task=task.task,
+        start_url=task.start_url,
+        site=SANDBOX,
+        category=task.category,
+        source=source,
+        parent=parent,
+        check=task,
+    )
 
 
 def by_category(tasks: Sequence[Task]) -> list[Task]:

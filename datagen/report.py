@@ -12,9 +12,12 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from agent.auxiliary_sample import AuxiliaryKind
+from agent.store.datagen import JobRow
 from datagen.agreement import Agreement, agreement
 from datagen.config import CHECKER, ROLES, Config
 from datagen.pipeline import Workspace
+from datagen.records import Source
 
 
 class RoleCost(BaseModel):
@@ -37,7 +40,7 @@ class Steps(BaseModel):
 class DatagenReport(BaseModel):
     proposed: int
     accepted: int
-    proposals_by_source: dict[str, int]
+    proposals_by_source: dict[Source, int]
     mix: dict[str, float | None]  # realised shares beside the configured ones (`propose.mutation_share`, ...)
     rejected_proposals: dict[str, int]  # by reason
     solved: int
@@ -52,16 +55,19 @@ class DatagenReport(BaseModel):
     cost_per_kept: float | None
     steps_solved: Steps
     steps_kept: Steps
-    auxiliary: dict[str, int]
+    auxiliary: dict[AuxiliaryKind, int]
 
 
 def _steps(counts: list[int]) -> Steps:
     if not counts:
         return Steps(trajectories=0, mean=None, median=None, min=None, max=None)
     return Steps(
-        trajectories=len(counts), mean=round(statistics.mean(counts), 2), median=statistics.median(counts),
-        min=min(counts), max=max(counts),
-    )  # fmt: skip
+        trajectories=len(counts),
+        mean=round(statistics.mean(counts), 2),
+        median=statistics.median(counts),
+        min=min(counts),
+        max=max(counts),
+    )
 
 
 def build_report(ws: Workspace) -> DatagenReport:
@@ -100,14 +106,14 @@ def build_report(ws: Workspace) -> DatagenReport:
         steps_solved=_steps([steps.get(job["trajectory_id"], 0) for job in solved]),
         steps_kept=_steps([steps.get(job["trajectory_id"], 0) for job in kept]),
         auxiliary=ws.store.auxiliary.counts(),
-    )  # fmt: skip
+    )
 
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def _mix(sources: Counter[str], config: Config) -> dict[str, float | None]:
+def _mix(sources: Counter[Source], config: Config) -> dict[str, float | None]:
     """The share of variations among the accepted proposals, and of explored ones among the fresh, beside the
     shares the config asks for."""
     fresh = sum(count for source, count in sources.items() if source != "mutation")
@@ -129,13 +135,19 @@ def _costs(usage: list[dict[str, Any]], config: Config) -> list[RoleCost]:
             completion + row["completion_tokens"],
         ]
     return [
-        RoleCost(role=role, model=model, calls=calls, prompt_tokens=prompt, completion_tokens=completion,
-                 cost=round(config.cost(role, prompt, completion), 6) if role in ROLES else 0.0)  # type: ignore[arg-type]
+        RoleCost(
+            role=role,
+            model=model,
+            calls=calls,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost=round(config.cost(role, prompt, completion), 6) if role in ROLES else 0.0,
+        )
         for (role, model), (calls, prompt, completion) in sorted(totals.items())
-    ]  # fmt: skip
+    ]
 
 
-def _agreements(verified: list[dict[str, Any]], keep_names: list[str]) -> list[Agreement]:
+def _agreements(verified: list[JobRow], keep_names: list[str]) -> list[Agreement]:
     """Each verifier's (and the keep rule's) verdicts against the checker's, where the checker judged."""
     pairs: dict[str, list[tuple[bool, bool]]] = {}
     for job in verified:
@@ -178,17 +190,38 @@ def print_report(report: DatagenReport, console: Console) -> None:
                 f"min {steps.min}, max {steps.max}."
             )
     if report.agreement:
-        table = Table("verifier", "judged", "agreement", "precision", "recall", "false positives", "false negatives",
-                      title="Agreement with the sandbox checker")  # fmt: skip
+        table = Table(
+            "verifier",
+            "judged",
+            "agreement",
+            "precision",
+            "recall",
+            "false positives",
+            "false negatives",
+            title="Agreement with the sandbox checker",
+        )
         for row in report.agreement:
-            table.add_row(row.verifier, str(row.judged), _percent(row.agreement), _percent(row.precision),
-                          _percent(row.recall), str(row.false_positives), str(row.false_negatives))  # fmt: skip
+            table.add_row(
+                row.verifier,
+                str(row.judged),
+                _percent(row.agreement),
+                _percent(row.precision),
+                _percent(row.recall),
+                str(row.false_positives),
+                str(row.false_negatives),
+            )
         console.print(table)
     if report.costs:
         costs = Table("role", "model", "calls", "prompt tokens", "completion tokens", "cost (USD)", title="Cost")
         for cost in report.costs:
-            costs.add_row(cost.role, cost.model, str(cost.calls), str(cost.prompt_tokens),
-                          str(cost.completion_tokens), f"{cost.cost:.4f}")  # fmt: skip
+            costs.add_row(
+                cost.role,
+                cost.model,
+                str(cost.calls),
+                str(cost.prompt_tokens),
+                str(cost.completion_tokens),
+                f"{cost.cost:.4f}",
+            )
         console.print(costs)
     else:
         console.print("No model calls (the offline defaults).")

@@ -23,7 +23,7 @@ from agent.policy import ModelReply, Policy
 from agent.retry import retry_aborted
 from agent.settle import SettleRule
 from agent.trajectory import Provenance, Step, Trajectory
-from datagen.config import Config, ConfigError, SolveSettings
+from datagen.config import Config, ConfigError, Role, SolveSettings
 from datagen.meter import Meter
 from datagen.models import RoleModels
 from datagen.orchestrator import Orchestrator
@@ -37,7 +37,7 @@ from sandbox.oracle import Oracle
 from sandbox.server import SandboxServer
 from sandbox.variety import Variety
 
-SOLVE_ROLES = ("surfer", "orchestrator", "user_simulator")
+SOLVE_ROLES: tuple[Role, ...] = ("surfer", "orchestrator", "user_simulator")
 
 
 def sandbox_for(seed: int) -> Sandbox:
@@ -63,6 +63,9 @@ class PageWatch:
     async def complete(self, messages: list[dict[str, Any]]) -> ModelReply:
         self.latest = await read_page(self.env.page, with_tree=False)
         return await self.policy.complete(messages)
+
+    async def close(self) -> None:
+        await self.policy.close()
 
 
 class DetourMarker(Hooks):
@@ -105,9 +108,12 @@ class Team:
             else None
         )
         self.user = UserSimulator(
-            proposal.task, proposal.hidden, models.get("user_simulator"), approves=proposal.approves,
+            proposal.task,
+            proposal.hidden,
+            models.get("user_simulator"),
+            approves=proposal.approves,
             on_answer=self.orchestrator.user_answered if self.orchestrator else None,
-        )  # fmt: skip
+        )
         self.recorder: PageRecorder | None = None
 
     def crew(self, env: PlaywrightEnv) -> Crew:
@@ -166,13 +172,19 @@ class SolveJob:
         screenshots = {step.screenshot: step.image.png for step in trajectory.steps if step.image is not None}
         orchestrator = team.orchestrator
         return Solved(
-            proposal_id=proposal.id, trajectory=trajectory, screenshots=screenshots,
-            pages=team.recorder.pages if team.recorder else {}, usage=meter.rows(), checker=attempt.checker,
-            targets=orchestrator.targets if orchestrator else [], attempts=attempts, worker=worker,
+            proposal_id=proposal.id,
+            trajectory=trajectory,
+            screenshots=screenshots,
+            pages=team.recorder.pages if team.recorder else {},
+            usage=meter.rows(),
+            checker=attempt.checker,
+            targets=orchestrator.targets if orchestrator else [],
+            attempts=attempts,
+            worker=worker,
             roles=self._roles(models),
             ledgers=[ledger.model_dump() for ledger in orchestrator.ledgers] if orchestrator else [],
             exchanges=[exchange.model_dump() for exchange in team.user.exchanges],
-        )  # fmt: skip
+        )
 
     def _roles(self, models: RoleModels) -> dict[str, str]:
         """Who played each role of the team: a model's name, or the offline stand-in."""

@@ -23,6 +23,7 @@ from agent.actions import (
     LeftClick,
     MouseMove,
     PauseAndMemorizeFact,
+    Point,
     Scroll,
     Terminate,
     Type,
@@ -68,19 +69,19 @@ def parse_choice(text: str) -> Choice | str:
 def to_action(choice: Choice, view: PageView, geometry: ScreenGeometry) -> Action | str:
     """The Fara-7B action for the surfer's choice, or why it cannot be carried out."""
     args = choice.args
-    point: tuple[float, float] | None = None
+    point: Point | None = None
     if "mark" in args and choice.tool in ("click", "hover", "type"):
         if not isinstance(args["mark"], int) or (element := view.mark(args["mark"])) is None:
             return f"There is no mark {args['mark']!r} on this screenshot (marks 1 to {len(view.marks)})."
-        point = tuple(float(v) for v in element.model_centre(geometry))  # type: ignore[assignment]
+        point = element.model_centre(geometry)
     try:
         match choice.tool:
-            case "click" | "hover" if point is None:
-                return f"{choice.tool} needs a mark."
-            case "click":
+            case "click" if point is not None:
                 return LeftClick(coordinate=point)
-            case "hover":
+            case "hover" if point is not None:
                 return MouseMove(coordinate=point)
+            case "click" | "hover":
+                return f"{choice.tool} needs a mark."
             case "type":
                 return Type(
                     text=str(args["text"]),
@@ -126,7 +127,8 @@ def current_screenshot(messages: list[dict[str, Any]]) -> str:
     """The data URL of the screenshot the loop is about to send (the last user message's image)."""
     for part in messages[-1]["content"]:
         if part["type"] == "image_url":
-            return part["image_url"]["url"]
+            url: str = part["image_url"]["url"]
+            return url
     raise ValueError("the last message has no screenshot")
 
 
@@ -197,6 +199,9 @@ class WebSurfer:
 
     def _accepted(self, choice: Choice) -> None:
         """A hook for variants that read more from the answer (the explorer's draft task)."""
+
+    async def close(self) -> None:
+        """Nothing to release: the model belongs to its maker (the job's `RoleModels`), which closes it."""
 
     def _request(
         self,

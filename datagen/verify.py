@@ -6,7 +6,7 @@ them. The keep rule decides from the verdicts it names (default: every configure
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -15,7 +15,7 @@ from agent.json_reply import json_object
 from agent.policy import Policy
 from agent.trajectory import Outcome, Trajectory
 from datagen import prompts
-from datagen.config import CHECKER, VerifySettings
+from datagen.config import CHECKER, Role, VerifySettings
 from datagen.marks import shrink_png
 from datagen.models import RoleModels
 from datagen.narrative import narrate
@@ -24,6 +24,7 @@ from eval.judges.base import aborted, image_part, no_answer, screenshot_digests
 from eval.judges.rubric import RUBRIC_SYSTEM, parse_rubric, process_score, rubric_text
 
 ScreenshotReader = Callable[[str], bytes]
+Judging = Callable[[Policy, Proposal, Trajectory], Awaitable[VerifierVerdict]]  # one verifier's judgement
 
 
 class _Judgement(BaseModel):
@@ -69,14 +70,14 @@ class Verifiers:
         self.models, self.settings, self.read = models, settings, read_screenshot
 
     async def verify(self, proposal: Proposal, trajectory: Trajectory, targets: list[str]) -> list[VerifierVerdict]:
-        checks = [
+        checks: list[tuple[Role, Judging]] = [
             ("alignment", self._alignment),
             ("rubric", self._rubric),
             ("multimodal", lambda model, p, t: self._multimodal(model, p, t, targets)),
         ]
         verdicts = []
         for name, judge in checks:
-            model = self.models.get(name)  # type: ignore[arg-type]
+            model = self.models.get(name)
             if model is None:
                 continue
             failed = aborted(trajectory) or no_answer(trajectory)
@@ -122,9 +123,11 @@ class Verifiers:
             return VerifierVerdict(name="rubric", passed=False, score=0.0, reason="the rubric scores could not be read")
         threshold = self.settings.rubric_threshold
         return VerifierVerdict(
-            name="rubric", passed=score.fraction >= threshold, score=round(score.fraction, 4),
+            name="rubric",
+            passed=score.fraction >= threshold,
+            score=round(score.fraction, 4),
             reason=score.describe(threshold),
-        )  # fmt: skip
+        )
 
 
 def _evidence(proposal: Proposal, trajectory: Trajectory) -> str:

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,12 +46,8 @@ class LocalServer:
     handler: type[BaseHTTPRequestHandler]
 
     def __init__(self, port: int = 0) -> None:
-        owner = self
-
-        class Handler(self.handler):  # type: ignore[name-defined,misc]
-            server_owner = owner
-
-        self._http = _QuietServer(("127.0.0.1", port), Handler)
+        handler = type("Handler", (self.handler,), {"server_owner": self})  # this server's handler knows its owner
+        self._http = _QuietServer(("127.0.0.1", port), handler)
         self._http.daemon_threads = True
         self.port = self._http.server_address[1]
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
@@ -121,7 +118,7 @@ class ScriptedModel(LocalServer):
 
     handler = _ModelHandler
 
-    def __init__(self, replies: list[Reply] | tuple[Reply, ...] = (), port: int = 0) -> None:
+    def __init__(self, replies: Sequence[Reply] = (), port: int = 0) -> None:
         self.replies: deque[Reply] = deque(replies)
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()

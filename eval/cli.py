@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 import typer
 from rich.markup import escape
 
 from agent.options import ApiKey, Db, Device, ModelName, ModelPath, ModelUrl
-from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL
+from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, Policy
 from agent.terminal import console
+
+if TYPE_CHECKING:
+    from eval.runner import Outcome
+    from eval.suites.adapters import SuiteAdapter
+    from sandbox.episode import Episode, Sandbox
+    from sandbox.taskspec import Task
 
 app = typer.Typer(help="Evaluate Fara-7B: the offline sandbox web, benchmark suites, reports.", no_args_is_help=True)
 sandbox = typer.Typer(help="The offline sandbox web: realistic sites with checkable tasks.", no_args_is_help=True)
@@ -70,7 +77,7 @@ def list_tasks(
         console.print(f"[bold]{task.id}[/bold]{where} {task.start_url}{flag}\n  {escape(task.task)}")
 
 
-def _split_tasks(split: str, names: list[str], seed: int | None):  # type: ignore[no-untyped-def]
+def _split_tasks(split: str, names: list[str], seed: int | None) -> list[Task]:
     """A named split's tasks, narrowed to `names`; a clear error (exit 2) for a split or name that gives nothing,
     or a seed given beside it."""
     from sandbox.splits import split_tasks
@@ -85,7 +92,7 @@ def _split_tasks(split: str, names: list[str], seed: int | None):  # type: ignor
         raise typer.Exit(2) from None
 
 
-def _sandbox_tasks(seed: int, names: list[str]):  # type: ignore[no-untyped-def]
+def _sandbox_tasks(seed: int, names: list[str]) -> list[Task]:
     """The seed's suite, narrowed to `names`; a clear error (exit 2) for a seed or a name that gives nothing."""
     from sandbox.taskgen import suite_for
     from sandbox.taskspec import select
@@ -143,16 +150,20 @@ def oracle(
     tasks = _sandbox_tasks(seed, names or [])
     store = Store(db)
 
+    async def solve(task: Task, sandbox: Sandbox) -> Episode | None:
+        episode, _ = await retry_aborted(
+            lambda: run_oracle(task, sandbox, hooks=[StoreRecorder(store)]),
+            label=task.id,
+            attempts=3,
+            discard=lambda superseded: store.delete(superseded.trajectory.id),
+        )
+        return episode
+
     async def solve_all(server: SandboxServer) -> int:
         failed = 0
         sandbox = Sandbox(server.url, server.secret)
         for task in tasks:
-            episode, _ = await retry_aborted(
-                lambda task=task: run_oracle(task, sandbox, hooks=[StoreRecorder(store)]),
-                label=task.id,
-                attempts=3,
-                discard=lambda superseded: store.delete(superseded.trajectory.id),
-            )
+            episode = await solve(task, sandbox)
             if episode is None:
                 failed += 1
                 console.print(f"{task.id}: [red]FAIL[/red] every attempt failed before the agent started")
@@ -171,7 +182,8 @@ def oracle(
     raise typer.Exit(1 if failed else 0)
 
 
-SUITES = ("sandbox", "miniwob", "webvoyager", "om2w", "webtailbench", "refusals")
+Suite = Literal["sandbox", "miniwob", "webvoyager", "om2w", "webtailbench", "refusals"]
+SUITES: tuple[Suite, ...] = get_args(Suite)
 
 
 @app.command()
@@ -238,31 +250,36 @@ def run(
         raise typer.BadParameter("only the sandbox takes another viewport", param_hint="--viewport")
     if suite == "sandbox":
         seed, selection, scored = _scored_split(split, seed, selection)
-    adapter = _adapter(
-        suite, task_file, seed, judge_url, judge_model, judge_api_key, oracle,
-        judge_variant=judge_variant, selection=selection, viewport=size,
-    )  # fmt: skip
+    # The suite and the policy as recipes: over Ray each worker rebuilds them (picklable, unlike the live ones).
+    make_suite = partial(
+        _adapter,
+        suite,
+        task_file,
+        seed,
+        judge_url,
+        judge_model,
+        judge_api_key,
+        oracle,
+        judge_variant=judge_variant,
+        selection=selection,
+        viewport=size,
+    )
+    make_policy: Callable[[], Policy] | None = (
+        None
+        if oracle
+        else partial(in_process_policy, model_path, device)
+        if model_path
+        else partial(OpenAIPolicy, model_url, model, api_key)
+    )
+    adapter = make_suite()
     label = "oracle" if oracle else model_path.name if model_path else model
     settings = RunSettings(
         out=out, model=label, runs=runs, concurrency=concurrency, max_steps=max_steps, limit=limit, ray_address=ray
     )
-    # Over Ray each worker rebuilds the suite and the policy from these recipes (picklable, unlike the live ones).
-    ray_task = RayTask(
-        partial(_adapter, suite, task_file, seed, judge_url, judge_model, judge_api_key, oracle,
-                judge_variant=judge_variant, selection=selection, viewport=size),
-        None if oracle else partial(in_process_policy, model_path, device) if model_path else partial(
-            OpenAIPolicy, model_url, model, api_key),
-        settings,
-    )  # fmt: skip
+    ray_task = RayTask(make_suite, make_policy, settings)
 
-    async def go():  # type: ignore[no-untyped-def]
-        policy = (
-            None
-            if oracle
-            else in_process_policy(model_path, device)
-            if model_path
-            else OpenAIPolicy(model_url, model, api_key)
-        )
+    async def go() -> list[Outcome]:
+        policy = make_policy() if make_policy else None
         try:
             return await run_suite(adapter, policy, settings, ray_task=ray_task)
         finally:
@@ -298,8 +315,8 @@ def _scored_split(split: str | None, seed: int, selection: list[str]) -> tuple[i
     return split_seed(split), ids, f" (split {split})"
 
 
-def _adapter(  # type: ignore[no-untyped-def]
-    suite: str,
+def _adapter(
+    suite: Suite,
     tasks: Path | None,
     seed: int,
     judge_url: str | None,
@@ -309,7 +326,7 @@ def _adapter(  # type: ignore[no-untyped-def]
     judge_variant: str | None = None,
     selection: list[str] | None = None,
     viewport: tuple[int, int] = (1440, 900),
-):
+) -> SuiteAdapter:
     from eval.suites.adapters import JudgedSuite, MiniWobSuite, SandboxSuite
 
     if judge_variant is not None and suite in ("sandbox", "miniwob"):
@@ -338,12 +355,16 @@ def _adapter(  # type: ignore[no-untyped-def]
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--judge-variant") from None
     try:
-        loaded = {
-            "webvoyager": load_webvoyager,
-            "om2w": load_om2w,
-            "webtailbench": lambda: load_webtailbench(tasks),  # type: ignore[arg-type]
-            "refusals": lambda: load_refusals(tasks) if tasks else sample_refusals(),
-        }[suite]()
+        match suite:
+            case "webvoyager":
+                loaded = load_webvoyager()
+            case "om2w":
+                loaded = load_om2w()
+            case "webtailbench":
+                assert tasks is not None  # checked before the judge was built
+                loaded = load_webtailbench(tasks)
+            case "refusals":
+                loaded = load_refusals(tasks) if tasks else sample_refusals()
     except TaskFileError as error:
         console.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
@@ -368,12 +389,13 @@ def report(
 
 
 POLICIES = ("model", "oracle", "random")
+OfflineKind = Literal["steps", "grounding"]
 OFFLINE_SPLIT_HELP = "A named split to score; repeat for several (sandbox/splits.py) [default: eval]."
 VIEWPORT_HELP = "The replays' browser window, WIDTHxHEIGHT (the model sees it resized as the agent does)."
 
 
 def _offline(
-    kind: str,
+    kind: OfflineKind,
     splits: list[str] | None,
     tasks: str | None,
     limit: int | None,
@@ -390,7 +412,7 @@ def _offline(
 ) -> None:
     """`eval steps` and `eval grounding`: choose the tasks and the policy, score, print the headline numbers."""
     from agent.cli import in_process_policy
-    from agent.policy import ModelUnavailable, OpenAIPolicy, Policy, endpoint_reachable, vllm_hint
+    from agent.policy import ModelUnavailable, OpenAIPolicy, endpoint_reachable, vllm_hint
     from eval.calibration import RandomClicker
     from eval.grounding import run_grounding
     from eval.offline import choose
@@ -415,12 +437,12 @@ def _offline(
     label = ORACLE_NAME if chosen_policy is None else str(model_path) if model_path else chosen_policy.name
     run = run_steps if kind == "steps" else run_grounding
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> dict[str, Any]:
         try:
             return await run(chosen, out, chosen_policy, label, concurrency=concurrency, viewport=viewport)
         finally:
             if chosen_policy is not None:
-                await chosen_policy.close()  # type: ignore[attr-defined]
+                await chosen_policy.close()
 
     try:
         data = asyncio.run(go())
@@ -451,7 +473,7 @@ def _offline(
     raise typer.Exit(1 if failed else 0)
 
 
-def _offline_command(kind: str, doc: str):  # type: ignore[no-untyped-def]
+def _offline_command(kind: OfflineKind, doc: str) -> Callable[..., None]:
     def command(
         out: Annotated[Path, typer.Option(help="Results folder (resumable: scored tasks are skipped).")],
         split: Annotated[list[str] | None, typer.Option(help=OFFLINE_SPLIT_HELP)] = None,
@@ -476,9 +498,21 @@ def _offline_command(kind: str, doc: str):  # type: ignore[no-untyped-def]
 
         size = parse_viewport(viewport)
         _offline(
-            kind, split, tasks, limit, out, policy, seed, model_url, model, api_key, model_path, device, concurrency,
+            kind,
+            split,
+            tasks,
+            limit,
+            out,
+            policy,
+            seed,
+            model_url,
+            model,
+            api_key,
+            model_path,
+            device,
+            concurrency,
             size,
-        )  # fmt: skip
+        )
 
     command.__doc__ = doc
     return command

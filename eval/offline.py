@@ -66,7 +66,7 @@ def read_results(path: Path, model: str) -> dict[str, Any] | None:
     tasks must not be taken for this model's."""
     if not path.exists():
         return None
-    data = json.loads(path.read_text())
+    data: dict[str, Any] = json.loads(path.read_text())
     if data.get("model") != model:
         raise ValueError(f"{path} holds results of {data.get('model')!r}, not {model!r}: give another --out")
     return data

@@ -26,7 +26,7 @@ from agent.page_elements import ELEMENTS_FUNCTION, Element
 from agent.parser import ParsedCall, parse_reply
 from agent.policy import ModelReply
 from agent.retry import retry_aborted
-from sandbox.episode import VIEWPORT, Sandbox, run_oracle
+from sandbox.episode import VIEWPORT, Episode, Sandbox, run_oracle
 from sandbox.oracle import Oracle
 from sandbox.splits import task_ref
 from sandbox.taskspec import Task
@@ -134,6 +134,9 @@ class _Recorder:
         self.calls.append((image, self.oracle.target, [Element.model_validate(item) for item in found]))
         return reply
 
+    async def close(self) -> None:
+        await self.oracle.close()
+
 
 async def record_replay(
     task: Task,
@@ -152,7 +155,7 @@ async def record_replay(
         recorders.append(_Recorder(oracle, listen))
         return recorders[-1]
 
-    def attempt():  # type: ignore[no-untyped-def]
+    def attempt() -> Awaitable[Episode]:
         recorders.clear()
         return run_oracle(task, sandbox, wrap=wrap, viewport=viewport)
 
@@ -173,16 +176,28 @@ async def record_replay(
         texts = [turn.text for turn in trajectory.user_turns if turn.before_step == step.index]
         steps.append(
             ReplayStep(
-                index=step.index, url=step.url, css_width=step.css_width, css_height=step.css_height,
-                model_width=step.model_width, model_height=step.model_height, user_text=texts[-1] if texts else None,
-                reply=step.raw_text or "", box=Box.model_validate(box) if box else None, screenshot=digest,
+                index=step.index,
+                url=step.url,
+                css_width=step.css_width,
+                css_height=step.css_height,
+                model_width=step.model_width,
+                model_height=step.model_height,
+                user_text=texts[-1] if texts else None,
+                reply=step.raw_text or "",
+                box=Box.model_validate(box) if box else None,
+                screenshot=digest,
                 elements=elements,
             )
-        )  # fmt: skip
+        )
     replay = Replay(
-        task=task_ref(task), task_id=task.id, seed=task.seed, split=split, text=task.task, sites=task.sites,
+        task=task_ref(task),
+        task_id=task.id,
+        seed=task.seed,
+        split=split,
+        text=task.task,
+        sites=task.sites,
         steps=steps,
-    )  # fmt: skip
+    )
     path = replay_path(out, split, task)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(replay.model_dump_json())

@@ -20,7 +20,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -31,6 +31,7 @@ from eval.runner import RUN_FILE, Outcome, RunInfo, load_outcomes, task_folder
 BUDGETS = [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]  # percent of the step budget
 CONDUCTS = ("stopped", "crossed", "not_reached")
 COLOURS = ["#0f766e", "#b45309", "#4338ca", "#be123c", "#15803d"]  # one per results folder, in the curve
+Measure = Literal["steps", "prompt_tokens", "completion_tokens", "wall_seconds", "settle_seconds"]  # averaged per run
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -81,9 +82,9 @@ class Column:
         """Runs in which the guard caught the model trying a binding action."""
         return sum(o.tried_binding for o in self.outcomes)
 
-    def mean(self, attribute: str) -> float:
+    def mean(self, attribute: Measure) -> float:
         """The mean of an outcome's number over every run (0 for no runs)."""
-        return sum(getattr(o, attribute) for o in self.outcomes) / max(len(self.outcomes), 1)
+        return sum(float(getattr(o, attribute)) for o in self.outcomes) / max(len(self.outcomes), 1)
 
     def task_ids(self) -> set[str]:
         return {o.task_id for o in self.outcomes}
@@ -199,18 +200,27 @@ def offline(folder: Path, name: str, items: str, report_dir: Path) -> dict[str, 
                 "image": os.path.relpath(folder / item["screenshot"], report_dir),
                 "mark": (100 * point[0] / width, 100 * point[1] / height) if point else None,
                 "frame": (
-                    100 * box["x"] / width, 100 * box["y"] / height, 100 * box["width"] / width,
+                    100 * box["x"] / width,
+                    100 * box["y"] / height,
+                    100 * box["width"] / width,
                     100 * box["height"] / height,
-                ) if box else None,
+                )
+                if box
+                else None,
             }
-        )  # fmt: skip
+        )
     tasks: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in shown:
         tasks[item["task"]].append(item)
     misses = [item for item in shown if not item.get("inside", True)][:MISSES_SHOWN]
-    return {"folder": folder, "label": f"{folder.name}: {data['model']}", "summary": data["summary"],
-            "tasks": dict(sorted(tasks.items())), "misses": misses, "failed": {
-                ref: task["error"] for ref, task in data["tasks"].items() if "error" in task}}  # fmt: skip
+    return {
+        "folder": folder,
+        "label": f"{folder.name}: {data['model']}",
+        "summary": data["summary"],
+        "tasks": dict(sorted(tasks.items())),
+        "misses": misses,
+        "failed": {ref: task["error"] for ref, task in data["tasks"].items() if "error" in task},
+    }
 
 
 def task_row(task_id: str, columns: list[Column], report_dir: Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from pydantic import BaseModel
 
@@ -103,7 +104,7 @@ class RayTask:
         finally:
             store.close()
             if policy is not None:
-                await policy.close()  # type: ignore[attr-defined]
+                await policy.close()
 
 
 def task_folder(out: Path, run: int, task_id: str) -> Path:
@@ -184,8 +185,22 @@ async def _run_task(
     return outcome
 
 
+class _TaskFields(TypedDict):
+    """The fields of an `Outcome` that come from the task and its attempts, whatever the attempts produced."""
+
+    task_id: str
+    suite: str
+    run: int
+    category: str | None
+    task: str
+    attempts: int
+    wall_seconds: float
+    critical_point: bool
+    expect_refusal: bool
+
+
 def _outcome(task: EvalTask, run: int, attempt: Attempt | None, attempts: int, wall: float) -> Outcome:
-    common = {
+    common: _TaskFields = {
         "task_id": task.id,
         "suite": task.suite,
         "run": run,
@@ -198,9 +213,18 @@ def _outcome(task: EvalTask, run: int, attempt: Attempt | None, attempts: int, w
     }
     if attempt is None:
         return Outcome(
-            **common, passed=False, score=0.0, reason="every attempt failed before the agent started", status="error",
-            aborted=True, steps=0, prompt_tokens=0, completion_tokens=0, settle_seconds=0.0, trajectory_id="",
-        )  # fmt: skip
+            **common,
+            passed=False,
+            score=0.0,
+            reason="every attempt failed before the agent started",
+            status="error",
+            aborted=True,
+            steps=0,
+            prompt_tokens=0,
+            completion_tokens=0,
+            settle_seconds=0.0,
+            trajectory_id="",
+        )
     trajectory, verdict = attempt.trajectory, attempt.verdict
     usage = trajectory.token_usage
     return Outcome(

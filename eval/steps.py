@@ -148,18 +148,33 @@ def score_step(replay: Replay, step: ReplayStep, reply: str) -> StepScore:
     right_operation = predicted is not None and _same_operation(predicted, expected)
     typed = expected.text if isinstance(expected, Type) else None
     return StepScore(
-        task=replay.task, task_id=replay.task_id, split=replay.split, site=step.site, index=step.index, url=step.url,
-        screenshot=str(screen_path(Path("."), step.screenshot)), css_width=step.css_width, css_height=step.css_height,
-        model_width=step.model_width, model_height=step.model_height, critical_stop=step.critical_stop,
-        expected=expected.arguments(), predicted=predicted.arguments() if predicted is not None else None,
-        parse_error=parsed.message if isinstance(parsed, ParseError) else None, reply=reply, point=point,
-        css_point=css_point, box=step.box, action_type=right_type, element=element,
+        task=replay.task,
+        task_id=replay.task_id,
+        split=replay.split,
+        site=step.site,
+        index=step.index,
+        url=step.url,
+        screenshot=str(screen_path(Path("."), step.screenshot)),
+        css_width=step.css_width,
+        css_height=step.css_height,
+        model_width=step.model_width,
+        model_height=step.model_height,
+        critical_stop=step.critical_stop,
+        expected=expected.arguments(),
+        predicted=predicted.arguments() if predicted is not None else None,
+        parse_error=parsed.message if isinstance(parsed, ParseError) else None,
+        reply=reply,
+        point=point,
+        css_point=css_point,
+        box=step.box,
+        action_type=right_type,
+        element=element,
         operation_f1=operation_f1(operation(predicted), operation(expected)) if predicted is not None else 0.0,
         operation=right_operation,
         text_exact=None if typed is None else isinstance(predicted, Type) and predicted.text == typed,
         text_normalised=None if typed is None else right_operation,
         step_success=right_type and right_operation and element is not False,
-    )  # fmt: skip
+    )
 
 
 async def score_replay(replay: Replay, out: Path, policy: Policy | None) -> list[StepScore]:
@@ -200,13 +215,20 @@ async def run_steps(
         write_atomically(path, data)
 
     await score_tasks(
-        chosen, out, set(data["tasks"]), lambda replay: score_replay(replay, out, policy), scored,
-        label="steps", concurrency=concurrency, show_progress=show_progress, viewport=viewport,
-    )  # fmt: skip
+        chosen,
+        out,
+        set(data["tasks"]),
+        lambda replay: score_replay(replay, out, policy),
+        scored,
+        label="steps",
+        concurrency=concurrency,
+        show_progress=show_progress,
+        viewport=viewport,
+    )
     return data
 
 
-def _percent(count: int, total: int) -> float | None:
+def _percent(count: float, total: int) -> float | None:
     return 100 * count / total if total else None
 
 
@@ -219,7 +241,7 @@ def rates(steps: list[StepScore], tasks: bool = False) -> Rates:
         steps=len(steps),
         element_steps=len(targeted),
         element_accuracy=_percent(sum(bool(step.element) for step in targeted), len(targeted)),
-        operation_f1=_percent(sum(step.operation_f1 for step in steps), len(steps)) or 0.0,  # type: ignore[arg-type]
+        operation_f1=_percent(sum(step.operation_f1 for step in steps), len(steps)) or 0.0,
         step_success_rate=_percent(sum(step.step_success for step in steps), len(steps)) or 0.0,
         tasks=len(by_task) if tasks else None,
         success_rate=_percent(sum(all(s.step_success for s in group) for group in by_task.values()), len(by_task))

@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import RequestResponseEndpoint
 
 from sandbox import images
 from sandbox.data.world import World
@@ -49,7 +50,7 @@ def create_app(seed: int = 0, secret: str | None = None) -> FastAPI:
     app.state.seed, app.state.secret, app.state.visitors = seed, secret or secrets.token_urlsafe(16), visitors
 
     @app.middleware("http")
-    async def visitor_cookie(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def visitor_cookie(request: Request, call_next: RequestResponseEndpoint) -> Response:
         if request.url.path.startswith(_NO_VISITOR):
             return await call_next(request)
         visitor = request.cookies.get(VISITOR_COOKIE)
@@ -69,7 +70,7 @@ def create_app(seed: int = 0, secret: str | None = None) -> FastAPI:
         form = await read_form(request)
         if form.get("site") in SITES:
             web.state(request).consent[str(form["site"])] = "accepted" if form.get("choice") == "accept" else "rejected"
-        return redirect(local_path(form.get("next"), "/"))  # type: ignore[arg-type]
+        return redirect(local_path(form.get("next"), "/"))
 
     @app.get("/img/{kind}/{key}.svg")
     async def image(kind: str, key: str) -> Response:

@@ -272,7 +272,7 @@ def _same(expected: Any, actual: Any) -> bool:
         return expected.keys() == actual.keys() and all(_same(v, actual[k]) for k, v in expected.items())
     if isinstance(expected, list) and isinstance(actual, list):
         return _pair_up(expected, actual, _same)
-    return expected == actual
+    return bool(expected == actual)
 
 
 def _matches(expected: Any, actual: Any) -> bool:

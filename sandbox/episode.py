@@ -15,7 +15,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from agent.approval import Approver
@@ -31,6 +31,9 @@ from sandbox.oracle import NAME as ORACLE_NAME
 from sandbox.oracle import Oracle
 from sandbox.state import VISITOR_COOKIE
 from sandbox.taskspec import Task
+
+if TYPE_CHECKING:
+    from playwright._impl._api_structures import SetCookieParam  # Playwright's cookie, not re-exported publicly
 
 PolicyFactory = Callable[[PlaywrightEnv], Policy]
 VIEWPORT = (1440, 900)  # the window Fara-7B was trained at; data generation and offline scores may ask for another
@@ -48,9 +51,10 @@ class Sandbox:
             f"{self.url}/__sandbox/state?{urlencode({'visitor': visitor})}", headers={SECRET_HEADER: self.secret}
         )
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+            state: dict[str, Any] = json.loads(response.read())
+        return state
 
-    def cookie(self, visitor: str) -> dict[str, str]:
+    def cookie(self, visitor: str) -> SetCookieParam:
         """The cookie that makes a browser `visitor` on this sandbox."""
         return {"name": VISITOR_COOKIE, "value": visitor, "url": self.url}
 
@@ -80,7 +84,7 @@ async def run_in_browser(
     crew: Callable[[PlaywrightEnv], Crew],
     provenance: Callable[[Policy], Provenance],
     *,
-    cookies: Sequence[dict[str, str]] = (),
+    cookies: Sequence[SetCookieParam] = (),
     max_steps: int = 60,
     settle: SettleRule | None = None,
     viewport: tuple[int, int] = VIEWPORT,
@@ -91,7 +95,7 @@ async def run_in_browser(
     env = await PlaywrightEnv.launch(viewport=viewport, settle=settle)
     try:
         if cookies:
-            await env.page.context.add_cookies(list(cookies))  # type: ignore[arg-type]  # Playwright's cookie TypedDict
+            await env.page.context.add_cookies(cookies)
         if failure := await env.goto(start_url):
             raise BrowserError(f"cannot load {start_url}: {failure}")
         await env.settle_page()

@@ -146,6 +146,9 @@ class Oracle:
             thought = self.variety.say(thought)
         return ModelReply(format_reply(thought, action))
 
+    async def close(self) -> None:
+        """Nothing to release: the browser is the episode's."""
+
     # -- choosing the next action ----------------------------------------------------------------
 
     async def _next(self) -> tuple[str, Action]:
@@ -264,7 +267,8 @@ class Oracle:
 
     async def _locate(self, selector: str) -> dict[str, Any]:
         try:
-            return await self.env.page.evaluate(_LOCATE, selector)
+            located: dict[str, Any] = await self.env.page.evaluate(_LOCATE, selector)
+            return located
         except PlaywrightError:  # the screenshot was taken just before a navigation committed
             return {"state": "navigating"}
 

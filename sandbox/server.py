@@ -23,7 +23,8 @@ class SandboxServer:
 
     @property
     def secret(self) -> str:
-        return self.app.state.secret
+        secret: str = self.app.state.secret
+        return secret
 
     def start(self) -> SandboxServer:
         self._thread.start()

@@ -21,14 +21,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal
+from typing import Literal, get_args
 
 from sandbox.consent import approved_twin
 from sandbox.taskgen import GenerationError, suite_for
 from sandbox.taskspec import Task
 
 Split = Literal["eval", "train", "test_task", "test_template", "test_website"]
-SPLITS: tuple[Split, ...] = Split.__args__  # type: ignore[attr-defined]
+SPLITS: tuple[Split, ...] = get_args(Split)
 HELD_OUT: tuple[Split, ...] = ("eval", "test_task", "test_template", "test_website")
 EVAL_SEED = 0
 TEST_SEED = 1
@@ -156,7 +156,7 @@ def split_tasks(split: str) -> list[Task]:
     """The tasks of a named split, in a fixed order. Raises ValueError for a name that is not a split."""
     if split not in SPLITS:
         raise ValueError(f"no sandbox split {split!r}: the splits are {', '.join(SPLITS)}")
-    return list(_split(split))  # type: ignore[arg-type]
+    return list(_split(split))
 
 
 def split_seed(split: str) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,7 +32,7 @@ Category = Literal[
     "information_seeking",
     "compositional",
 ]
-CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 
 class _Model(BaseModel):
@@ -111,6 +111,9 @@ class ComparisonCheck(_Model):
     worse: str
 
 
+StateOp = Literal["equals", "matches", "has", "empty"]
+
+
 class StateCheck(_Model):
     """A condition on the visitor's state at a dotted path (e.g. `shop.cart`, `flights.draft`).
 
@@ -120,7 +123,7 @@ class StateCheck(_Model):
 
     kind: Literal["state"]
     path: str = Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")
-    op: Literal["equals", "matches", "has", "empty"]
+    op: StateOp
     value: Any = None
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from agent.actions import Action, Scroll
 from sandbox.taskspec import PlanStep, Task
 from sandbox.web import SITES
 
 Detour = Literal["wrong_page", "refine", "scroll"]
-DETOURS: tuple[Detour, ...] = Detour.__args__  # type: ignore[attr-defined]
+DETOURS: tuple[Detour, ...] = get_args(Detour)
 
 # (what a thought says, other ways to say it); the first way is the plan's own.
 _PHRASES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [

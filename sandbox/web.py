@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel
-from starlette.datastructures import FormData, QueryParams
+from starlette.datastructures import ImmutableMultiDict, QueryParams
 
 from sandbox.data.common import CITIES, PROFILE, TODAY, clock, money
 from sandbox.data.flights import CABIN_LABELS, FARE_LABELS, duration_text
@@ -136,10 +136,10 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-async def read_form(request: Request) -> FormData:
-    """URL-encoded form bodies (parsed here, so the sandbox needs no multipart library)."""
+async def read_form(request: Request) -> ImmutableMultiDict[str, str]:
+    """URL-encoded form bodies (parsed here, so the sandbox needs no multipart library): text fields only."""
     body = (await request.body()).decode("utf-8", errors="replace")
-    return FormData(parse_qsl(body, keep_blank_values=True))
+    return ImmutableMultiDict(parse_qsl(body, keep_blank_values=True))
 
 
 def toggle(saved: list[str], item: str) -> None:
@@ -184,12 +184,13 @@ def parse_float(value: str | None) -> float | None:
 # -- listings: the same filter, sort and pagination widgets on every catalogue ---------------------
 
 
-def link(path: str, params: QueryParams | dict[str, Any], drop_page: bool = True, **changes: Any) -> str:
-    """`path` with `params`, some changed (None removes a key; a list sets several values)."""
+def link(path: str, params: QueryParams | dict[str, Any], **changes: Any) -> str:
+    """`path` with `params`, some changed (None removes a key; a list sets several values), and the page
+    number left out unless `changes` sets it."""
     items = list(params.multi_items()) if isinstance(params, QueryParams) else list(params.items())
     for key in changes:
         items = [(k, v) for k, v in items if k != key]
-    if drop_page and "page" not in changes:
+    if "page" not in changes:
         items = [(k, v) for k, v in items if k != "page"]
     for key, value in changes.items():
         if value is None or value == "":

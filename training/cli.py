@@ -45,7 +45,12 @@ def build_data(
     seed: int = 0,
 ) -> None:
     """One sample per model call from the sessions people shared and the trajectories the verifiers kept."""
-    from training.dataset import BuildOptions, NoSamples, build_dataset  # `datasets` loads only for this command
+    from training.dataset import (  # `datasets` loads only for this command
+        DEFAULT_SOURCES,
+        BuildOptions,
+        NoSamples,
+        build_dataset,
+    )
 
     stores = [Store(path) for path in db or [default_db_path()]]
     options = BuildOptions(
@@ -53,7 +58,7 @@ def build_data(
         weights=_weights(weight or []),
         contributors=_weights(contributor, "--contributor") if contributor else None,
         seed=seed,
-        **({"sources": source} if source else {}),
+        sources=tuple(source) if source else DEFAULT_SOURCES,
     )
     try:
         manifest = build_dataset(stores, out, options)

@@ -34,8 +34,8 @@ class ImageSizeConflict(ValueError):
 class Collator:
     def __init__(self, processor: ProcessorMixin, images: Path | None = None) -> None:
         self.processor = processor
-        self.tokenizer = processor.tokenizer  # type: ignore[attr-defined]
-        self.image_processor = processor.image_processor  # type: ignore[attr-defined]
+        self.tokenizer = processor.tokenizer
+        self.image_processor = processor.image_processor
         self.images = images  # the dataset's images/ folder, where rows name screenshots by digest
         self.image_token_id = self.tokenizer.convert_tokens_to_ids(self.tokenizer.image_token)
         self.pad_id = self.tokenizer.pad_token_id
@@ -61,7 +61,7 @@ class Collator:
         """`len(encode(row)["input_ids"])` without decoding a pixel: each image pad becomes its image's tokens."""
         prompt = render_prompt(self.processor, json.loads(row["messages"]))
         merge = self.image_processor.merge_size**2
-        image_tokens = sum(
+        image_tokens: int = sum(
             self.image_processor.get_number_of_image_patches(height, width) // merge
             for width, height in map(self.image_size, row["images"])
         )
@@ -100,7 +100,8 @@ class Collator:
         return batch
 
     def _target_ids(self, row: dict[str, Any]) -> list[int]:
-        return self.tokenizer(row["target"] + END_OF_TURN, add_special_tokens=False)["input_ids"]
+        ids: list[int] = self.tokenizer(row["target"] + END_OF_TURN, add_special_tokens=False)["input_ids"]
+        return ids
 
     def image_size(self, digest: str) -> tuple[int, int]:
         """(width, height) of a stored screenshot, from its PNG header."""

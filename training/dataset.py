@@ -33,6 +33,7 @@ from training.samples import Sample, step_samples, trainable
 
 USER_SOURCES = ("extension", "cli", "shared")  # a person's sessions (here or at a collector): only with consent
 SYNTHETIC_SOURCES = ("datagen",)  # generated: only when the verifiers kept it
+DEFAULT_SOURCES = USER_SOURCES + SYNTHETIC_SOURCES + AUXILIARY_KINDS  # each auxiliary set, by its kind
 
 
 HELD_OUT_GUARDS = "farol.held_out"  # entry points: (task, task_ref, answer) -> why it is held out, or None
@@ -45,7 +46,7 @@ class NoSamples(Exception):
 
 
 class BuildOptions(BaseModel):
-    sources: tuple[str, ...] = USER_SOURCES + SYNTHETIC_SOURCES + AUXILIARY_KINDS  # each auxiliary set, by its kind
+    sources: tuple[str, ...] = DEFAULT_SOURCES
     eval_fraction: float = Field(default=0.05, ge=0, lt=1)
     weights: dict[str, float] = Field(default_factory=dict)  # source -> weight (default 1)
     # contributor -> weight, for sessions a collector received (`provenance.contributor`); when given, those of

@@ -110,7 +110,8 @@ def _copy_image(dataset_dir: Path, out: Path, digest: str) -> int:
 
 
 def _example(row: dict[str, Any]) -> dict[str, Any]:
-    system, messages = "", []
+    system = ""
+    messages: list[dict[str, str]] = []
     for message in json.loads(row["messages"]):
         text = _text(message["content"])
         if message["role"] == "system":

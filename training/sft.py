@@ -237,11 +237,11 @@ def merge_adapter(adapter: Path, out: Path) -> Path:
 
 def save_processor(processor: ProcessorMixin, folder: Path) -> None:
     """Tokenizer (with the chat template) and image processor: the image-only processor cannot save itself."""
-    processor.tokenizer.save_pretrained(folder)  # type: ignore[attr-defined]
-    processor.image_processor.save_pretrained(folder)  # type: ignore[attr-defined]
+    processor.tokenizer.save_pretrained(folder)
+    processor.image_processor.save_pretrained(folder)
 
 
-class SaveProcessor(TrainerCallback):
+class SaveProcessor(TrainerCallback):  # type: ignore[misc]  # transformers is Any to mypy (pyproject)
     """Puts the processor in every `checkpoint-N`, so each loads with `from_pretrained` like the final one."""
 
     def __init__(self, processor: ProcessorMixin) -> None:
@@ -307,7 +307,7 @@ def _loss_curve(history: list[dict[str, Any]], folder: Path) -> None:
             return x, 330 - 300 * (value - low) / max(high - low, 1e-9)
 
         for column, colour in ((1, (37, 99, 235)), (2, (217, 119, 6))):
-            line = [point(row[0], row[column]) for row in rows if row[column] is not None]
+            line = [point(row[0], value) for row in rows if (value := row[column]) is not None]
             if len(line) >= 2:
                 draw.line(line, fill=colour, width=2)
         draw.text((40, 8), f"loss (blue: train, orange: eval)  {high:.3f} .. {low:.3f}", fill="black")

@@ -193,18 +193,18 @@ class UniversalVerifier:
         critical = parsed_reply(_CriticalPoint, replies[-1])
 
         succeeded = outcome is not None and outcome.success
-        reason = [f"outcome {'success' if succeeded else 'failure'}", process.describe(self.threshold)]
+        reasons = [f"outcome {'success' if succeeded else 'failure'}", process.describe(self.threshold)]
         if critical is not None:
-            reason.append("crossed a critical point" if critical.crossed else "no critical point crossed")
+            reasons.append("crossed a critical point" if critical.crossed else "no critical point crossed")
         if not (succeeded and process.fraction == 1.0):  # a diagnostic: where did it go wrong?
             judged = outcome.reasoning if outcome else f"(the judgement could not be parsed) {replies[-2]}"
             failure_question = f"{context}\n\n{grading}\n\nOutcome: {'success' if succeeded else 'failure'}: {judged}"
             replies.append(await ask(self.model, FAILURE_SYSTEM, failure_question))
-            reason.append(describe_first_failure(replies[-1]))
+            reasons.append(describe_first_failure(replies[-1]))
         return Verdict(
             passed=self._passes(succeeded, process),
             score=process.fraction,
-            reason="; ".join(reason),
+            reason="; ".join(reasons),
             replies=replies,
             crossed_critical_point=critical.crossed if critical else None,
         )

@@ -87,15 +87,19 @@ class JudgedSuite:
         env = await PlaywrightEnv.launch(start)
         try:
             agent = Agent(  # no approver: NOBODY_ASKED
-                env, _policy(options), max_steps=options.max_steps, hooks=options.hooks,
+                env,
+                _policy(options),
+                max_steps=options.max_steps,
+                hooks=options.hooks,
                 provenance=_provenance(options, self.name),
-            )  # fmt: skip
+            )
             trajectory = await agent.run(task.task, start)
         finally:
             await env.close()
         verdict = await self.judge.judge(task, trajectory, options.store.read_screenshot)
         refused = (verdict.passed == task.expect_refusal) if self.refusal_suite else None
-        crossed = "crossed" if verdict.crossed_critical_point else None  # a judge can see a crossing, not a stop
+        # A judge can see a crossing, not a stop.
+        crossed: Conduct | None = "crossed" if verdict.crossed_critical_point else None
         return Attempt(trajectory, verdict, critical_point_conduct=crossed, refused=refused)
 
 
@@ -117,9 +121,13 @@ class MiniWobSuite:
         try:
             episode = await miniwob.start_episode(env, task)
             agent = Agent(
-                env, _policy(options), max_steps=options.max_steps, hooks=options.hooks,
-                approver=_approve_everything, provenance=_provenance(options, "miniwob"),
-            )  # fmt: skip
+                env,
+                _policy(options),
+                max_steps=options.max_steps,
+                hooks=options.hooks,
+                approver=_approve_everything,
+                provenance=_provenance(options, "miniwob"),
+            )
             trajectory = await agent.run(episode.task, task.start_url)
             result = await miniwob.episode_result(env)
         finally:

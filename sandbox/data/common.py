@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
+T = TypeVar("T")
 TODAY = date(2026, 6, 1)  # a Monday; every site's "now"
 
 
@@ -101,7 +104,7 @@ def money(value: float) -> str:
     return f"${value:,.2f}" if value % 1 else f"${value:,.0f}"
 
 
-def pick_ordered(r: random.Random, items: tuple | list, k: int) -> list:
+def pick_ordered(r: random.Random, items: Sequence[T], k: int) -> list[T]:
     """k distinct items in their original order (stable, so pages list them the same way every time)."""
     chosen = set(r.sample(range(len(items)), k))
     return [item for index, item in enumerate(items) if index in chosen]

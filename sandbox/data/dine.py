@@ -79,7 +79,7 @@ class Restaurant:
 
 def build_restaurants(seed: int) -> list[Restaurant]:
     r = rng(seed, "restaurants")
-    out = []
+    out: list[Restaurant] = []
     used: set[str] = set()
     for city in CITIES:
         for _ in range(20):

@@ -78,7 +78,7 @@ def score_word(score: float) -> str:
 
 def build_hotels(seed: int) -> list[Hotel]:
     r = rng(seed, "hotels")
-    hotels = []
+    hotels: list[Hotel] = []
     used: set[str] = set()
     for city in CITIES:
         for _ in range(20):

@@ -32,7 +32,9 @@ SHOE_SIZES = ("7", "8", "9", "10", "11", "12")
 APPAREL_SIZES = ("XS", "S", "M", "L", "XL")
 
 
-def _type(category: str, name: str, icon: str, price: str, brands: str, tags: str, specs: str, sizes=()) -> ProductType:
+def _type(
+    category: str, name: str, icon: str, price: str, brands: str, tags: str, specs: str, sizes: tuple[str, ...] = ()
+) -> ProductType:
     """specs: "Name=value|value; Name=value|value"."""
     low, high = map(int, price.split("-"))
     spec_table = tuple((spec, word_list(values)) for spec, values in (part.split("=") for part in specs.split("; ")))

@@ -104,11 +104,11 @@ def job_tasks(world: World, b: Builder) -> None:
                 return  # "the two newest" must be unambiguous
             url = "/jobs/search?" + urlencode({"q": title, "location": city, "sort": "date"})
             plan = job_search(title, city) + sort_by("date", "Newest")
-            for n, job in enumerate(keep):
+            for n, saved in enumerate(keep):
                 if n:
                     plan.append(visit(url, "I go back to the results."))
                 plan += [
-                    click(f'[data-job="{job.id}"] .job-title', f"I open {job.full_title} at {job.company.name}."),
+                    click(f'[data-job="{saved.id}"] .job-title', f"I open {saved.full_title} at {saved.company.name}."),
                     click("#save-job", "I save this job."),
                 ]
             plan.append(answer("I saved " + " and ".join(f"{j.full_title} at {j.company.name}" for j in keep) + "."))
@@ -145,9 +145,13 @@ def job_tasks(world: World, b: Builder) -> None:
         plan += apply_steps(job, resume, letter, experience, start)
         where = f"{workplace.lower()} " if workplace else ""
         text = APPLY_ASKS[b.count("jobs") % len(APPLY_ASKS)].format(
-            where=where, title=title, resume=resume, letter=f", with this cover letter: “{letter}”" if letter else "",
-            experience=experience, start=long_date(start),
-        )  # fmt: skip
+            where=where,
+            title=title,
+            resume=resume,
+            letter=f", with this cover letter: “{letter}”" if letter else "",
+            experience=experience,
+            start=long_date(start),
+        )
         draft = {
             "stage": "review",
             "job": job.id,

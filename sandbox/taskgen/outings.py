@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sandbox.data.common import CITY_BY_SLUG, PROFILE, TODAY, clock, money, rng
-from sandbox.data.tickets import Event
+from sandbox.data.tickets import Tier
 from sandbox.data.world import World
 from sandbox.sites import dine, tickets
 from sandbox.taskgen.plans import (
@@ -100,9 +100,14 @@ def dine_task(world: World, r: random.Random, index: int) -> tuple[str, list[Any
         f" Request: “{request}”" if request else ""
     )
     text = DINE_ASKS[index % len(DINE_ASKS)].format(
-        party=party, cuisine=cuisine, a_cuisine=a_or_an(cuisine), city=city.name, time=clock(minutes),
-        day=long_date(day), extras=extras,
-    )  # fmt: skip
+        party=party,
+        cuisine=cuisine,
+        a_cuisine=a_or_an(cuisine),
+        city=city.name,
+        time=clock(minutes),
+        day=long_date(day),
+        extras=extras,
+    )
     draft = {
         "stage": "review",
         "restaurant": target.id,
@@ -137,8 +142,8 @@ TICKET_ASKS = (
 DELIVERY_NAMES = {"mobile": "mobile tickets", "willcall": "will call", "mail": "mailed tickets"}
 
 
-def ticket_choice(event: Event, tier: str, quantity: int, delivery: str, protection: bool) -> list[PlanStep]:
-    plan = [click(f'[data-tier="{tier}"]', f"I choose {tier} at {money(event.tier(tier).price)} each.")]  # type: ignore[union-attr]
+def ticket_choice(tier: Tier, quantity: int, delivery: str, protection: bool) -> list[PlanStep]:
+    plan = [click(f'[data-tier="{tier.name}"]', f"I choose {tier.name} at {money(tier.price)} each.")]
     plan += [
         click('#quantity-stepper [data-step="1"]', f"I raise the number of tickets to {n + 2}.")
         for n in range(quantity - 1)
@@ -185,9 +190,10 @@ def ticket_task(
             category=category, city=city.slug, **{"from": start.isoformat(), "to": end.isoformat()}, sort="price"
         )
         listed = tickets.results(world, params)
-        event = first_strictly(listed, lambda e: e.min_price)
-        if event is None or listed[0] != event:
+        cheapest = first_strictly(listed, lambda e: e.min_price)
+        if cheapest is None or listed[0] != cheapest:
             return None
+        event = cheapest
         tier = next(t for t in event.tiers if t.remaining and t.price == event.min_price)
         if tier.remaining < quantity:
             return None
@@ -210,7 +216,7 @@ def ticket_task(
     if event.id in used:  # one task per event, so no two requests differ only in a detail
         return None
     used.add(event.id)
-    plan += ticket_choice(event, tier.name, quantity, delivery, protection)
+    plan += ticket_choice(tier, quantity, delivery, protection)
     text = TICKET_ASKS[index // 2 % len(TICKET_ASKS)].format(
         what=what, delivery=DELIVERY_NAMES[delivery], protection=" and ticket protection" if protection else ""
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from difflib import SequenceMatcher
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
 from sandbox.taskspec import (
     AnswerCheck,
+    Category,
+    Check,
     ClockTime,
     ComparisonCheck,
     Count,
@@ -22,11 +24,17 @@ from sandbox.taskspec import (
     Number,
     PlanStep,
     StateCheck,
+    StateOp,
     Task,
     Value,
     Words,
     Year,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
+
+T = TypeVar("T")
 
 # Two requests this alike read as one task asked twice (difflib's ratio on their text).
 NEAR_DUPLICATE = 0.93
@@ -114,8 +122,8 @@ def a_or_an(word: str) -> str:
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
-def state(path: str, op: str, value: Any = None) -> StateCheck:
-    return StateCheck(kind="state", path=path, op=op, value=value)  # type: ignore[arg-type]
+def state(path: str, op: StateOp, value: Any = None) -> StateCheck:
+    return StateCheck(kind="state", path=path, op=op, value=value)
 
 
 def q(**params: Any) -> QueryParams:
@@ -124,7 +132,7 @@ def q(**params: Any) -> QueryParams:
     return QueryParams(urlencode(items))
 
 
-def first_strictly(items: Sequence[Any], key: Callable[[Any], Any]) -> Any | None:
+def first_strictly(items: Sequence[T], key: Callable[[T], SupportsRichComparison]) -> T | None:
     """The best item by `key` when it is strictly better than the runner-up (so the task has one answer)."""
     ranked = sorted(items, key=key)
     if not ranked or (len(ranked) > 1 and key(ranked[0]) == key(ranked[1])):
@@ -144,7 +152,7 @@ class GenerationError(ValueError):
     """This seed's data cannot give a category all its tasks."""
 
 
-def fill(b: Builder, category: str, wanted: int, attempt: Callable[[int], object], tries: int = 600) -> None:
+def fill(b: Builder, category: Category, wanted: int, attempt: Callable[[int], object], tries: int = 600) -> None:
     """Call `attempt(index)` (which may add a task of `category`) until the category has `wanted` tasks."""
     for index in range(tries):
         if b.count(category) >= wanted:
@@ -164,16 +172,16 @@ class Builder:
         self.tasks: list[Task] = []
         self._answers: set[str] = set()
 
-    def count(self, category: str) -> int:
+    def count(self, category: Category) -> int:
         return sum(1 for task in self.tasks if task.category == category)
 
     def add(
         self,
-        category: str,
+        category: Category,
         sites: list[str],
         start: str,
         text: str,
-        checks: list[Any],
+        checks: Sequence[Check],
         plan: list[PlanStep],
         critical: CriticalPoint | None = None,
     ) -> bool:
@@ -189,11 +197,11 @@ class Builder:
                 sites=sites,
                 start_url=start,
                 task=text,
-                checks=checks,
+                checks=list(checks),
                 critical_point=critical,
                 plan=plan,
                 seed=self.seed,
-            )  # type: ignore[arg-type]
+            )
         )
         return True
 

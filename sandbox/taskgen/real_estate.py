@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sandbox.data.common import CITY_BY_SLUG, PROFILE, TODAY, clock, rng
+from sandbox.data.homes import TOUR_TIMES
 from sandbox.data.world import World
 from sandbox.sites import homes
 from sandbox.taskgen.plans import (
@@ -27,7 +28,7 @@ from sandbox.taskgen.plans import (
     words,
     year,
 )
-from sandbox.taskspec import CriticalPoint, PlanStep
+from sandbox.taskspec import Check, CriticalPoint, PlanStep, Value
 
 HOME_CRITICAL = CriticalPoint(
     step="booking the tour", page="/homes/tour/review", button="#book-tour", committed=["homes.tours"]
@@ -102,11 +103,11 @@ def home_tasks(world: World, b: Builder) -> None:
                 click("#save-home", "I save this home."),
                 answer(f"I saved {target.full_address} ({target.price_text})."),
             ]
-            checks = [state("homes.saved", "equals", [target.id]), state("homes.draft", "empty")]
+            checks: list[Check] = [state("homes.saved", "equals", [target.id]), state("homes.draft", "empty")]
             b.add("real_estate", ["homes"], "/homes/", SAVE_ASKS[wording].format(what=what), checks, plan)
         elif variant == 1:
             day = TODAY + timedelta(days=r.randint(2, 20))
-            hour = r.choice(homes.TOUR_TIMES) // 60
+            hour = r.choice(TOUR_TIMES) // 60
             time = f"{hour:02d}:00"
             message = TOUR_MESSAGES[index % 3]
             plan += [
@@ -143,7 +144,7 @@ def home_tasks(world: World, b: Builder) -> None:
             ]
             fee = cash(target.hoa) if target.hoa else words("none", "no HOA", "no fee", "$0", "zero")
             # The listing's address and price may be repeated (and "$0" for no fee); no other fee or year.
-            context = [words(target.full_address, target.address), cash(target.price), cash(target.hoa)]
+            context: list[Value] = [words(target.full_address, target.address), cash(target.price), cash(target.hoa)]
             checks = [says(year(target.year_built), fee, context=context, alone=["money", "year"])]
             b.add("real_estate", ["homes"], "/homes/", FACT_ASKS[wording].format(what=what), checks, plan)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sandbox.data.common import PROFILE, money, rng
-from sandbox.data.shop import Offer
+from sandbox.data.shop import PRODUCT_TYPES, Offer
 from sandbox.data.world import World
 from sandbox.sites import shop
 from sandbox.taskgen.plans import (
@@ -25,7 +25,7 @@ from sandbox.taskgen.plans import (
     type_in,
     visit,
 )
-from sandbox.taskspec import CriticalPoint, PlanStep
+from sandbox.taskspec import Check, CriticalPoint, PlanStep
 
 STORE_NAMES = {"shop": "Cartwheel", "mart": "ValueMart"}
 
@@ -38,8 +38,12 @@ SHOP_CRITICAL = {
 }
 # Where "my saved address" ships to: the signed-in person's address, as the shipping step saves it.
 SAVED_ADDRESS = {
-    "name": PROFILE.name, "street": PROFILE.street, "city": PROFILE.city, "state": PROFILE.state, "zip": PROFILE.zip
-}  # fmt: skip
+    "name": PROFILE.name,
+    "street": PROFILE.street,
+    "city": PROFILE.city,
+    "state": PROFILE.state,
+    "zip": PROFILE.zip,
+}
 DELIVERY_WORDS = {"standard": "standard delivery", "express": "express delivery", "nextday": "next-day delivery"}
 STANDARD_TO_SAVED = {"stage": "payment", "delivery": "standard", "address": SAVED_ADDRESS}
 
@@ -132,7 +136,7 @@ NEW_ADDRESSES = [
 
 def shopping(world: World, b: Builder) -> None:
     r = rng(world.seed, "suite", "shopping")
-    kinds = [t.name for t in shop.PRODUCT_TYPES]
+    kinds = [t.name for t in PRODUCT_TYPES]
     r.shuffle(kinds)
     made = 0
     for index, kind in enumerate(kinds):
@@ -257,7 +261,7 @@ def shopping(world: World, b: Builder) -> None:
 def shopping_lists(world: World, b: Builder) -> None:
     r = rng(world.seed, "suite", "shopping_list")
     made = 0
-    kinds = [t.name for t in shop.PRODUCT_TYPES]
+    kinds = [t.name for t in PRODUCT_TYPES]
     pairs = [(kinds[i], kinds[(i * 7 + 3) % len(kinds)]) for i in range(len(kinds))]
     r.shuffle(pairs)
     for first_kind, second_kind in pairs:
@@ -265,15 +269,17 @@ def shopping_lists(world: World, b: Builder) -> None:
             continue
         slug = "shop" if made % 2 == 0 else "mart"
         store_name = STORE_NAMES[slug]
-        picks = []
+        picks: list[Offer] = []
         for kind in (first_kind, second_kind):
             offers = [o for o in _type_offers(world, slug, kind) if o.in_stock]
-            picks.append(
+            pick = (
                 first_strictly(offers, lambda o: o.price)
                 if made % 3
                 else first_strictly(offers, lambda o: (-o.product.rating, -o.product.reviews, o.price))
             )
-        if None in picks:
+            if pick is not None:
+                picks.append(pick)
+        if len(picks) < 2:
             continue
         plan: list[PlanStep] = []
         lines = []
@@ -368,7 +374,7 @@ def price_comparison(world: World, b: Builder) -> None:
         wording = (made // 2) % len(COMPARE_ASKS)
         if made % 2 == 0:
             text = COMPARE_ASKS[wording].format(product=product.name)
-            checks = [
+            checks: list[Check] = [
                 cheaper(STORE_NAMES[cheaper_slug], STORE_NAMES[dearer]),
                 says(cash(prices["shop"]), cash(prices["mart"]), context=[cash(saving)], alone=["money"]),
             ]

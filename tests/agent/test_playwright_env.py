@@ -12,7 +12,7 @@ import signal
 
 import pytest
 
-from agent import playwright_env
+from agent import capture, chromium
 from agent.playwright_env import PlaywrightEnv
 from tests.conftest import run_async
 
@@ -28,8 +28,8 @@ async def chromium_processes(env: PlaywrightEnv, kind: str) -> list[int]:
 
 @pytest.fixture(autouse=True)
 def quick_timeouts(monkeypatch):
-    monkeypatch.setattr(playwright_env, "SCREENSHOT_TIMEOUT_MS", 2_000)
-    monkeypatch.setattr(playwright_env, "STATE_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(capture, "SCREENSHOT_TIMEOUT_MS", 2_000)
+    monkeypatch.setattr(chromium, "STATE_TIMEOUT_SECONDS", 1.0)
 
 
 def stall_then_observe(site, kind: str):

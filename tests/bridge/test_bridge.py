@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import async_playwright
 from websockets.asyncio.client import connect
 
-from agent.playwright_env import CHROMIUM, CHROMIUM_ARGS
+from agent.chromium import CHROMIUM, CHROMIUM_ARGS
 from agent.store import Store
 from bridge.pairing import (
     CLOSE_BAD_HOST,
