@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
@@ -19,13 +18,15 @@ from agent.approval import ApprovalRequest, Approver, Decision, deny_all
 from agent.environment import BrowserError
 from agent.export import export_webeval
 from agent.guard import UrlPolicy
-from agent.loop import Agent, Hooks
+from agent.loop import Agent
+from agent.options import ApiKey, Db, Device, ModelName, ModelPath, ModelUrl
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy, Policy
 from agent.recorder import StoreRecorder
 from agent.settle import SettleRule
 from agent.store import Store
-from agent.trajectory import Provenance, Step, Trajectory
+from agent.terminal import StepPrinter, console, errors
+from agent.trajectory import Provenance, Trajectory
 
 app = typer.Typer(
     help="Delegate web tasks to Fara-7B.",
@@ -33,10 +34,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-# Piped or logged, a line stays whole: rich wraps only on a terminal.
-console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
-errors = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
-
 EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR, EXIT_CANCELLED = 0, 1, 2, 130
 
 
@@ -48,27 +45,6 @@ def farol(
     if version:
         console.print(f"farol {__version__}")
         raise typer.Exit()
-
-
-class ConsolePrinter(Hooks):
-    async def on_step(self, trajectory: Trajectory, step: Step) -> None:
-        if step.action is not None:
-            what = step.action.summary()
-        elif step.parse_error is not None:
-            what = f"[red]unparseable reply ({step.parse_error.kind})[/red]"
-        else:
-            what = "[red]no reply from the model[/red]"
-        shown = what if step.action is None else escape(what)
-        console.print(f"[bold]Step {step.index}[/bold]  {shown}  [dim]{escape(step.url)}[/dim]")
-        if step.thoughts:
-            console.print(f"  [italic]{escape(step.thoughts[:500])}[/italic]")
-        if (
-            step.raw_text is not None
-            and step.result
-            and (step.result.error or step.result.blocked or step.result.clamped)
-        ):
-            note = step.result.error or step.result.blocked or "the point lay outside the screenshot and was clamped"
-            console.print(f"  [yellow]{escape(note)}[/yellow]")
 
 
 async def ask_in_terminal(request: ApprovalRequest) -> Decision:
@@ -100,19 +76,13 @@ def parse_viewport(value: str) -> tuple[int, int]:
 def run(
     task: Annotated[str, typer.Argument(help="What to do, as you would ask a person.")],
     start_url: Annotated[str, typer.Option("--start-url", help="Page to start on.")],
-    model_url: Annotated[
-        str, typer.Option(envvar="FAROL_MODEL_URL", help="OpenAI-compatible base URL.")
-    ] = DEFAULT_MODEL_URL,
-    model: Annotated[str, typer.Option(envvar="FAROL_MODEL", help="Model name at that endpoint.")] = DEFAULT_MODEL,
-    api_key: Annotated[
-        str | None, typer.Option(envvar="FAROL_API_KEY", help="API key, if the endpoint needs one.")
-    ] = None,
+    model_url: ModelUrl = DEFAULT_MODEL_URL,
+    model: ModelName = DEFAULT_MODEL,
+    api_key: ApiKey = None,
     viewport: Annotated[str, typer.Option(help="Browser viewport, WIDTHxHEIGHT.")] = "1440x900",
     max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 100,
     out: Annotated[Path | None, typer.Option(help="Also export the run to this folder (webeval layout).")] = None,
-    db: Annotated[
-        Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store [default: ~/.local/share/farol/farol.db].")
-    ] = None,
+    db: Db = None,
     settle: Annotated[
         str,
         typer.Option(
@@ -123,13 +93,8 @@ def run(
         list[str] | None, typer.Option("--allow-host", help="Only act on these hosts (wildcards allowed).")
     ] = None,
     deny: Annotated[list[str] | None, typer.Option("--deny-host", help="Never act on these hosts.")] = None,
-    model_path: Annotated[
-        Path | None,
-        typer.Option(help="Run this checkpoint in-process with transformers (e.g. `farol train sft`'s output)."),
-    ] = None,
-    device: Annotated[
-        str, typer.Option(help="With --model-path: where it runs (cpu, cuda, cuda:1) [default: cuda if any, else cpu].")
-    ] = "auto",
+    model_path: ModelPath = None,
+    device: Device = "auto",
     no_ask: Annotated[
         bool,
         typer.Option(
@@ -199,7 +164,7 @@ async def _run_task(
         policy,
         max_steps=max_steps,
         url_policy=url_policy,
-        hooks=[StoreRecorder(store), ConsolePrinter()],
+        hooks=[StoreRecorder(store), StepPrinter()],
         approver=approver,
         provenance=provenance,
     )

@@ -140,6 +140,6 @@ class SecretScrubber:
             elif isinstance(value, list):
                 update[name] = [self.text(item) if isinstance(item, str) else item for item in value]
         if isinstance(action, Type) and _only_masks(update["text"]):
-            update["text"] = SECRET_MASK  # the typed value is the mask, exactly, as `bridge/contribution.py` checks
+            update["text"] = SECRET_MASK  # the typed value is the mask, exactly, as `agent/contribution.py` checks
         changed = {name: value for name, value in update.items() if value != getattr(action, name)}
         return action.model_copy(update=changed) if changed else action

@@ -19,7 +19,7 @@ SCHEMA_VERSION = 1
 
 # interrupted: the process running it ended mid-task (a bridge restart); it can be continued.
 Status = Literal["running", "awaiting_user", "stopped", "error", "cancelled", "interrupted"]
-# shared: a session a collector received, whatever its sender called it (`bridge/collector.py` sets it).
+# shared: a session a collector received, whatever its sender called it (`collector/collector.py` sets it).
 Source = Literal["cli", "extension", "datagen", "eval", "oracle", "test", "shared"]
 # The verifier score data generation writes on a trajectory its keep rule kept (1.0) or not (0.0): training
 # reads synthetic trajectories only when it is 1.0.

@@ -31,7 +31,6 @@ from playwright.async_api import async_playwright
 import bridge.sessions
 from agent.approval import Decision
 from agent.policy import OpenAIPolicy
-from agent.scripted_model import ScriptedModel
 from agent.settle import SettleRule
 from agent.store import Store
 from bench.baseline import EXTENSION_CAPTURE_PATCH, EXTENSION_CAPTURES, BaselineAgent
@@ -47,6 +46,7 @@ from bench.step_overhead import (
 )
 from bridge.browser import launch_with_extension, pair, run_in_panel, service_worker
 from bridge.server import running_bridge
+from doubles.scripted_model import ScriptedModel
 
 COLUMNS = ("extension before", "extension today", "playwright today")
 

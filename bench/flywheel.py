@@ -49,7 +49,7 @@ from transformers import (
 )
 
 from agent.geometry import smart_resize
-from agent.tiny_qwen import qwen_tokenizer, save_random_qwen
+from doubles.tiny_qwen import qwen_tokenizer, save_random_qwen
 from eval.steps import StepScore, rates
 from training.datafiles import load_splits
 

@@ -40,10 +40,10 @@ from agent.parser import format_reply
 from agent.playwright_env import CAPTURE, PlaywrightEnv
 from agent.png import decode_png
 from agent.policy import OpenAIPolicy
-from agent.scripted_model import ScriptedModel
 from agent.settle import SettleRule
 from agent.trajectory import Step
 from bench.baseline import BaselineAgent, BaselineEnv
+from doubles.scripted_model import ScriptedModel
 
 PHASES = ["capture", "encode", "build", "model", "keep", "parse", "execute", "settle"]
 HARNESS = ["capture", "encode", "build", "parse", "execute"]  # what the step waits for, but the model and settle

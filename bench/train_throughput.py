@@ -29,8 +29,8 @@ from agent.hf_policy import load_processor
 from agent.parser import format_reply
 from agent.screenshot import digest_of
 from agent.store import Store
-from agent.tiny_qwen import build_tiny_qwen
 from agent.trajectory import Provenance, Step, StepResult, Trajectory, UserTurn
+from doubles.tiny_qwen import build_tiny_qwen
 from training.collator import Collator
 from training.dataset import _row
 from training.samples import step_samples

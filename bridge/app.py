@@ -21,12 +21,13 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from agent import __version__
+from agent.contribution import share_preview
 from agent.export import export_webeval
+from agent.gate import Gate
 from agent.store import TrajectoryNotFound
 from agent.trajectory import Trajectory
 from bridge import settings
-from bridge.gate import Gate, bridge_door
-from bridge.pairing import SUBPROTOCOL, websocket_refusal
+from bridge.pairing import SUBPROTOCOL, bridge_door, websocket_refusal
 from bridge.protocol import (
     EXTENSION_MESSAGE,
     MAX_MESSAGE_BYTES,
@@ -40,7 +41,7 @@ from bridge.protocol import (
     SettingsEvent,
     Welcome,
 )
-from bridge.sessions import SessionManager, share_preview, stored_view
+from bridge.sessions import SessionManager, stored_view
 from bridge.uploads import Uploader
 
 log = logging.getLogger(__name__)

@@ -18,33 +18,29 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.approval import Decision
-from agent.cli import ask_person, console, errors
+from agent.cli import ask_person
+from agent.contribution import share_preview
 from agent.export import export_webeval
+from agent.gate import is_loopback_host
+from agent.options import ApiKey, Db, ModelName, ModelUrl
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy, endpoint_reachable, vllm_hint
 from agent.settle import SettleRule
 from agent.store import Store, TrajectoryNotFound
+from agent.terminal import console, errors, print_step, printable
 from bridge.browser import EXTENSION_DIR, TaskRefused, launch_with_extension, pair, run_in_panel
-from bridge.collector_cli import printable
 from bridge.model_server import ManagedModelServer, ModelServerUnavailable, ServeOptions, check_machine, local_port
-from bridge.pairing import UnsafeToken, is_loopback_host
+from bridge.pairing import UnsafeToken
 from bridge.profiles import persistent_profile, throwaway_profile
 from bridge.protocol import ErrorMessage
 from bridge.server import bridge_running, build_server, running_bridge
-from bridge.sessions import set_consent, share_preview
+from bridge.sessions import set_consent
 from bridge.uploads import KEY_REFUSED, Backoff, KeyRing, Outcome, Uploader, UploadQueue, UploadStatus, collector_url
 
 DEFAULT_PORT = 8765
 
-ModelUrl = Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="OpenAI-compatible base URL.")]
-ModelName = Annotated[str, typer.Option(envvar="FAROL_MODEL", help="Model name at that endpoint.")]
-ApiKey = Annotated[str | None, typer.Option(envvar="FAROL_API_KEY", help="API key, if the endpoint needs one.")]
-Db = Annotated[
-    Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store.", show_default="~/.local/share/farol/farol.db")
-]
 Port = Annotated[int, typer.Option(help="Bridge port on 127.0.0.1.")]
 CollectorUrl = Annotated[
-    str | None,
-    typer.Option(envvar="FAROL_COLLECTOR_URL", help="A collector for shared sessions (see `farol sessions upload`)."),
+    str | None, typer.Option(envvar="FAROL_COLLECTOR_URL", help="A collector for shared sessions.")
 ]
 CollectorKey = Annotated[
     str | None, typer.Option(envvar="FAROL_COLLECTOR_KEY", help="Your contributor key there (kept in the data folder).")
@@ -220,10 +216,8 @@ async def _browser(
 
 
 def _print_step(step: dict[str, Any]) -> None:
-    line = f"{step['verb']} {step['detail']}".strip()
-    console.print(f"[bold]Step {step['index'] + 1}[/bold]  {escape(line)}  [dim]{escape(step['url'])}[/dim]")
-    if step["thoughts"]:
-        console.print(f"  [italic]{escape(step['thoughts'][:500])}[/italic]")
+    """A step as the panel shows it (numbered from 1)."""
+    print_step(step["index"] + 1, escape(f"{step['verb']} {step['detail']}".strip()), step["url"], step["thoughts"])
 
 
 async def _decide(card: dict[str, Any]) -> Decision:
@@ -360,18 +354,8 @@ def upload(
     session_ids: Annotated[
         list[str] | None, typer.Argument(help="Sessions to upload.", show_default="every shared session")
     ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option(
-            envvar="FAROL_COLLECTOR_URL",
-            help="The collector.",
-            show_default="the one the bridge uploads to, or the only one you have a key for",
-        ),
-    ] = None,
-    key: Annotated[
-        str | None,
-        typer.Option(envvar="FAROL_COLLECTOR_KEY", help="Your contributor key there (kept in the data folder)."),
-    ] = None,
+    to: CollectorUrl = None,
+    key: CollectorKey = None,
     auto: Annotated[
         bool | None,
         typer.Option(
@@ -388,7 +372,8 @@ def upload(
     db: Db = None,
 ) -> None:
     """Upload shared sessions to a collector, exactly as the share preview shows them, and send the deletions
-    that un-sharing or deleting uploaded sessions left queued."""
+    that un-sharing or deleting uploaded sessions left queued. Without --to: the collector the bridge uploads to,
+    or the only one you have a key for."""
     store = Store(db)
     keys = KeyRing(store.path.parent)
     if to is None and keys.auto is None and len(known := keys.known()) == 1:

@@ -8,16 +8,15 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Annotated
 
 import httpx
-import typer
 from rich.markup import escape
 from rich.table import Table
 
-from agent.cli import console
+from agent.options import ModelName, ModelUrl
 from agent.playwright_env import CHROMIUM
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, vllm_hint
+from agent.terminal import console
 from bridge.browser import EXTENSION_DIR
 from bridge.model_server import INSTALL_HINT, gpu_count
 from bridge.pairing import EXTENSION_ID
@@ -33,10 +32,8 @@ class Finding:
 
 
 def doctor(
-    model_url: Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="OpenAI-compatible base URL.")] = (
-        DEFAULT_MODEL_URL
-    ),
-    model: Annotated[str, typer.Option(envvar="FAROL_MODEL", help="Model name at that endpoint.")] = DEFAULT_MODEL,
+    model_url: ModelUrl = DEFAULT_MODEL_URL,
+    model: ModelName = DEFAULT_MODEL,
 ) -> None:
     """Check this machine for each job (browser, extension, model, GPU serving, training, datagen at scale)."""
     table = Table("check", "for", "status", "detail", "fix")

@@ -14,6 +14,8 @@ import secrets
 from pathlib import Path
 from typing import NamedTuple
 
+from agent.gate import Door, is_loopback_host
+
 log = logging.getLogger(__name__)
 
 # Derived from the public `key` in extension/manifest.json (a test checks it), so it is the same everywhere.
@@ -21,7 +23,7 @@ EXTENSION_ID = "iffbddakgccbfdhgejllngcbapaoknnb"
 EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
 SUBPROTOCOL = "farol.v1"
 TOKEN_SUBPROTOCOL_PREFIX = "farol.token."
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+MAX_BODY_BYTES = 64 * 1024  # the bridge's REST API takes small JSON bodies only
 
 
 class UnsafeToken(Exception):
@@ -62,11 +64,16 @@ def token_matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def is_loopback_host(host_header: str | None) -> bool:
-    if not host_header:
-        return False
-    host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
-    return host.lower() in _LOOPBACK_HOSTS
+def bridge_door(token: str) -> Door:
+    """The HTTP gate's door (`agent/gate.py`): loopback only; the pairing token for `/api/` (but `/api/health`:
+    `farol browser` looks for a bridge)."""
+    return Door(
+        identify=lambda given: "extension" if token_matches(given, token) else None,
+        protected="/api/",
+        credential="pairing token",
+        max_body=MAX_BODY_BYTES,
+        open_paths=frozenset({"/api/health"}),
+    )
 
 
 class Refusal(NamedTuple):

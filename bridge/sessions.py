@@ -12,7 +12,6 @@ import asyncio
 import logging
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,13 +121,6 @@ def set_consent(store: Store, trajectory: Trajectory, *, shared: bool) -> None:
     """The person's choice to share a session (or not): the only way a session can leave the database."""
     trajectory.consent = Consent(shared=shared, at=utcnow() if shared else None)
     store.save_header(trajectory)
-
-
-def share_preview(trajectory: Trajectory, locate: Callable[[str], str]) -> dict[str, Any]:
-    """Exactly what sharing this session hands over: the record and its screenshots (each where `locate`
-    says it can be seen: a file, a URL)."""
-    digests = dict.fromkeys(step.screenshot for step in trajectory.steps)
-    return {"trajectory": trajectory.model_dump(mode="json"), "screenshots": [locate(digest) for digest in digests]}
 
 
 def step_view(step: Step, thumbnail: str | None) -> StepView:

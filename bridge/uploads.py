@@ -1,14 +1,14 @@
 """Uploading shared sessions to a collector, and sending a deletion when one is un-shared or deleted.
 
-The queue is a table of the store's own database (`uploads`), so it survives restarts: one row per session and
-collector, saying what the collector should hold (`want`: the upload, or its deletion) and whether the collector
-has acknowledged it (`done`). `reconcile` keeps the rows in step with the store: a session un-shared or deleted
-after it was sent wants a deletion, one that went on after it was sent (a follow-up) wants sending again, and
-with automatic uploads every session shared after they were turned on (unless the person asked for the earlier
+The queue is a side table of the store (`store.uploads`, `agent/store/uploads.py`), so it survives restarts: one row
+per session and collector, saying what the collector should hold (`want`: the upload, or its deletion) and whether
+the collector has acknowledged it (`done`). `reconcile` keeps the rows in step with the store: a session un-shared
+or deleted after it was sent wants a deletion, one that went on after it was sent (a follow-up) wants sending again,
+and with automatic uploads every session shared after they were turned on (unless the person asked for the earlier
 ones too) that has ended wants sending. Failures are retried with backoff; a refusal (the collector says what is
-wrong with the session) waits until the session changes; a refused key stops everything for that collector until
-the person gives a new one. The collector keeps a session once however often it arrives, so a retry after a lost
-answer never duplicates it.
+wrong with the session) waits until the session changes; a refused key stops everything for that collector until the
+person gives a new one. The collector keeps a session once however often it arrives, so a retry after a lost answer
+never duplicates it.
 
 Keys live in the data folder (`collector.json`, 0600), one per collector used, so a deletion can be sent
 later by any Farol process; the same file may name the collector automatic uploads go to, since when, and the
@@ -20,9 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,14 +28,14 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
-import sqlite_utils
 from pydantic import BaseModel
 
 from agent import __version__
-from agent.store import PRIVATE_FILE, Store, TrajectoryNotFound
+from agent.contribution import Contribution, Refused, accepted, contribution_of
+from agent.gate import is_loopback_host
+from agent.store import Store, TrajectoryNotFound, write_private
+from agent.store.uploads import UploadRow, Want
 from agent.trajectory import utcnow
-from bridge.contribution import Contribution, Refused, accepted, contribution_of
-from bridge.pairing import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +95,7 @@ class KeyRing:
             raise ValueError(f"{self.path} is not readable collector settings ({error}); fix or remove it") from None
 
     def _write(self, settings: dict[str, Any]) -> None:
-        partial = self.path.with_suffix(f".{os.getpid()}.tmp")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump(settings, file, indent=2)
-        partial.replace(self.path)
+        write_private(self.path, json.dumps(settings, indent=2).encode())
 
     def key_for(self, url: str) -> str | None:
         return self._read().get("keys", {}).get(normal_url(url))
@@ -160,52 +153,19 @@ class KeyRing:
 
 
 class UploadQueue:
-    """The `uploads` table, on its own connection to the store's database (the store's stays the store's)."""
+    """What to send where, over the store's `uploads` rows: planned, reconciled with the sessions, and settled as
+    each attempt goes."""
 
     def __init__(self, store: Store) -> None:
-        self.store = store
-        self.db = sqlite_utils.Database(sqlite3.connect(store.path, check_same_thread=False, timeout=30))
-        self._lock = threading.Lock()
+        self.store, self.table = store, store.uploads
         self._shared_at: dict[str, datetime | None] = {}  # each shared session's consent time, read once
-        self.db["uploads"].create(
-            {
-                "trajectory_id": str,
-                "collector": str,
-                "want": str,  # "upload" or "delete": what the collector should hold
-                "done": int,  # the collector acknowledged it
-                "sent": int,  # an upload was attempted: the collector may hold it
-                "refused": int,  # the collector refused this version of the session: wait for a change
-                "version": str,  # the session's updated_at when it was last sent
-                "attempts": int,
-                "next_try": float,
-                "error": str,
-                "updated_at": str,
-            },
-            pk=("trajectory_id", "collector"),
-            if_not_exists=True,  # the bridge and a `farol sessions` command may both be first
-        )
 
-    def rows(self, where: str = "1", args: list[Any] | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self.db.query(f"select * from uploads where {where}", args or []))
-
-    def _put(self, trajectory_id: str, collector: str, **fields: Any) -> None:
-        with self._lock, self.db.conn:
-            self.db["uploads"].upsert(
-                {"trajectory_id": trajectory_id, "collector": collector, "updated_at": utcnow().isoformat(), **fields},
-                pk=("trajectory_id", "collector"),
-            )
-
-    def _drop(self, trajectory_id: str, collector: str) -> None:
-        with self._lock, self.db.conn:
-            self.db["uploads"].delete((trajectory_id, collector))
-
-    def want(self, trajectory_id: str, collector: str, want: Literal["upload", "delete"]) -> None:
-        self._put(trajectory_id, collector, want=want, done=0, refused=0, attempts=0, next_try=0.0, error=None)
+    def want(self, trajectory_id: str, collector: str, want: Want) -> None:
+        self.table.put(trajectory_id, collector, want=want, done=0, refused=0, attempts=0, next_try=0.0, error=None)
 
     def plan(self, collector: str, trajectory_ids: list[str], *, again: bool = True) -> None:
         """These sessions should be at `collector`: new ones, withdrawn ones, and (with `again`) refused ones."""
-        held = {row["trajectory_id"]: row for row in self.rows("collector = ?", [collector])}
+        held = {row["trajectory_id"]: row for row in self.table.rows(collector)}
         for trajectory_id in trajectory_ids:
             row = held.get(trajectory_id)
             if row is None or row["want"] == "delete" or (again and row["refused"]):
@@ -215,17 +175,17 @@ class UploadQueue:
         """Bring the rows in step with the store (see the module's docstring); with `auto`, plan the sessions
         shared after `shared_after` (all shared sessions when it is None)."""
         sessions = {row["id"]: row for row in self.store.list()}
-        for row in self.rows():
+        for row in self.table.rows():
             session = sessions.get(row["trajectory_id"])
             key = (row["trajectory_id"], row["collector"])
             if row["want"] == "delete":
                 if row["done"] and session is None:
-                    self._drop(*key)  # carried out, and no session left here to show it on
+                    self.table.drop(*key)  # carried out, and no session left here to show it on
             elif session is None or not session["shared"]:
                 if row["sent"]:
                     self.want(*key, "delete")
                 else:  # never sent: the collector cannot hold it
-                    self._drop(*key)
+                    self.table.drop(*key)
             elif _changed_since_answered(row, session):
                 self.want(*key, "upload")  # the session went on after it was sent (or refused)
         if auto:
@@ -235,7 +195,7 @@ class UploadQueue:
         """Sessions shared (and ended) that `auto` does not hold yet, if they were shared after `shared_after`."""
         shared = {sid for sid, session in sessions.items() if session["shared"]}
         self._shared_at = {sid: at for sid, at in self._shared_at.items() if sid in shared}  # un-shared: read again
-        held = {row["trajectory_id"] for row in self.rows("collector = ? and want = 'upload'", [auto])}
+        held = {row["trajectory_id"] for row in self.table.rows(auto, want="upload")}
         new = [sid for sid in shared if sid not in held and _ended(sessions[sid])]
         self.plan(auto, [sid for sid in new if self._shared_after(sid, shared_after)], again=False)
 
@@ -252,92 +212,46 @@ class UploadQueue:
 
     def hold_for_key(self, refused: set[str]) -> None:
         """Rows for a collector that refused the key wait, saying so; once a key is given again, they go."""
-        with self._lock, self.db.conn:
-            for collector in refused:
-                self.db.execute(
-                    "update uploads set refused = 1, error = ? where collector = ? and done = 0 and refused = 0",
-                    [KEY_REFUSED, collector],
-                )
-            waiting = {
-                row[0]
-                for row in self.db.execute("select distinct collector from uploads where error = ?", [KEY_REFUSED])
-            }
-            for collector in waiting - refused:
-                self.db.execute(
-                    "update uploads set refused = 0, error = null, attempts = 0, next_try = 0 "
-                    "where collector = ? and error = ?",
-                    [collector, KEY_REFUSED],
-                )
+        self.table.hold_for_key(refused, KEY_REFUSED)
 
-    def due(self, collector: str | None = None, now: float | None = None) -> list[dict[str, Any]]:
-        now = time.time() if now is None else now
-        where = "done = 0 and refused = 0 and next_try <= ?" + (" and collector = ?" if collector else "")
-        return self.rows(where, [now, collector] if collector else [now])
+    def succeeded(self, row: UploadRow, version: str | None = None) -> None:
+        self.table.settle(row, done=1, attempts=0, error=None, version=version or row["version"])
 
-    def pending(self, collector: str | None = None) -> list[dict[str, Any]]:
-        where = "done = 0 and refused = 0" + (" and collector = ?" if collector else "")
-        return self.rows(where, [collector] if collector else [])
-
-    def _settle(self, row: dict[str, Any], **fields: Any) -> None:
-        """Record how an attempt went, if the row still wants what was attempted. If it changed meanwhile (another
-        process un-shared or re-shared the session), what it wants now is made due again: the attempt may have
-        undone it at the collector."""
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        key = [row["trajectory_id"], row["collector"]]
-        with self._lock, self.db.conn:
-            updated = self.db.execute(
-                f"update uploads set {assignments}, updated_at = ? where trajectory_id = ? and collector = ? "
-                "and want = ?",
-                [*fields.values(), utcnow().isoformat(), *key, row["want"]],
-            ).rowcount
-            if not updated:
-                self.db.execute(
-                    "update uploads set done = 0, refused = 0, attempts = 0, next_try = 0 "
-                    "where trajectory_id = ? and collector = ?",
-                    key,
-                )
-
-    def succeeded(self, row: dict[str, Any], version: str | None = None) -> None:
-        self._settle(row, done=1, attempts=0, error=None, version=version or row["version"])
-
-    def failed(self, row: dict[str, Any], error: str, backoff: Backoff) -> None:
+    def failed(self, row: UploadRow, error: str, backoff: Backoff) -> None:
         attempts = row["attempts"] + 1
-        self._settle(row, attempts=attempts, next_try=time.time() + backoff.delay(attempts), error=error)
+        self.table.settle(row, attempts=attempts, next_try=time.time() + backoff.delay(attempts), error=error)
 
-    def refused(self, row: dict[str, Any], reason: str, version: str | None) -> None:
-        self._settle(row, refused=1, error=reason, version=version)
+    def refused(self, row: UploadRow, reason: str, version: str | None) -> None:
+        self.table.settle(row, refused=1, error=reason, version=version)
 
-    def key_refused(self, row: dict[str, Any]) -> None:
-        self._settle(row, refused=1, error=KEY_REFUSED)
+    def key_refused(self, row: UploadRow) -> None:
+        self.table.settle(row, refused=1, error=KEY_REFUSED)
 
-    def mark_sent(self, row: dict[str, Any]) -> None:
-        self._put(row["trajectory_id"], row["collector"], sent=1)
+    def mark_sent(self, row: UploadRow) -> None:
+        self.table.put(row["trajectory_id"], row["collector"], sent=1)
 
     def statuses(self) -> dict[str, UploadStatus]:
         """Each session's newest upload state (a session sent to several collectors shows the latest)."""
         statuses = {}
-        for row in sorted(self.rows(), key=lambda row: row["updated_at"]):
+        for row in sorted(self.table.rows(), key=lambda row: row["updated_at"]):
             statuses[row["trajectory_id"]] = UploadStatus(
                 state=_state(row), collector=row["collector"], error=row["error"]
             )
         return statuses
-
-    def close(self) -> None:
-        self.db.close()
 
 
 def _ended(session: dict[str, Any]) -> bool:
     return session["status"] != "running"
 
 
-def _changed_since_answered(row: dict[str, Any], session: dict[str, Any]) -> bool:
+def _changed_since_answered(row: UploadRow, session: dict[str, Any]) -> bool:
     """The collector answered this row (took or refused the session) and the session went on since; a refused
     key is not an answer about the session."""
     answered = row["done"] or (row["refused"] and row["error"] != KEY_REFUSED)
     return bool(answered) and _ended(session) and row["version"] != session["updated_at"]
 
 
-def _state(row: dict[str, Any]) -> UploadState:
+def _state(row: UploadRow) -> UploadState:
     if row["want"] == "delete":
         return "withdrawn" if row["done"] else "withdrawing"
     if row["done"]:
@@ -393,7 +307,7 @@ class Uploader:
 
     async def _pass(self, collector: str | None, auto: str | None) -> dict[str, Outcome]:
         await asyncio.to_thread(self._reconcile, auto)
-        tried = await self._attempt_all(await asyncio.to_thread(self.queue.due, collector))
+        tried = await self._attempt_all(await asyncio.to_thread(self.queue.table.due, collector))
         return {row["trajectory_id"]: outcome for row, outcome in tried}
 
     def _reconcile(self, auto: str | None) -> None:
@@ -403,11 +317,11 @@ class Uploader:
     async def follow(self, trajectory_id: str) -> dict[str, Outcome]:
         """Send now what un-sharing or deleting this session calls for, per collector; the rest of the queue waits."""
         await asyncio.to_thread(self._reconcile, None)
-        due = await asyncio.to_thread(self.queue.due)
+        due = await asyncio.to_thread(self.queue.table.due)
         tried = await self._attempt_all([row for row in due if row["trajectory_id"] == trajectory_id])
         return {row["collector"]: outcome for row, outcome in tried}
 
-    async def _attempt_all(self, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Outcome]]:
+    async def _attempt_all(self, rows: list[UploadRow]) -> list[tuple[UploadRow, Outcome]]:
         if not rows:
             return []
         async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0)) as client:
@@ -419,13 +333,13 @@ class Uploader:
         outcomes: dict[str, Outcome] = {}
         while True:
             outcomes |= await self._pass(collector, None)
-            pending = self.queue.pending(collector)
+            pending = self.queue.table.pending(collector)
             if not pending or all(row["attempts"] >= attempts for row in pending):
                 return outcomes
             soonest = min(row["next_try"] for row in pending if row["attempts"] < attempts)
             await asyncio.sleep(max(0.0, soonest - time.time()))
 
-    async def _attempt(self, client: httpx.AsyncClient, row: dict[str, Any]) -> Outcome:
+    async def _attempt(self, client: httpx.AsyncClient, row: UploadRow) -> Outcome:
         collector, trajectory_id = row["collector"], row["trajectory_id"]
         if collector in self.keys.refused():  # refused earlier in this pass
             await asyncio.to_thread(self.queue.key_refused, row)
@@ -482,9 +396,6 @@ class Uploader:
         if not trajectory.consent.shared or trajectory.status == "running":
             return None
         return contribution_of(self.store, trajectory)
-
-    def close(self) -> None:
-        self.queue.close()
 
 
 def _checked_body(contribution: Contribution) -> str:

@@ -6,8 +6,7 @@
   text of a control at a point), and, with an annotator model, written by it from the screenshot;
 - refusals: a harmful request on a page of a site -> Fara-7B's refusal (its thoughts, then `terminate`).
 
-Each sample names a kept screenshot by digest (the store holds the PNG) and the model size its points are in,
-and has an id made from its content, so storing it twice keeps one.
+Each is an auxiliary-sample record (`agent/auxiliary_sample.py`), stored in `store.auxiliary`.
 """
 
 from __future__ import annotations
@@ -16,7 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from agent.actions import Terminate
+from agent.auxiliary_sample import CaptionSample, GroundingSample, QuestionSample, RefusalSample, Shot
 from agent.geometry import ScreenGeometry
+from agent.json_reply import json_object
 from agent.page_elements import GROUNDING_PER_PAGE as GROUNDING_PER_PAGE  # re-exported: how many per page
 from agent.page_elements import content_id as sample_id
 from agent.page_elements import grounding_targets
@@ -27,7 +28,6 @@ from datagen import prompts
 from datagen.page import PageView
 from datagen.sites import SeedUrl
 from eval.judges.base import image_part
-from eval.judges.rubric import json_object
 
 QUESTIONS_PER_PAGE = 3
 
@@ -69,30 +69,38 @@ def _first_views(trajectory: Trajectory, pages: dict[str, PageView]) -> list[tup
     return found
 
 
-def shot_of(step: Step) -> dict[str, Any]:
-    """What every sample says of its screenshot: the digest, the model size its points are in, the page."""
+def _made_from(trajectory: Trajectory, step: Step) -> dict[str, Any]:
+    """What a sample made from a trajectory's step says of where it comes from: the step's screenshot (its digest,
+    the model size its points are in, the page) and the trajectory."""
     return {"screenshot": step.screenshot, "model_width": step.model_width, "model_height": step.model_height,
-            "url": step.url}  # fmt: skip
+            "url": step.url, "trajectory_id": trajectory.id}  # fmt: skip
 
 
-def grounding(trajectory: Trajectory, pages: dict[str, PageView]) -> list[dict[str, Any]]:
+def grounding(trajectory: Trajectory, pages: dict[str, PageView]) -> list[GroundingSample]:
     """The grounding targets of each screenshot (`agent/page_elements.py` `grounding_targets`)."""
     samples = []
     for step, view in _first_views(trajectory, pages):
         geometry = _geometry(step, view)
         for target in grounding_targets(view.elements, step.screenshot):
             element = target.element
+            left, top, right, bottom = (round(v) for v in element.model_box(geometry))
             samples.append(
-                {"id": sample_id("grounding", step.screenshot, element.role, element.name), **shot_of(step),
-                 "instruction": target.instruction, "point": list(element.model_centre(geometry)),
-                 "box": [round(v) for v in element.model_box(geometry)], "role": element.role, "name": element.name}
-            )  # fmt: skip
+                GroundingSample(
+                    id=sample_id("grounding", step.screenshot, element.role, element.name),
+                    **_made_from(trajectory, step),
+                    instruction=target.instruction,
+                    point=element.model_centre(geometry),
+                    box=(left, top, right, bottom),
+                    role=element.role,
+                    name=element.name,
+                )
+            )
     return samples
 
 
 def page_questions(
     trajectory: Trajectory, pages: dict[str, PageView]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[QuestionSample], list[CaptionSample]]:
     """(questions, captions) about each screenshot, answered from its DOM reading."""
     questions, captions = [], []
     for step, view in _first_views(trajectory, pages):
@@ -112,22 +120,22 @@ def page_questions(
             asked.append((f"What does the button at ({x}, {y}) say?", button.name))
         for question, answer in asked[:QUESTIONS_PER_PAGE]:
             questions.append(
-                {"id": sample_id("question", step.screenshot, question), **shot_of(step), "question": question,
-                 "answer": answer, "source": "dom"}
+                QuestionSample(id=sample_id("question", step.screenshot, question), **_made_from(trajectory, step),
+                               question=question, answer=answer, source="dom")
             )  # fmt: skip
         host = urlsplit(view.url).netloc
         caption = f"{view.title or 'A web page'} ({host}{urlsplit(view.url).path})."
         if main is not None:
             caption += f" Its main heading reads “{main.name}”."
         caption += f" In view: {len(view.marks)} controls, {len(buttons)} named buttons and {len(fields)} fields."
-        captions.append({"id": sample_id("caption", step.screenshot, "dom"), **shot_of(step), "caption": caption,
-                         "title": view.title, "source": "dom"})  # fmt: skip
+        captions.append(
+            CaptionSample(id=sample_id("caption", step.screenshot, "dom"), **_made_from(trajectory, step),
+                          caption=caption, title=view.title, source="dom")
+        )  # fmt: skip
     return questions, captions
 
 
-async def annotate(
-    model: Policy, shot: dict[str, Any], png: bytes
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def annotate(model: Policy, shot: Shot, png: bytes) -> tuple[list[QuestionSample], list[CaptionSample]]:
     """(questions, captions) the annotator model writes for one screenshot; nothing when its reply is unusable."""
     reply = await model.complete(
         [{"role": "system", "content": prompts.ANNOTATOR_SYSTEM}, {"role": "user", "content": [image_part(png)]}]
@@ -135,33 +143,31 @@ async def annotate(
     data = json_object(reply.text)
     if not isinstance(data, dict) or not isinstance(data.get("caption"), str):
         return [], []
-    captions = [{"id": sample_id("caption", shot["screenshot"], "model"), **shot, "caption": data["caption"],
-                 "source": "model"}]  # fmt: skip
+    captions = [CaptionSample(id=sample_id("caption", shot.screenshot, "model"), **shot.model_dump(),
+                              caption=data["caption"], source="model")]  # fmt: skip
     questions = [
-        {"id": sample_id("question", shot["screenshot"], item["question"]), **shot,
-         "question": item["question"], "answer": item["answer"], "source": "model"}
+        QuestionSample(id=sample_id("question", shot.screenshot, item["question"]), **shot.model_dump(),
+                       question=item["question"], answer=item["answer"], source="model")
         for item in data.get("questions") or []
         if isinstance(item, dict) and isinstance(item.get("question"), str) and isinstance(item.get("answer"), str)
     ]  # fmt: skip
     return questions, captions
 
 
-def refusal_sample(shot: dict[str, Any], site_name: str, category: str, request: str, refusal: str) -> dict[str, Any]:
+def refusal_sample(shot: Shot, site_name: str, category: str, request: str, refusal: str) -> RefusalSample:
     reply = format_reply(refusal, Terminate(status="failure"))
-    return {"id": sample_id("refusal", shot["screenshot"], request), **shot, "site": site_name,
-            "category": category, "request": request, "reply": reply}  # fmt: skip
+    return RefusalSample(id=sample_id("refusal", shot.screenshot, request), **shot.model_dump(), site=site_name,
+                         category=category, request=request, reply=reply)  # fmt: skip
 
 
-def template_refusals(shot: dict[str, Any], site_name: str) -> list[dict[str, Any]]:
+def template_refusals(shot: Shot, site_name: str) -> list[RefusalSample]:
     return [
         refusal_sample(shot, site_name, category, request.format(site=site_name), refusal)
         for category, request, refusal in REFUSAL_TEMPLATES
     ]
 
 
-async def written_refusals(
-    model: Policy, shot: dict[str, Any], site_name: str, seed: SeedUrl, count: int
-) -> list[dict[str, Any]]:
+async def written_refusals(model: Policy, shot: Shot, site_name: str, seed: SeedUrl, count: int) -> list[RefusalSample]:
     prompt = prompts.REFUSALS_PROMPT.format(count=count, url=seed.url, category=seed.category)
     reply = await model.complete([{"role": "user", "content": prompt}])
     data = json_object(reply.text)

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
+
+from agent.terminal import console
 
 app = typer.Typer(
     help="FaraGen: propose web tasks, solve them with a multi-agent team, verify and keep the good trajectories.",
     no_args_is_help=True,
 )
-console = Console(highlight=False, soft_wrap=True)
 
 Out = Annotated[
     Path, typer.Option(envvar="FAROL_DATAGEN_OUT", help="Output folder (its farol.db holds everything; resumable).")

@@ -11,12 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from agent.json_reply import json_object
 from agent.policy import Policy
 from datagen import prompts
 from datagen.propose import Batch
 from datagen.records import Proposal, Rejection, Source
 from datagen.sites import SeedUrl
-from eval.judges.rubric import json_object
 from eval.tasks import Rubric, RubricItem
 
 MAX_TASK_LENGTH = 600

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from agent.actions import Terminate
 from agent.approval import APPROVED_TEXT, Decision
+from agent.json_reply import json_object
 from agent.loop import Hooks
 from agent.policy import Policy
 from agent.trajectory import Step, Trajectory
@@ -26,7 +27,6 @@ from datagen.marks import shrink_png
 from datagen.narrative import narrate, visited
 from datagen.steering import Directive
 from eval.judges.base import image_part
-from eval.judges.rubric import json_object
 
 log = logging.getLogger(__name__)
 USER_SIMULATOR = "UserSimulator"

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+from agent.auxiliary_sample import AuxiliaryKind, CaptionSample, RefusalSample
+from agent.fanout import fan_out
 from agent.store import Store
+from agent.terminal import ProgressBar
 from agent.trajectory import KEPT_SCORE
 from datagen import auxiliary_data
 from datagen.config import Config, ConfigError
@@ -32,7 +32,6 @@ from datagen.records import SANDBOX, CheckerVerdict, Proposal, Rejection, Solved
 from datagen.sites import SANDBOX_CATEGORIES, SeedUrl, sandbox_seeds, seeds_for
 from datagen.solve import SolveJob, sandbox_for, stop_sandboxes
 from datagen.verify import Verifiers, checker_verdict, keeps, outcome_kind
-from eval.fanout import fan_out
 from sandbox.web import SITES
 
 MUTATIONS_PER_PARENT = 2
@@ -55,16 +54,8 @@ class Workspace:
     def close(self) -> None:
         self.store.close()
 
-    def progress(self, label: str) -> Progress:
-        return Progress(
-            TextColumn(f"[bold]{label}[/bold]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[tally]}"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            disable=not self.show_progress,
-        )
+    def progress(self, label: str, total: int) -> ProgressBar:
+        return ProgressBar(label, total, show=self.show_progress)
 
 
 # -- propose -----------------------------------------------------------------------------------------
@@ -152,24 +143,21 @@ async def solve(ws: Workspace, *, limit: int | None = None, ray_address: str | N
             "solving them needs a model for the surfer role"
         )
     tally = {"solved": 0, "failed": 0}
-    with ws.progress("solve") as progress:
-        bar = progress.add_task("solve", total=len(pending), tally="")
+    with ws.progress("solve", len(pending)) as bar:
 
         def store(proposal: Proposal, solved: Solved) -> None:
             ws.db.store_solved(solved)
             if solved.trajectory is not None:
-                ws.db.add_aux(
-                    "grounding", auxiliary_data.grounding(solved.trajectory, solved.pages), solved.trajectory.id
-                )
                 questions, captions = auxiliary_data.page_questions(solved.trajectory, solved.pages)
-                ws.db.add_aux("question", questions, solved.trajectory.id)
-                ws.db.add_aux("caption", captions, solved.trajectory.id)
+                ws.store.auxiliary.add(
+                    [*auxiliary_data.grounding(solved.trajectory, solved.pages), *questions, *captions]
+                )
                 for step in solved.trajectory.steps:  # stored: the screenshots need not stay in memory
                     step.image = None
             solved.screenshots.clear()
             solved.pages.clear()
             tally["solved" if solved.trajectory is not None else "failed"] += 1
-            progress.update(bar, advance=1, tally=f"{tally['solved']} solved, {tally['failed']} failed")
+            bar.advance(f"{tally['solved']} solved, {tally['failed']} failed")
 
         try:
             return await fan_out(
@@ -193,8 +181,7 @@ async def verify(ws: Workspace) -> tuple[int, int]:
     names, rule = ws.config.keep_rule(), ws.config.verify.rule
     counts = {"verified": 0, "kept": 0}
     gate = asyncio.Semaphore(ws.config.solve.parallel)
-    with ws.progress("verify") as progress:
-        bar = progress.add_task("verify", total=len(jobs), tally="")
+    with ws.progress("verify", len(jobs)) as bar:
 
         async def one(job: dict[str, Any]) -> None:
             trajectory = ws.store.load(job["trajectory_id"])
@@ -216,7 +203,7 @@ async def verify(ws: Workspace) -> tuple[int, int]:
             ws.db.add_usage(job["proposal_id"], "verify", meter.rows())
             counts["verified"] += 1
             counts["kept"] += kept
-            progress.update(bar, advance=1, tally=f"{counts['kept']} kept")
+            bar.advance(f"{counts['kept']} kept")
 
         await asyncio.gather(*(one(job) for job in jobs))
     return counts["verified"], counts["kept"]
@@ -246,35 +233,35 @@ def _on_site(seed: SeedUrl, url: str) -> bool:
     return path.startswith(seed.url) if seed.site == SANDBOX else url.startswith(seed.url)
 
 
-async def augment(ws: Workspace, refusals_per_site: int = 3) -> dict[str, int]:
+async def augment(ws: Workspace, refusals_per_site: int = 3) -> dict[AuxiliaryKind, int]:
     """Refusals on a page of every site the data covers, and (with an annotator model) captions and questions
     it writes; returns the number of samples of each kind in the store."""
-    captions = ws.db.aux("caption")
-    covered = {sample["site"] for sample in ws.db.aux("refusal")}
+    auxiliary = ws.store.auxiliary
+    captions = [caption for caption in auxiliary.samples("caption") if isinstance(caption, CaptionSample)]
+    covered = {sample.site for sample in auxiliary.samples("refusal") if isinstance(sample, RefusalSample)}
     meter = Meter()
     async with RoleModels(ws.config, meter) as models:
         proposer, annotator = models.get("proposer"), models.get("annotator")
         for seed in _seeds(ws.db.proposals()):
             name = _site_name(seed)
-            shot = next((c for c in captions if c["source"] == "dom" and _on_site(seed, c["url"])), None)
-            if shot is None or name in covered:
+            caption = next((c for c in captions if c.source == "dom" and _on_site(seed, c.url)), None)
+            if caption is None or name in covered:
                 continue  # no screenshot of this site yet, or its refusals are made
-            shot = {key: shot[key] for key in ("screenshot", "model_width", "model_height", "url")}
-            samples = auxiliary_data.template_refusals(shot, name)
+            samples = auxiliary_data.template_refusals(caption.shot(), name)
             if proposer is not None:
-                samples += await auxiliary_data.written_refusals(proposer, shot, name, seed, refusals_per_site)
-            ws.db.add_aux("refusal", samples)
-        if annotator is not None:
-            annotated = {c["screenshot"] for c in captions if c["source"] == "model"}
-            pages = {urlsplit(c["url"])._replace(query="").geturl(): c for c in captions if c["source"] == "dom"}
-            for caption in pages.values():
-                if caption["screenshot"] in annotated:
-                    continue
-                shot = {key: caption[key] for key in ("screenshot", "model_width", "model_height", "url")}
-                questions, written = await auxiliary_data.annotate(
-                    annotator, shot, ws.store.read_screenshot(shot["screenshot"])
+                samples += await auxiliary_data.written_refusals(
+                    proposer, caption.shot(), name, seed, refusals_per_site
                 )
-                ws.db.add_aux("question", questions)
-                ws.db.add_aux("caption", written)
+            auxiliary.add(samples)
+        if annotator is not None:
+            annotated = {c.screenshot for c in captions if c.source == "model"}
+            pages = {urlsplit(c.url)._replace(query="").geturl(): c for c in captions if c.source == "dom"}
+            for caption in pages.values():
+                if caption.screenshot in annotated:
+                    continue
+                questions, written = await auxiliary_data.annotate(
+                    annotator, caption.shot(), ws.store.read_screenshot(caption.screenshot)
+                )
+                auxiliary.add([*questions, *written])
     ws.db.add_usage("aux", "aux", meter.rows())
-    return {kind: len(ws.db.aux(kind)) for kind in ("grounding", "question", "caption", "refusal")}
+    return auxiliary.counts()

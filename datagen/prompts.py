@@ -1,6 +1,6 @@
 """The instructions of every FaraGen role, written for Farol (the ledgers' fields follow Magentic-One's design).
 
-Every role answers with one JSON object; `eval.judges.rubric.json_object` reads it out of the reply.
+Every role answers with one JSON object; `agent.json_reply.json_object` reads it out of the reply.
 """
 
 from __future__ import annotations

@@ -77,10 +77,7 @@ def build_report(ws: Workspace) -> DatagenReport:
         if not job["kept"]:
             failed = [v["name"] for v in job["data"]["verdicts"] if v["name"] in names and not v["passed"]]
             discarded["failed: " + ", ".join(failed) if failed else "no verifier of the keep rule judged it"] += 1
-    steps = {
-        row["trajectory_id"]: row["steps"]
-        for row in db.db.query("select trajectory_id, count(*) as steps from steps group by trajectory_id")
-    }
+    steps = {row["id"]: row["steps"] for row in ws.store.list()}
     costs = _costs(db.usage(), config)
     sources = Counter(proposal.source for proposal in accepted)
     total = round(sum(cost.cost for cost in costs), 6)
@@ -102,8 +99,7 @@ def build_report(ws: Workspace) -> DatagenReport:
         cost_per_kept=round(total / len(kept), 6) if kept else None,
         steps_solved=_steps([steps.get(job["trajectory_id"], 0) for job in solved]),
         steps_kept=_steps([steps.get(job["trajectory_id"], 0) for job in kept]),
-        auxiliary={kind: db.db["datagen_aux"].count_where("kind = ?", [kind]) for kind in
-                   ("grounding", "question", "caption", "refusal")},
+        auxiliary=ws.store.auxiliary.counts(),
     )  # fmt: skip
 
 

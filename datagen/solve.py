@@ -1,28 +1,29 @@
-"""Solving one proposal: a fresh browser, the team around the one agent loop, and (on the sandbox) the checker.
+"""Solving one proposal: the team around the one agent loop, in a fresh browser, then (on the sandbox) the checker.
 
 The team: the WebSurfer is the loop's policy (or, with no surfer model, the sandbox oracle for tasks the
 sandbox's generator wrote), the Orchestrator watches and steers it through the loop's hooks, and the
-UserSimulator is the loop's approver. `SolveJob` is what a worker runs, here or on a Ray worker: it returns
-the trajectory with its screenshots and page readings, and the caller stores them.
+UserSimulator is the loop's approver. The episode itself is the sandbox's (`sandbox.episode.run_in_browser`,
+also on the live web). `SolveJob` is what a worker runs, here or on a Ray worker: it returns the trajectory with
+its screenshots and page readings, and the caller stores them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from agent import __version__
-from agent.environment import BrowserError
-from agent.loop import Agent, Hooks
+from agent.fanout import per_process, release_shared
+from agent.loop import Hooks
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import ModelReply, Policy
+from agent.retry import retry_aborted
 from agent.settle import SettleRule
 from agent.trajectory import Provenance, Step, Trajectory
-from datagen.config import Config, ConfigError
+from datagen.config import Config, ConfigError, SolveSettings
 from datagen.meter import Meter
 from datagen.models import RoleModels
 from datagen.orchestrator import Orchestrator
@@ -30,14 +31,10 @@ from datagen.page import PageView, read_page
 from datagen.records import SANDBOX, CheckerVerdict, Proposal, Solved
 from datagen.surfer import WebSurfer
 from datagen.user_simulator import UserSimulator
-from eval.fanout import per_process, release_shared
-from eval.runner import retry_aborted
-from sandbox.checks import check, evidence_of
-from sandbox.episode import Sandbox
+from sandbox.episode import Crew, Sandbox, checked, run_in_browser
 from sandbox.oracle import NAME as ORACLE_NAME
 from sandbox.oracle import Oracle
 from sandbox.server import SandboxServer
-from sandbox.state import VISITOR_COOKIE
 from sandbox.variety import Variety
 
 SOLVE_ROLES = ("surfer", "orchestrator", "user_simulator")
@@ -90,14 +87,61 @@ class PageRecorder(Hooks):
             self.pages.setdefault(step.screenshot, self.source.latest)
 
 
+class Team:
+    """One attempt's team: the Orchestrator and the UserSimulator from the start, the WebSurfer once the start page
+    is open (`crew`, which `run_in_browser` calls)."""
+
+    def __init__(
+        self, proposal: Proposal, sandbox: Sandbox | None, models: RoleModels, settings: SolveSettings
+    ) -> None:
+        self.proposal, self.sandbox, self.settings = proposal, sandbox, settings
+        self.surfer_model = models.get("surfer")
+        if self.surfer_model is None and (sandbox is None or proposal.check is None):
+            raise ConfigError("only the sandbox generator's tasks can be solved without a surfer model")
+        orchestrator_model = models.get("orchestrator")
+        self.orchestrator = (
+            Orchestrator(orchestrator_model, max_stalls=self.settings.max_stalls, max_replans=self.settings.max_replans)
+            if self.surfer_model and orchestrator_model
+            else None
+        )
+        self.user = UserSimulator(
+            proposal.task, proposal.hidden, models.get("user_simulator"), approves=proposal.approves,
+            on_answer=self.orchestrator.user_answered if self.orchestrator else None,
+        )  # fmt: skip
+        self.recorder: PageRecorder | None = None
+
+    def crew(self, env: PlaywrightEnv) -> Crew:
+        surfer = self._surfer(env)
+        self.recorder = PageRecorder(surfer)
+        hooks: list[Hooks] = [self.recorder] + ([self.orchestrator] if self.orchestrator else [])
+        if isinstance(surfer, PageWatch) and isinstance(surfer.policy, Oracle):
+            hooks.append(DetourMarker(surfer.policy))
+        return Crew(surfer, hooks, self.user)
+
+    def _surfer(self, env: PlaywrightEnv) -> WebSurfer | PageWatch:
+        """The WebSurfer; with no surfer model, the sandbox oracle (it knows the generator's task), with variety."""
+        if self.surfer_model is None:
+            assert self.sandbox is not None and self.proposal.check is not None  # checked when the team was made
+            variety = Variety.for_run(self.proposal.id, self.settings.detour_share)
+            return PageWatch(Oracle(env, self.proposal.check, self.sandbox.url, variety=variety), env)
+        return WebSurfer(env, self.surfer_model, steering=self.orchestrator, max_overrides=self.settings.max_overrides)
+
+    def provenance(self, surfer: Policy) -> Provenance:
+        """What the trajectory records about its making (the surfer is the model that acted)."""
+        return Provenance(
+            source="datagen",
+            model=surfer.name,
+            environment=f"sandbox seed {self.proposal.seed}" if self.sandbox else "web",
+            task_ref=self.proposal.ref,
+            farol_version=__version__,
+        )
+
+
 @dataclass
 class _Attempt:
     trajectory: Trajectory
-    pages: dict[str, PageView]
+    team: Team
     checker: CheckerVerdict | None
-    targets: list[str] = field(default_factory=list)
-    ledgers: list[dict[str, Any]] = field(default_factory=list)
-    exchanges: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -118,12 +162,16 @@ class SolveJob:
         if attempt is None:
             error = "every attempt failed before the agent started"
             return Solved(proposal_id=proposal.id, trajectory=None, attempts=attempts, error=error, worker=worker)
-        trajectory = attempt.trajectory
+        trajectory, team = attempt.trajectory, attempt.team
         screenshots = {step.screenshot: step.image.png for step in trajectory.steps if step.image is not None}
+        orchestrator = team.orchestrator
         return Solved(
-            proposal_id=proposal.id, trajectory=trajectory, screenshots=screenshots, pages=attempt.pages,
-            usage=meter.rows(), checker=attempt.checker, targets=attempt.targets, attempts=attempts, worker=worker,
-            roles=self._roles(models), ledgers=attempt.ledgers, exchanges=attempt.exchanges,
+            proposal_id=proposal.id, trajectory=trajectory, screenshots=screenshots,
+            pages=team.recorder.pages if team.recorder else {}, usage=meter.rows(), checker=attempt.checker,
+            targets=orchestrator.targets if orchestrator else [], attempts=attempts, worker=worker,
+            roles=self._roles(models),
+            ledgers=[ledger.model_dump() for ledger in orchestrator.ledgers] if orchestrator else [],
+            exchanges=[exchange.model_dump() for exchange in team.user.exchanges],
         )  # fmt: skip
 
     def _roles(self, models: RoleModels) -> dict[str, str]:
@@ -134,69 +182,21 @@ class SolveJob:
 
     async def _attempt(self, proposal: Proposal, models: RoleModels) -> _Attempt:
         sandbox = sandbox_for(proposal.seed) if proposal.site == SANDBOX else None
-        start = sandbox.url + proposal.start_url if sandbox else proposal.start_url
+        settings = self.config.solve
+        team = Team(proposal, sandbox, models, settings)
         visitor = uuid.uuid4().hex  # on the sandbox: a new visitor, so parallel jobs never share a cart
-        env = await PlaywrightEnv.launch(
-            viewport=self.config.solve.viewport, settle=SettleRule(quiet_seconds=self.config.solve.quiet_seconds)
+        trajectory = await run_in_browser(
+            proposal.task,
+            sandbox.url + proposal.start_url if sandbox else proposal.start_url,
+            team.crew,
+            team.provenance,
+            cookies=[sandbox.cookie(visitor)] if sandbox else [],
+            max_steps=settings.max_steps,
+            settle=SettleRule(quiet_seconds=settings.quiet_seconds),
+            viewport=settings.viewport,
         )
-        try:
-            if sandbox:
-                await env.page.context.add_cookies([{"name": VISITOR_COOKIE, "value": visitor, "url": sandbox.url}])
-            if failure := await env.goto(start):
-                raise BrowserError(f"cannot load {start}: {failure}")
-            await env.settle_page()
-            surfer, orchestrator = self._team(env, proposal, sandbox, models)
-            pages = PageRecorder(surfer)
-            hooks: list[Hooks] = [pages] + ([orchestrator] if orchestrator else [])
-            if isinstance(surfer, PageWatch) and isinstance(surfer.policy, Oracle):
-                hooks.append(DetourMarker(surfer.policy))
-            user = UserSimulator(
-                proposal.task, proposal.hidden, models.get("user_simulator"), approves=proposal.approves,
-                on_answer=orchestrator.user_answered if orchestrator else None,
-            )  # fmt: skip
-            agent = Agent(
-                env,
-                surfer,
-                max_steps=self.config.solve.max_steps,
-                hooks=hooks,
-                approver=user,
-                provenance=Provenance(
-                    source="datagen",
-                    model=surfer.name,
-                    environment=f"sandbox seed {proposal.seed}" if sandbox else "web",
-                    task_ref=proposal.ref,
-                    farol_version=__version__,
-                ),
-            )
-            trajectory = await agent.run(proposal.task, start)
-        finally:
-            await env.close()
         checker = None
         if sandbox and proposal.check:
-            evidence = evidence_of(trajectory, await asyncio.to_thread(sandbox.state, visitor))
-            result = check(proposal.check, evidence)
-            checker = CheckerVerdict(passed=result.passed, failures=result.failures)
-        return _Attempt(
-            trajectory, pages.pages, checker, orchestrator.targets if orchestrator else [],
-            ledgers=[ledger.model_dump() for ledger in orchestrator.ledgers] if orchestrator else [],
-            exchanges=[exchange.model_dump() for exchange in user.exchanges],
-        )  # fmt: skip
-
-    def _team(
-        self, env: PlaywrightEnv, proposal: Proposal, sandbox: Sandbox | None, models: RoleModels
-    ) -> tuple[WebSurfer | PageWatch, Orchestrator | None]:
-        surfer_model = models.get("surfer")
-        if surfer_model is None:
-            if sandbox is None or proposal.check is None:
-                raise ConfigError("only the sandbox generator's tasks can be solved without a surfer model")
-            variety = Variety.for_run(proposal.id, self.config.solve.detour_share)
-            return PageWatch(Oracle(env, proposal.check, sandbox.url, variety=variety), env), None
-        settings = self.config.solve
-        orchestrator_model = models.get("orchestrator")
-        orchestrator = (
-            Orchestrator(orchestrator_model, max_stalls=settings.max_stalls, max_replans=settings.max_replans)
-            if orchestrator_model
-            else None
-        )
-        surfer = WebSurfer(env, surfer_model, steering=orchestrator, max_overrides=settings.max_overrides)
-        return surfer, orchestrator
+            episode = await checked(proposal.check, sandbox, visitor, trajectory)
+            checker = CheckerVerdict(passed=episode.result.passed, failures=episode.result.failures)
+        return _Attempt(trajectory, team, checker)

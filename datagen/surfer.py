@@ -31,6 +31,7 @@ from agent.actions import (
     WebSearch,
 )
 from agent.geometry import ScreenGeometry, png_data_url
+from agent.json_reply import json_object
 from agent.parser import format_reply
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import ModelReply, ModelUnavailable, Policy
@@ -39,7 +40,6 @@ from datagen import prompts
 from datagen.marks import decode_data_url, draw_marks
 from datagen.page import PageView, read_page
 from datagen.steering import Directive, Steering, Unsteered, ruling
-from eval.judges.rubric import json_object
 
 ALL_TOOLS = tuple(prompts.SURFER_TOOLS)
 SCROLL_PIXELS = 400

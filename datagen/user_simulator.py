@@ -24,9 +24,9 @@ from pydantic import BaseModel
 
 from agent.actions import LeftClick
 from agent.approval import ApprovalRequest, Decision
+from agent.json_reply import json_object
 from agent.policy import Policy
 from datagen import prompts
-from eval.judges.rubric import json_object
 
 _STOPWORDS = {"the", "and", "for", "your", "you", "what", "which", "with", "from", "that", "this", "have", "are"}
 

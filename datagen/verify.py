@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from agent.json_reply import json_object
 from agent.policy import Policy
 from agent.trajectory import Outcome, Trajectory
 from datagen import prompts
@@ -20,7 +21,7 @@ from datagen.models import RoleModels
 from datagen.narrative import narrate
 from datagen.records import CheckerVerdict, Proposal, VerifierVerdict
 from eval.judges.base import aborted, image_part, no_answer, screenshot_digests
-from eval.judges.rubric import RUBRIC_SYSTEM, json_object, parse_rubric, process_score, rubric_text
+from eval.judges.rubric import RUBRIC_SYSTEM, parse_rubric, process_score, rubric_text
 
 ScreenshotReader = Callable[[str], bytes]
 

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
+
+from agent.options import ApiKey, Db, Device, ModelName, ModelPath, ModelUrl
+from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL
+from agent.terminal import console
 
 app = typer.Typer(help="Evaluate Fara-7B: the offline sandbox web, benchmark suites, reports.", no_args_is_help=True)
 sandbox = typer.Typer(help="The offline sandbox web: realistic sites with checkable tasks.", no_args_is_help=True)
 app.add_typer(sandbox, name="sandbox")
-console = Console(highlight=False, soft_wrap=True)  # piped or logged, lines stay whole
 
 
 @sandbox.command()
@@ -128,15 +130,13 @@ def oracle(
     names: Annotated[
         list[str] | None, typer.Argument(help="Task ids, id prefixes or categories [default: every task].")
     ] = None,
-    db: Annotated[
-        Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store [default: ~/.local/share/farol/farol.db].")
-    ] = None,
+    db: Db = None,
     seed: Annotated[int, typer.Option(help=SEED_HELP)] = 0,
 ) -> None:
     """Run the oracle on tasks and store its trajectories (correct demonstrations for data generation)."""
     from agent.recorder import StoreRecorder
+    from agent.retry import retry_aborted
     from agent.store import Store
-    from eval.runner import retry_aborted
     from sandbox.episode import Sandbox, run_oracle
     from sandbox.server import SandboxServer
 
@@ -178,11 +178,9 @@ SUITES = ("sandbox", "miniwob", "webvoyager", "om2w", "webtailbench", "refusals"
 def run(
     suite: Annotated[str, typer.Option(help=f"One of: {', '.join(SUITES)}.")],
     out: Annotated[Path, typer.Option(help="Results folder (resumable: finished tasks are skipped).")],
-    model_url: Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="The agent's OpenAI-compatible URL.")] = (
-        "http://127.0.0.1:5000/v1"
-    ),
-    model: Annotated[str, typer.Option(envvar="FAROL_MODEL", help="The agent's model name.")] = "microsoft/Fara-7B",
-    api_key: Annotated[str | None, typer.Option(envvar="FAROL_API_KEY", help="The agent endpoint's key.")] = None,
+    model_url: ModelUrl = DEFAULT_MODEL_URL,
+    model: ModelName = DEFAULT_MODEL,
+    api_key: ApiKey = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N tasks.")] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Browsers in parallel.")] = 2,
     runs: Annotated[int, typer.Option(min=1, help="Runs per task (results report the spread).")] = 1,
@@ -208,12 +206,8 @@ def run(
         str | None, typer.Option(help="Sandbox only: the named split to score [default: eval]. " + SPLIT_HELP)
     ] = None,
     oracle: Annotated[bool, typer.Option(help="Sandbox only: run the scripted oracle instead of a model.")] = False,
-    model_path: Annotated[
-        Path | None, typer.Option(help="Run this checkpoint in-process with transformers instead of --model-url.")
-    ] = None,
-    device: Annotated[
-        str, typer.Option(help="With --model-path: where it runs (cpu, cuda, cuda:1) [default: cuda if any, else cpu].")
-    ] = "auto",
+    model_path: ModelPath = None,
+    device: Device = "auto",
     ray: Annotated[
         str | None,
         typer.Option(help="Fan out over Ray (a cluster address, or `local`); the workers must share OUT."),
@@ -470,17 +464,11 @@ def _offline_command(kind: str, doc: str):  # type: ignore[no-untyped-def]
             typer.Option(help="model (--model-url or --model-path), oracle (must score 100 %), random (near 0)."),
         ] = "model",
         seed: Annotated[int, typer.Option(help="--policy random: its seed.")] = 0,
-        model_url: Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="An OpenAI-compatible URL.")] = (
-            "http://127.0.0.1:5000/v1"
-        ),
-        model: Annotated[str, typer.Option(envvar="FAROL_MODEL", help="The model's name.")] = "microsoft/Fara-7B",
-        api_key: Annotated[str | None, typer.Option(envvar="FAROL_API_KEY", help="The endpoint's key.")] = None,
-        model_path: Annotated[
-            Path | None, typer.Option(help="Run this checkpoint in-process with transformers instead of --model-url.")
-        ] = None,
-        device: Annotated[
-            str, typer.Option(help="With --model-path: cpu, cuda, cuda:1 [default: cuda if any, else cpu].")
-        ] = "auto",
+        model_url: ModelUrl = DEFAULT_MODEL_URL,
+        model: ModelName = DEFAULT_MODEL,
+        api_key: ApiKey = None,
+        model_path: ModelPath = None,
+        device: Device = "auto",
         concurrency: Annotated[int, typer.Option(min=1, help="Tasks in parallel.")] = 2,
         viewport: Annotated[str, typer.Option(help=VIEWPORT_HELP)] = "1440x900",
     ) -> None:

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from eval.fanout import fan_out
+from agent.fanout import fan_out
+from agent.terminal import ProgressBar
 from eval.replay import Replay, ReplayError, load_or_record
 from sandbox.episode import VIEWPORT, Sandbox
 from sandbox.server import SandboxServer
@@ -98,15 +96,6 @@ async def score_tasks(
     replay) in this process as it comes. Replays are recorded in a window of `viewport` CSS pixels."""
     pending = [item for item in chosen if item.ref not in done]
     servers = Servers()
-    progress = Progress(
-        TextColumn(f"[bold]{label}[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=not show_progress,
-    )
 
     async def work(item: Chosen) -> R | ReplayError:
         try:
@@ -115,14 +104,13 @@ async def score_tasks(
             return error
         return await score(replay)
 
-    def finished(item: Chosen, result: R | ReplayError) -> None:
-        on_scored(item, result)
-        progress.update(bar, advance=1, note=item.ref)
-
     try:
-        with progress:
-            skipped = len(chosen) - len(pending)
-            bar = progress.add_task("tasks", total=len(chosen), completed=skipped, note="resuming" if skipped else "")
+        with ProgressBar(label, len(chosen), done=len(chosen) - len(pending), show=show_progress) as bar:
+
+            def finished(item: Chosen, result: R | ReplayError) -> None:
+                on_scored(item, result)
+                bar.advance(item.ref)
+
             await fan_out(work, pending, concurrency=concurrency, on_result=finished)
     finally:
         servers.stop()

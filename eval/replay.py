@@ -25,7 +25,7 @@ from agent.history import Turn, build_messages, data_url_bytes
 from agent.page_elements import ELEMENTS_FUNCTION, Element
 from agent.parser import ParsedCall, parse_reply
 from agent.policy import ModelReply
-from eval.runner import retry_aborted
+from agent.retry import retry_aborted
 from sandbox.episode import VIEWPORT, Sandbox, run_oracle
 from sandbox.oracle import Oracle
 from sandbox.splits import task_ref

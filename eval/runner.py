@@ -9,31 +9,25 @@ up to 5 attempts; a run that finished with a wrong answer is never retried.
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
 
 from pydantic import BaseModel
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agent import __version__
 from agent.export import export_webeval
+from agent.fanout import fan_out, per_process
 from agent.policy import Policy
 from agent.recorder import StoreRecorder
+from agent.retry import aborted, retry_aborted
 from agent.store import Store
-from agent.trajectory import Trajectory
-from eval.fanout import fan_out, per_process
+from agent.terminal import ProgressBar
 from eval.suites.adapters import Attempt, AttemptOptions, SuiteAdapter
 from eval.tasks import EvalTask
 from sandbox.checks import Conduct, binding_attempts
 
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
 RESULT_FILE = "result.json"
 RUN_FILE = "run.json"
 
@@ -87,7 +81,7 @@ class RunSettings:
     concurrency: int = 2
     max_steps: int = 100
     limit: int | None = None
-    ray_address: str | None = None  # fan the tasks out over Ray (`eval.fanout`), one task and run per Ray task
+    ray_address: str | None = None  # fan the tasks out over Ray (`agent.fanout`), one task and run per Ray task
 
 
 @dataclass(frozen=True)
@@ -152,72 +146,23 @@ async def run_suite(
         if not (task_folder(settings.out, run, task.id) / RESULT_FILE).exists()
     ]
     done = len(tasks) * settings.runs - len(pending)
-    progress = Progress(
-        TextColumn(f"[bold]{adapter.name}[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[tally]}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=not show_progress,
-    )
     tally = {"passed": 0, "failed": 0}
 
     async def here(item: tuple[EvalTask, int]) -> Outcome:
         return await _run_task(adapter, policy, store, settings, *item)
 
-    def finished(item: tuple[EvalTask, int], outcome: Outcome) -> None:
-        tally["passed" if outcome.passed else "failed"] += 1
-        progress.update(bar, advance=1, tally=f"{tally['passed']} passed, {tally['failed']} failed")
+    with ProgressBar(adapter.name, len(tasks) * settings.runs, done=done, show=show_progress) as bar:
 
-    with progress:
-        bar = progress.add_task(
-            "tasks", total=len(tasks) * settings.runs, completed=done, tally="resuming" if done else ""
-        )
+        def finished(item: tuple[EvalTask, int], outcome: Outcome) -> None:
+            tally["passed" if outcome.passed else "failed"] += 1
+            bar.advance(f"{tally['passed']} passed, {tally['failed']} failed")
+
         work = ray_task if settings.ray_address and ray_task else here
         await fan_out(
             work, pending, concurrency=settings.concurrency, ray_address=settings.ray_address, on_result=finished
         )
     store.close()
     return load_outcomes(settings.out)
-
-
-class _HasTrajectory(Protocol):
-    @property
-    def trajectory(self) -> Trajectory: ...
-
-
-A = TypeVar("A", bound=_HasTrajectory)
-
-
-async def retry_aborted(
-    start: Callable[[], Awaitable[A]],
-    *,
-    label: str,
-    attempts: int = MAX_ATTEMPTS,
-    discard: Callable[[A], None] | None = None,
-) -> tuple[A | None, int]:
-    """The one retry loop for runs the environment aborted: call `start` (a fresh browser each time) until an
-    attempt finishes or `attempts` are used; a finished run, right or wrong, is never retried.
-
-    Returns the attempt that counts (the last one that produced a trajectory; None when every attempt raised
-    before there was one) and how many attempts were made. `discard` gets each attempt that was superseded."""
-    if attempts < 1:
-        raise ValueError(f"attempts must be at least 1, not {attempts}")
-    kept: A | None = None
-    for number in range(1, attempts + 1):
-        try:
-            candidate = await start()
-        except Exception as error:  # the browser or a server failed before a trajectory existed
-            log.warning("%s attempt %d failed: %r", label, number, error)
-            continue
-        if kept is not None and discard is not None:
-            discard(kept)
-        kept = candidate
-        if not aborted(candidate.trajectory):
-            break
-        log.warning("%s attempt %d aborted: %s", label, number, candidate.trajectory.reason)
-    return kept, number
 
 
 async def _run_task(
@@ -237,11 +182,6 @@ async def _run_task(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / RESULT_FILE).write_text(outcome.model_dump_json(indent=2))  # last: its presence means "finished"
     return outcome
-
-
-def aborted(trajectory: Trajectory) -> bool:
-    """The environment, not the agent, ended the run (a browser or model failure, a killed process)."""
-    return trajectory.status in {"error", "interrupted"}
 
 
 def _outcome(task: EvalTask, run: int, attempt: Attempt | None, attempts: int, wall: float) -> Outcome:

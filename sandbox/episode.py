@@ -1,8 +1,10 @@
-"""One episode of a sandbox task: a fresh browser as a new visitor, the agent loop, then the checker.
+"""One episode: a fresh browser on the start page, the agent loop, then (on the sandbox) the checker.
 
-Each episode has its own visitor cookie, so episodes in parallel never share state. After the run the
-checker reads that visitor's state through the secret state API. Retrying episodes that the browser aborted
-is the caller's business (`eval.runner.retry_aborted`).
+`run_in_browser` is the one place an episode's browser is opened and its agent run: evaluation's sandbox suite,
+the oracle and data generation's jobs (which also solve on the live web) all go through it. On the sandbox each
+episode has its own visitor cookie, so episodes in parallel never share state; after the run the checker reads
+that visitor's state through the secret state API. Retrying episodes that the browser aborted is the caller's
+business (`agent.retry.retry_aborted`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from agent.approval import Approver
+from agent.environment import BrowserError
 from agent.loop import Agent, Hooks
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import Policy
@@ -47,6 +50,20 @@ class Sandbox:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
+    def cookie(self, visitor: str) -> dict[str, str]:
+        """The cookie that makes a browser `visitor` on this sandbox."""
+        return {"name": VISITOR_COOKIE, "value": visitor, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Crew:
+    """Who plays an episode, made once its start page is open: the loop's policy, its hooks, and its approver
+    (None: nobody is asked, as in the reference harness)."""
+
+    policy: Policy
+    hooks: Sequence[Hooks] = ()
+    approver: Approver | None = None
+
 
 @dataclass(frozen=True)
 class Episode:
@@ -57,16 +74,57 @@ class Episode:
     result: CheckResult
 
 
+async def run_in_browser(
+    task: str,
+    start_url: str,
+    crew: Callable[[PlaywrightEnv], Crew],
+    provenance: Callable[[Policy], Provenance],
+    *,
+    cookies: Sequence[dict[str, str]] = (),
+    max_steps: int = 60,
+    settle: SettleRule | None = None,
+    viewport: tuple[int, int] = VIEWPORT,
+) -> Trajectory:
+    """Open `start_url` in a fresh browser window of `viewport` CSS pixels (with `cookies` set first), let `crew`
+    work on `task`, and close the browser. Raises `BrowserError` when the start page does not load.
+    `provenance` names the run from the crew's policy."""
+    env = await PlaywrightEnv.launch(viewport=viewport, settle=settle)
+    try:
+        if cookies:
+            await env.page.context.add_cookies(list(cookies))  # type: ignore[arg-type]  # Playwright's cookie TypedDict
+        if failure := await env.goto(start_url):
+            raise BrowserError(f"cannot load {start_url}: {failure}")
+        await env.settle_page()
+        chosen = crew(env)
+        agent = Agent(
+            env,
+            chosen.policy,
+            max_steps=max_steps,
+            approver=chosen.approver,
+            hooks=chosen.hooks,
+            provenance=provenance(chosen.policy),
+        )
+        return await agent.run(task, start_url)
+    finally:
+        await env.close()
+
+
+async def checked(task: Task, sandbox: Sandbox, visitor: str, trajectory: Trajectory) -> Episode:
+    """The checker's verdict on what `visitor`'s run of `task` left behind."""
+    evidence = evidence_of(trajectory, await asyncio.to_thread(sandbox.state, visitor))
+    return Episode(task, visitor, trajectory, evidence, check(task, evidence))
+
+
 async def run_episode(
     task: Task,
     sandbox: Sandbox,
     policy: PolicyFactory,
     *,
     approver: Approver | None = None,
-    max_steps: int = 60,
-    settle: SettleRule | None = None,
     hooks: Sequence[Hooks] = (),
     provenance: Provenance | None = None,
+    max_steps: int = 60,
+    settle: SettleRule | None = None,
     viewport: tuple[int, int] = VIEWPORT,
 ) -> Episode:
     """Open the task's start page as a new visitor (a browser window of `viewport` CSS pixels), let `policy` work,
@@ -75,27 +133,18 @@ async def run_episode(
     With no `approver` nobody is asked, as in the reference harness: a binding click the guard catches is
     refused (and recorded on the trajectory), and a critical point ends the episode as the model reported it."""
     visitor = uuid.uuid4().hex
-    env = await PlaywrightEnv.launch(viewport=viewport, settle=settle)
-    try:
-        await env.page.context.add_cookies([{"name": VISITOR_COOKIE, "value": visitor, "url": sandbox.url}])
-        start = sandbox.url + task.start_url
-        await env.goto(start)
-        await env.settle_page()
-        chosen = policy(env)
-        agent = Agent(
-            env,
-            chosen,
-            max_steps=max_steps,
-            approver=approver,
-            hooks=hooks,
-            provenance=provenance
-            or Provenance(source="eval", model=chosen.name, environment=f"sandbox seed {task.seed}"),
-        )
-        trajectory = await agent.run(task.task, start)
-    finally:
-        await env.close()
-    evidence = evidence_of(trajectory, await asyncio.to_thread(sandbox.state, visitor))
-    return Episode(task, visitor, trajectory, evidence, check(task, evidence))
+    environment = f"sandbox seed {task.seed}"
+    trajectory = await run_in_browser(
+        task.task,
+        sandbox.url + task.start_url,
+        lambda env: Crew(policy(env), hooks, approver),
+        lambda chosen: provenance or Provenance(source="eval", model=chosen.name, environment=environment),
+        cookies=[sandbox.cookie(visitor)],
+        max_steps=max_steps,
+        settle=settle,
+        viewport=viewport,
+    )
+    return await checked(task, sandbox, visitor, trajectory)
 
 
 async def run_oracle(

@@ -16,13 +16,19 @@ ALLOWED = {
     "eval": {"agent", "sandbox"},
     "datagen": {"agent", "sandbox", "eval"},
     "training": {"agent"},
-    "bench": {"agent", "bridge", "sandbox", "eval", "datagen", "training"},  # never `tests`
+    "collector": {"agent"},
+    "doubles": {"agent"},  # stand-ins for the tests and benchmarks; no product package may import them
+    "bench": {"agent", "bridge", "collector", "sandbox", "eval", "datagen", "training", "doubles"},  # never `tests`
 }
+PRODUCT = set(ALLOWED) - {"doubles", "bench"}
 OURS = set(ALLOWED) | {"tests"}
 DOCS = ["README.md", "DESIGN.md", "docs/sandbox/README.md"]
+STORE = ROOT / "agent" / "store"
+DATABASE_LIBRARIES = {"sqlite3", "sqlite_utils"}
 
 
-def imported_packages(path: Path) -> set[str]:
+def imported_modules(path: Path) -> set[str]:
+    """The top-level modules `path` imports: `agent` for `from agent.store import Store`."""
     tree = ast.parse(path.read_text(), filename=str(path))
     names = set()
     for node in ast.walk(tree):
@@ -30,7 +36,11 @@ def imported_packages(path: Path) -> set[str]:
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.add(node.module.split(".")[0])
-    return names & OURS
+    return names
+
+
+def imported_packages(path: Path) -> set[str]:
+    return imported_modules(path) & OURS
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
@@ -43,9 +53,34 @@ def test_no_package_imports_above_its_floor(package):
     assert wrong == {}
 
 
+def test_product_packages_hold_no_test_doubles():
+    """Scripted models, fakes and tiny models live in `doubles/`, and product code never imports them."""
+    doubles = {
+        str(path.relative_to(ROOT))
+        for package in PRODUCT
+        for path in (ROOT / package).rglob("*.py")
+        if path.stem.startswith(("scripted_", "fake_", "tiny_"))
+    }
+    assert doubles == set()
+    assert all("doubles" not in ALLOWED[package] for package in PRODUCT)
+
+
+def test_only_the_store_opens_a_database():
+    """Every table and file of ours goes through `agent/store/`: no other module imports a SQLite library."""
+    found = {
+        str(path.relative_to(ROOT))
+        for package in ALLOWED
+        for path in (ROOT / package).rglob("*.py")
+        if STORE not in path.parents and imported_modules(path) & DATABASE_LIBRARIES
+    }
+    assert found == set()
+
+
 def test_every_file_the_docs_name_exists():
     """Paths written in backquotes that look like our files (`agent/loop.py`, `extension/`) must exist."""
-    pattern = re.compile(r"`((?:agent|bridge|extension|sandbox|eval|datagen|training|bench|tests|docs)/[\w./-]*)`")
+    pattern = re.compile(
+        r"`((?:agent|bridge|collector|extension|sandbox|eval|datagen|training|doubles|bench|tests|docs)/[\w./-]*)`"
+    )
     missing = {
         (doc, path) for doc in DOCS for path in pattern.findall((ROOT / doc).read_text()) if not (ROOT / path).exists()
     }

@@ -10,8 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from agent.cli import console, errors
 from agent.store import Store, default_db_path
+from agent.terminal import console, errors
 
 
 class ReportTo(StrEnum):

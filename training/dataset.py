@@ -8,7 +8,7 @@ names (the `farol.held_out` entry points: the sandbox's eval and test splits, by
 or answer) goes in: the manifest counts what was refused for contamination, normally 0. Nothing else leaves
 the store: a session unshared or deleted is simply not there at the next build. Equal samples count once. A
 task is wholly in train or wholly in eval. Each source can be weighted (repeated or thinned), and so can each
-contributor of the sessions a collector received (`bridge/collector.py`). `manifest.json` says what went in and
+contributor of the sessions a collector received (`collector/`). `manifest.json` says what went in and
 what was left out, and why.
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from agent import __version__
+from agent.auxiliary_sample import AUXILIARY_KINDS
 from agent.store import Store
 from agent.trajectory import KEPT_SCORE, Outcome, Trajectory, utcnow
 from training.auxiliary import auxiliary_samples
@@ -32,7 +33,6 @@ from training.samples import Sample, step_samples, trainable
 
 USER_SOURCES = ("extension", "cli", "shared")  # a person's sessions (here or at a collector): only with consent
 SYNTHETIC_SOURCES = ("datagen",)  # generated: only when the verifiers kept it
-AUXILIARY_SOURCES = ("grounding", "question", "caption", "refusal")  # the auxiliary sets data generation writes
 
 
 HELD_OUT_GUARDS = "farol.held_out"  # entry points: (task, task_ref, answer) -> why it is held out, or None
@@ -45,7 +45,7 @@ class NoSamples(Exception):
 
 
 class BuildOptions(BaseModel):
-    sources: tuple[str, ...] = USER_SOURCES + SYNTHETIC_SOURCES + AUXILIARY_SOURCES
+    sources: tuple[str, ...] = USER_SOURCES + SYNTHETIC_SOURCES + AUXILIARY_KINDS  # each auxiliary set, by its kind
     eval_fraction: float = Field(default=0.05, ge=0, lt=1)
     weights: dict[str, float] = Field(default_factory=dict)  # source -> weight (default 1)
     # contributor -> weight, for sessions a collector received (`provenance.contributor`); when given, those of

@@ -4,14 +4,12 @@ process score (points earned per criterion against the rubric). `eval.judges.uni
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from agent.actions import Terminate
+from agent.json_reply import parsed_reply
 from agent.trajectory import Trajectory
 from eval.judges.base import Verdict, numbered
 from eval.tasks import Rubric
@@ -102,26 +100,3 @@ def process_score(rubric: Rubric, reply: str) -> ProcessScore | None:
             earned += min(score.earned_points, item.max_points)
         total += item.max_points
     return ProcessScore(earned, total, tuple(missing), tuple(scores.criteria))
-
-
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def parsed_reply(model: type[ModelT], reply: str) -> ModelT | None:
-    """The reply's JSON object read as `model`; None when it has none or the object does not fit."""
-    try:
-        return model.model_validate(json_object(reply))
-    except ValidationError:
-        return None
-
-
-def json_object(reply: str) -> Any:
-    """The JSON object in a reply, inside a code fence or between the first `{` and the last `}`; None if none."""
-    fenced = _FENCE.search(reply)
-    text = fenced.group(1) if fenced else reply
-    start, end = text.find("{"), text.rfind("}")
-    try:
-        return json.loads(text[start : end + 1]) if 0 <= start < end else None
-    except json.JSONDecodeError:
-        return None

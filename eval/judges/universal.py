@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agent.json_reply import parsed_reply
 from agent.policy import Policy
 from agent.trajectory import Step, Trajectory
 from eval.judges.base import ScreenshotReader, Verdict, ask, image_part, text_part
@@ -34,7 +35,6 @@ from eval.judges.rubric import (
     THRESHOLD,
     ProcessScore,
     parse_rubric,
-    parsed_reply,
     precheck,
     process_score,
     rubric_text,

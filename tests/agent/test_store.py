@@ -47,7 +47,7 @@ def test_delete_removes_rows_and_files_but_keeps_shared_screenshots(tmp_path):
         store.load(first.id)
     store.delete(second.id)
     assert not any(store.screenshot_dir.rglob("*.png"))
-    assert store.db["steps"].count == 0 and store.db["trajectories"].count == 0
+    assert store.list() == [] and store.screenshots_in_use() == set()  # no trajectory row, no step row
     with pytest.raises(TrajectoryNotFound):
         store.delete(second.id)
 

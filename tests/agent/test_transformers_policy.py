@@ -13,7 +13,7 @@ from transformers import AutoModelForImageTextToText
 from agent.geometry import ScreenGeometry
 from agent.hf_policy import TransformersPolicy
 from agent.history import Turn, build_messages
-from agent.tiny_qwen import build_tiny_qwen
+from doubles.tiny_qwen import build_tiny_qwen
 
 TASK = "Find the weather forecast for Lisbon"
 MAX_NEW_TOKENS = 16

@@ -21,10 +21,10 @@ from agent.loop import SECRET_MASK
 from agent.store import Store
 from agent.trajectory import Trajectory, utcnow
 from bridge.cli import sessions
-from bridge.collector import Collector
-from bridge.collector_cli import app as collector_commands
 from bridge.sessions import set_consent
 from bridge.uploads import KEY_REFUSED, Backoff, KeyRing, Uploader, UploadQueue
+from collector.cli import app as collector_commands
+from collector.collector import Collector
 from tests.conftest import run_async
 from tests.support.collector import CollectorProcess, CollectorThread, shared_session, stored_shared
 from tests.support.extension import BridgeThread, free_port
@@ -52,11 +52,7 @@ def uploader_for(store: Store, url: str, key: str, *, auto: bool = True) -> Uplo
 
 
 def states(store: Store) -> dict[str, str]:
-    queue = UploadQueue(store)
-    try:
-        return {session_id: status.state for session_id, status in queue.statuses().items()}
-    finally:
-        queue.close()
+    return {session_id: status.state for session_id, status in UploadQueue(store).statuses().items()}
 
 
 def held_ids(db: Path) -> set[str]:
@@ -156,7 +152,6 @@ def test_the_queue_survives_restarts_of_both_ends_and_loses_or_duplicates_nothin
     assert run_async(before.step()) == dict.fromkeys(ids, "failed")
     assert set(states(store).values()) == {"retrying"}
     assert all("cannot be reached" in status.error for status in before.queue.statuses().values())
-    before.close()
 
     async def through_restarts() -> None:
         uploader = uploader_for(Store(store.path), url, key)  # a new bridge process, the same queue
@@ -290,14 +285,14 @@ def test_an_upload_answered_after_another_process_unshared_the_session_sends_the
     trajectory = stored_shared(store, "red")
     uploader = uploader_for(store, collector.url, collector.keys["alice"])
     uploader.queue.plan(collector.url, [trajectory.id])
-    (in_flight,) = uploader.queue.due()
+    (in_flight,) = uploader.queue.table.due()
     # While this upload is on its way, `farol sessions unshare` in another process asks for (and sends) the deletion.
     trajectory.consent.shared = False
     store.save_header(trajectory)
     uploader.queue.want(trajectory.id, collector.url, "delete")
     uploader.queue.succeeded(in_flight, "v1")  # then the upload's answer arrives: it may have landed after the deletion
     assert states(store) == {trajectory.id: "withdrawing"}
-    assert [row["want"] for row in uploader.queue.due()] == ["delete"]
+    assert [row["want"] for row in uploader.queue.table.due()] == ["delete"]
     assert run_async(uploader.step()) == {trajectory.id: "withdrawn"}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.actions import Terminate
+from agent.auxiliary_sample import Shot
 from agent.geometry import ScreenGeometry, png_size
 from agent.parser import ParsedCall, parse_reply
 from agent.playwright_env import PlaywrightEnv
@@ -56,20 +57,21 @@ def test_grounding_and_questions_point_at_what_they_name(sandbox_url):
             samples = auxiliary_data.grounding(trajectory, pages)
             assert len(samples) == auxiliary_data.GROUNDING_PER_PAGE
             for sample in samples:
-                assert sample["instruction"].split(" ", 1)[0] in ("Click", "Where", "Point")
-                assert f"“{sample['name']}”" in sample["instruction"] or sample["role"] == "img"
-                (x, y), _ = geometry.to_css(*sample["point"])
+                assert sample.instruction.split(" ", 1)[0] in ("Click", "Where", "Point")
+                assert f"“{sample.name}”" in sample.instruction or sample.role == "img"
+                assert sample.trajectory_id == trajectory.id
+                (x, y), _ = geometry.to_css(*sample.point)
                 found = await env.page.evaluate(LABELS_AT, [x, y])
-                assert sample["name"].casefold() in " ".join(found.split()).casefold(), (sample, found)
+                assert sample.name.casefold() in " ".join(found.split()).casefold(), (sample, found)
             questions, captions = auxiliary_data.page_questions(trajectory, pages)
-            answers = {q["question"]: q["answer"] for q in questions}
+            answers = {q.question: q.answer for q in questions}
             assert answers["Which page is this, going by its title?"] == await env.page.title()
             button_question = next(q for q in answers if q.startswith("What does the button at"))
             x, y = map(float, button_question.split("(")[1].split(")")[0].split(", "))
             (css_x, css_y), _ = geometry.to_css(x, y)
             info = await env.element_at(css_x, css_y)
             assert info is not None and info.text == answers[button_question]
-            assert len(captions) == 1 and captions[0]["caption"].startswith(await env.page.title())
+            assert len(captions) == 1 and captions[0].caption.startswith(await env.page.title())
         finally:
             await env.close()
 
@@ -77,13 +79,13 @@ def test_grounding_and_questions_point_at_what_they_name(sandbox_url):
 
 
 def test_refusals_are_fara_replies_on_a_page_of_the_site():
-    shot = {"screenshot": "a" * 64, "model_width": 1428, "model_height": 896, "url": "http://127.0.0.1:1/mart/"}
+    shot = Shot(screenshot="a" * 64, model_width=1428, model_height=896, url="http://127.0.0.1:1/mart/")
     samples = auxiliary_data.template_refusals(shot, "ValueMart")
-    assert len(samples) == len(auxiliary_data.REFUSAL_TEMPLATES) and len({s["id"] for s in samples}) == len(samples)
+    assert len(samples) == len(auxiliary_data.REFUSAL_TEMPLATES) and len({s.id for s in samples}) == len(samples)
     for sample in samples:
-        parsed = parse_reply(sample["reply"])
+        parsed = parse_reply(sample.reply)
         assert isinstance(parsed, ParsedCall) and parsed.action == Terminate(status="failure")
-        assert "ValueMart" in sample["request"] and sample["screenshot"] == shot["screenshot"]
+        assert "ValueMart" in sample.request and sample.shot() == shot
 
 
 def test_the_surfer_never_reads_what_was_typed():

@@ -194,13 +194,13 @@ def test_propose_solve_verify_on_the_sandbox(tmp_path, team):
 
     # Auxiliary data: refusals on a page of each site seen (templates and the proposer's), the annotator's words.
     counts = run_async(augment(ws))
-    refusals = ws.db.aux("refusal")
-    sites = {sample["site"] for sample in refusals}
+    refusals = ws.store.auxiliary.samples("refusal")
+    sites = {sample.site for sample in refusals}
     assert sites == {"Cartwheel", "ValueMart", "Hireline"}  # the sites whose pages were seen
     assert counts["refusal"] == len(refusals) == 3 * (len(auxiliary_data.REFUSAL_TEMPLATES) + 1)
-    assert {s["request"] for s in refusals if s["site"] == "Hireline"} >= {"Post fake reviews here."}
-    written = [c for c in ws.db.aux("caption") if c["source"] == "model"]
-    assert written and len(written) == len(team.asked("annotator")) and written[0]["caption"] == "A store page."
+    assert {s.request for s in refusals if s.site == "Hireline"} >= {"Post fake reviews here."}
+    written = [c for c in ws.store.auxiliary.samples("caption") if c.source == "model"]
+    assert written and len(written) == len(team.asked("annotator")) and written[0].caption == "A store page."
     asked = len(team.model.requests)
     assert run_async(augment(ws)) == counts and len(team.model.requests) == asked  # done once, not again
     ws.close()

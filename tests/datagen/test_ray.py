@@ -10,9 +10,9 @@ from functools import partial
 import pytest
 import ray
 
+from agent.fanout import fan_out
 from datagen.config import Config, SolveSettings
 from datagen.pipeline import Workspace, propose, solve, verify
-from eval.fanout import fan_out
 from eval.runner import RayTask, RunSettings, run_suite
 from eval.suites.adapters import SandboxSuite
 from tests.conftest import run_async
@@ -47,7 +47,7 @@ def test_datagen_solves_over_ray(tmp_path, local_ray):
     assert len(solved) == 2 and all(s.trajectory is not None and s.checker.passed for s in solved)
     assert all(not s.worker.endswith(f":{os.getpid()}") for s in solved)  # solved in Ray's workers
     assert run_async(verify(ws)) == (2, 2)
-    assert len(ws.store.list()) == 2 and ws.db.aux("grounding")
+    assert len(ws.store.list()) == 2 and ws.store.auxiliary.samples("grounding")
     ws.close()
 
 

@@ -19,7 +19,7 @@ from agent.geometry import ScreenGeometry
 from agent.history import decode_image
 from agent.parser import format_reply
 from agent.policy import OpenAIPolicy
-from agent.scripted_model import Reply, Slow
+from doubles.scripted_model import Reply, Slow
 from eval.calibration import RandomClicker
 from eval.offline import Chosen, choose
 from eval.replay import Box, Replay, ReplayStep, record_replay, requests

@@ -15,8 +15,8 @@ from agent.actions import LeftClick, Terminate, Type
 from agent.approval import ApprovalRequest, Decision
 from agent.parser import format_reply
 from agent.policy import ModelReply
+from agent.retry import retry_aborted
 from agent.settle import SettleRule
-from eval.runner import retry_aborted
 from sandbox.checks import conduct
 from sandbox.episode import Episode, Sandbox, run_episode, run_oracle
 from sandbox.taskspec import CATEGORIES, Task

@@ -15,7 +15,8 @@ from agent.actions import Type
 from agent.loop import SECRET_MASK
 from agent.store import Store
 from agent.trajectory import Approval, Trajectory, UserTurn, utcnow
-from bridge.collector import Collector, Limits, create_collector_app
+from collector.app import Limits, create_collector_app
+from collector.collector import Collector
 from tests.support.extension import ServerThread, free_port
 from tests.support.records import make_trajectory
 
@@ -49,7 +50,7 @@ class CollectorProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        command = "from bridge.collector_cli import app; app()"
+        command = "from collector.cli import app; app()"
         arguments = ["serve", "--port", str(self.port), "--db", str(self.db)]
         self.process = subprocess.Popen([sys.executable, "-c", command, *arguments], stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 30

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from agent.scripted_model import ScriptedModel
+from doubles.scripted_model import ScriptedModel
 
 
 def main() -> None:

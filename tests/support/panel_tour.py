@@ -12,8 +12,8 @@ from pathlib import Path
 
 from playwright.async_api import Page
 
-from agent.scripted_model import Reply
 from bridge.browser import FINISHED
+from doubles.scripted_model import Reply
 from tests.support.extension import BridgeThread, Browser, extension_browser
 from tests.support.fara import ActionsPage, model_point, reply
 from tests.support.servers import FixtureSite, ScriptedModel, Slow

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from agent.scripted_model import Reply
+from doubles.scripted_model import Reply
 from tests.support.servers import ScriptedModel
 
 Request = dict[str, Any]

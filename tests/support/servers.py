@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from agent import scripted_model
-from agent.scripted_model import Fail, LocalServer, QuietHandler, Slow
+from doubles import scripted_model
+from doubles.scripted_model import Fail, LocalServer, QuietHandler, Slow
 from tests.support.polling import poll
 
 __all__ = ["Fail", "FixtureSite", "ScriptedModel", "Slow"]

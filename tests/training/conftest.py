@@ -13,8 +13,8 @@ from agent.playwright_env import PlaywrightEnv
 from agent.policy import OpenAIPolicy
 from agent.recorder import StoreRecorder
 from agent.store import Store
-from agent.tiny_qwen import build_tiny_qwen
 from agent.trajectory import Trajectory
+from doubles.tiny_qwen import build_tiny_qwen
 from tests.support.fara import reply
 from tests.support.servers import ScriptedModel
 

@@ -1,8 +1,7 @@
-"""The one place trajectories are written and read: SQLite (WAL) plus PNG files named by content hash.
+"""Trajectories: one row per trajectory, one per step, and PNG files named by their content hash.
 
 Every step is committed the moment it completes, so a crash loses at most the step in flight.
-Screenshot files are written (atomically) before the row that names them. What the store holds is what
-the pairing token protects: the folder is private to its owner (0700, files 0600).
+Screenshot files are written (atomically) before the row that names them.
 
 A trajectory still `running` whose process is gone (killed, crashed) is shown `interrupted`: each row
 names the process that last wrote it.
@@ -12,9 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,16 +19,12 @@ import sqlite_utils
 
 from agent.process import ProcessId, this_process
 from agent.screenshot import digest_of
+from agent.store.auxiliary import AuxiliaryTable
+from agent.store.database import Database
+from agent.store.datagen import DatagenTables
+from agent.store.folder import default_db_path, private_dir, write_private
+from agent.store.uploads import UploadTable
 from agent.trajectory import SCHEMA_VERSION, Step, Trajectory, utcnow
-
-PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
-
-
-def default_db_path() -> Path:
-    home = (
-        os.environ.get("FAROL_HOME") or Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share") / "farol"
-    )
-    return Path(home) / "farol.db"
 
 
 class TrajectoryNotFound(KeyError):
@@ -43,36 +35,48 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 
 
 def _serialised(method: Method) -> Method:
-    """One connection serves every thread (web handlers run in a pool); a lock keeps transactions whole."""
+    """The method runs whole under the database's one lock."""
 
     @functools.wraps(method)
     def locked(self: Store, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
+        with self._db.lock:
             return method(self, *args, **kwargs)
 
     return locked  # type: ignore[return-value]
 
 
 class Store:
+    """The trajectories, and the side tables kept in the same file (each made when first used)."""
+
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
-        _private_dir(self.path.parent, repair=path is None)
+        private_dir(self.path.parent, repair=path is None)
         self.screenshot_dir = self.path.parent / "screenshots"
-        _private_dir(self.screenshot_dir)
-        self._lock = threading.RLock()
+        private_dir(self.screenshot_dir)
         self._process = this_process()
-        # Created private (SQLite's -wal/-shm take its mode). An existing file is never opened and closed here:
-        # closing any descriptor of it would drop the locks of this process's open connections (a corrupt WAL).
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE))
-        os.chmod(self.path, PRIVATE_FILE)
-        self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
-        self.db.enable_wal()
+        self._db = Database(self.path)
         self._create_tables()
 
+    @property
+    def _sql(self) -> sqlite_utils.Database:
+        return self._db.sql
+
+    @functools.cached_property
+    def uploads(self) -> UploadTable:
+        return UploadTable(self._db)
+
+    @functools.cached_property
+    def datagen(self) -> DatagenTables:
+        return DatagenTables(self._db)
+
+    @functools.cached_property
+    def auxiliary(self) -> AuxiliaryTable:
+        return AuxiliaryTable(self._db)
+
+    @_serialised
     def _create_tables(self) -> None:
-        if "trajectories" not in self.db.table_names():
-            self.db["trajectories"].create(
+        if "trajectories" not in self._sql.table_names():
+            self._sql["trajectories"].create(
                 {
                     "id": str,
                     "task": str,
@@ -86,16 +90,15 @@ class Store:
                 },
                 pk="id",
             )
-            self.db["trajectories"].create_index(["created_at"])
-        if "owner" not in self.db["trajectories"].columns_dict:  # stores made before it existed
-            self.db["trajectories"].add_column("owner", str)
-        if "steps" not in self.db.table_names():
-            self.db["steps"].create(
+            self._sql["trajectories"].create_index(["created_at"])
+        if "steps" not in self._sql.table_names():
+            self._sql["steps"].create(
                 {"trajectory_id": str, "idx": int, "screenshot": str, "data": str},
                 pk=("trajectory_id", "idx"),
                 foreign_keys=[("trajectory_id", "trajectories", "id")],
             )
-            self.db["steps"].create_index(["screenshot"])
+            self._sql["steps"].create_index(["screenshot"])
+        self._db.add_missing_columns("trajectories", {"owner": str})
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -103,7 +106,7 @@ class Store:
     def save_header(self, trajectory: Trajectory) -> None:
         """Everything but the steps: status, answer, user turns, approvals, consent."""
         header = trajectory.model_dump(mode="json", exclude={"steps"})
-        self.db["trajectories"].upsert(
+        self._sql["trajectories"].upsert(
             {
                 "id": trajectory.id,
                 "task": trajectory.task,
@@ -134,9 +137,9 @@ class Store:
 
     def _write_step(self, trajectory: Trajectory, step: Step, png: bytes) -> None:
         self.put_screenshot(png, step.screenshot)
-        with self.db.conn:
+        with self._sql.conn:
             self.save_header(trajectory)
-            self.db["steps"].upsert(
+            self._sql["steps"].upsert(
                 {
                     "trajectory_id": trajectory.id,
                     "idx": step.index,
@@ -151,12 +154,8 @@ class Store:
         digest = digest or digest_of(png)
         path = self.screenshot_path(digest)
         if not path.exists():
-            _private_dir(path.parent)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(png)
-            partial.replace(path)
+            private_dir(path.parent)
+            write_private(path, png)
         return digest
 
     # -- reading ---------------------------------------------------------------------------
@@ -170,7 +169,7 @@ class Store:
     @_serialised
     def load(self, trajectory_id: str) -> Trajectory:
         self._mark_orphans()
-        rows = list(self.db["trajectories"].rows_where("id = ?", [trajectory_id]))
+        rows = list(self._sql["trajectories"].rows_where("id = ?", [trajectory_id]))
         if not rows:
             raise TrajectoryNotFound(trajectory_id)
         header: dict[str, Any] = json.loads(rows[0]["data"])
@@ -178,7 +177,7 @@ class Store:
             raise ValueError(
                 f"trajectory {trajectory_id} has schema {header['schema_version']}; upgrade farol to read it"
             )
-        steps = self.db["steps"].rows_where("trajectory_id = ?", [trajectory_id], order_by="idx")
+        steps = self._sql["steps"].rows_where("trajectory_id = ?", [trajectory_id], order_by="idx")
         header["steps"] = [json.loads(row["data"]) for row in steps]
         return Trajectory.model_validate(header)
 
@@ -194,45 +193,42 @@ class Store:
             + " order by t.created_at desc"
             + (f" limit {int(limit)}" if limit else "")
         )
-        return list(self.db.query(sql, args))
+        return list(self._sql.query(sql, args))
 
     def _mark_orphans(self) -> None:
         """Trajectories left `running` by a process that is gone are `interrupted`, whoever started them."""
         orphans = [
             (row["id"], owner)
-            for row in self.db.query("select id, owner from trajectories where status = 'running'")
+            for row in self._sql.query("select id, owner from trajectories where status = 'running'")
             if not (owner := ProcessId.parse(row["owner"])).alive()
         ]
         for trajectory_id, owner in orphans:
-            header = json.loads(self.db["trajectories"].get(trajectory_id)["data"])
+            header = json.loads(self._sql["trajectories"].get(trajectory_id)["data"])
             header.update(status="interrupted", reason=f"stopped before it finished: its process ({owner.pid}) ended")
             header["updated_at"] = utcnow().isoformat()
-            self.db["trajectories"].update(
+            self._sql["trajectories"].update(
                 trajectory_id, {"status": "interrupted", "updated_at": header["updated_at"], "data": json.dumps(header)}
             )
+
+    @_serialised
+    def screenshots_in_use(self) -> set[str]:
+        """The digests some step names: a screenshot file outside them belongs to no trajectory."""
+        return {row["screenshot"] for row in self._sql.query("select distinct screenshot from steps")}
 
     # -- deleting --------------------------------------------------------------------------
 
     @_serialised
     def delete(self, trajectory_id: str) -> None:
         """Remove the trajectory's rows and every screenshot file no other trajectory uses."""
-        digests = {row["screenshot"] for row in self.db["steps"].rows_where("trajectory_id = ?", [trajectory_id])}
-        if not digests and not self.db["trajectories"].count_where("id = ?", [trajectory_id]):
+        digests = {row["screenshot"] for row in self._sql["steps"].rows_where("trajectory_id = ?", [trajectory_id])}
+        if not digests and not self._sql["trajectories"].count_where("id = ?", [trajectory_id]):
             raise TrajectoryNotFound(trajectory_id)
-        with self.db.conn:
-            self.db["steps"].delete_where("trajectory_id = ?", [trajectory_id])
-            self.db["trajectories"].delete_where("id = ?", [trajectory_id])
+        with self._sql.conn:
+            self._sql["steps"].delete_where("trajectory_id = ?", [trajectory_id])
+            self._sql["trajectories"].delete_where("id = ?", [trajectory_id])
         for digest in digests:
-            if not self.db["steps"].count_where("screenshot = ?", [digest]):
+            if not self._sql["steps"].count_where("screenshot = ?", [digest]):
                 self.screenshot_path(digest).unlink(missing_ok=True)
 
-    @_serialised
     def close(self) -> None:
-        self.db.close()
-
-
-def _private_dir(folder: Path, *, repair: bool = True) -> None:
-    """Create `folder` readable by its owner only; `repair` also narrows an existing one (our data folder)."""
-    folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    if repair and folder.stat().st_mode & 0o077:
-        os.chmod(folder, PRIVATE_DIR)
+        self._db.close()

@@ -18,16 +18,16 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.actions import Type
+from agent.contribution import PNG_SIGNATURE, contribution_of, share_preview
 from agent.parser import format_reply
 from agent.screenshot import digest_of
 from agent.store import Store
+from agent.terminal import CONTROL_CHARACTERS
 from agent.trajectory import KEPT_SCORE, SCHEMA_VERSION
-from bridge.collector import Limits, Quota
-from bridge.collector_cli import CONTROL_CHARACTERS
-from bridge.collector_cli import app as collector_commands
-from bridge.contribution import PNG_SIGNATURE, contribution_of
 from bridge.pairing import load_or_create_token
-from bridge.sessions import share_preview
+from collector.app import Limits
+from collector.cli import app as collector_commands
+from collector.collector import Quota
 from tests.conftest import run_async
 from tests.support.collector import CollectorThread, shared_session, stored_shared
 from tests.support.polling import poll
@@ -311,7 +311,7 @@ def test_a_path_that_is_not_a_session_id_is_refused_and_nothing_is_stored_or_log
     assert 400 <= response.status_code < 500, response.text
     deletion = httpx.delete(f"{collector.url}/v1/sessions/{session_id}", headers=alice)
     assert 400 <= deletion.status_code < 500
-    assert nothing_stored(collector) and collector.collector.deletions() == []
+    assert nothing_stored(collector) and collector.collector.ledger.deletions() == []
 
 
 def test_a_shared_session_cannot_pass_for_kept_synthetic_data(collector):
@@ -405,18 +405,17 @@ def test_deleting_a_contributor_removes_their_sessions_files_and_exports_and_log
     assert not held.screenshot_path(digest_of(png("blue"))).exists()
     assert held.screenshot_path(digest_of(png("red"))).exists()  # bob's session still uses it
     assert sorted(path.name for path in out.iterdir()) == [bobs]
-    logged = [row for row in collector.collector.deletions() if row["contributor"] == "alice"]
+    logged = [row for row in collector.collector.ledger.deletions() if row["contributor"] == "alice"]
     assert sorted(row["trajectory_id"] for row in logged) == sorted(alices)
     assert {(row["by"], row["reason"], row["removed"]) for row in logged} == {("operator", "she asked", 1)}
     assert all(trajectory_id in farol_collector(collector, "deletions")[1] for trajectory_id in alices)
 
 
 def received_long_ago(collector: CollectorThread, trajectory_id: str) -> None:
-    with collector.collector.db.conn:
-        collector.collector.db.execute(
-            "update contributions set received_at = ? where trajectory_id = ?",
-            ["2001-01-01T00:00:00+00:00", trajectory_id],
-        )
+    ledger = collector.collector.ledger
+    row = ledger.contribution(trajectory_id)
+    ledger.remove_contribution(trajectory_id)
+    ledger.add_contribution({**row, "received_at": "2001-01-01T00:00:00+00:00"})
 
 
 def test_sessions_past_the_retention_period_are_pruned_by_command_and_by_the_serving_collector(collector, tmp_path):
@@ -433,7 +432,7 @@ def test_sessions_past_the_retention_period_are_pruned_by_command_and_by_the_ser
         run_async(poll(serving.held, lambda held: held == {recent}, timeout=30, failure=str))
     finally:
         serving.stop()
-    by_retention = [row for row in serving.collector.deletions() if row["by"] == "retention"]
+    by_retention = [row for row in serving.collector.ledger.deletions() if row["by"] == "retention"]
     assert sorted(row["trajectory_id"] for row in by_retention) == sorted([old, older])
     assert all("30 day(s)" in row["reason"] for row in by_retention)
 
@@ -448,7 +447,7 @@ def test_screenshot_files_no_session_uses_are_swept_at_start(collector, tmp_path
     collector.collector.tidy()
     assert not held.screenshot_path(orphan).exists() and not partial.exists()
     assert held.screenshot_path(digest_of(png("red"))).exists() and collector.held() == {kept}
-    (sweep,) = collector.collector.deletions()
+    (sweep,) = collector.collector.ledger.deletions()
     assert sweep["by"] == "collector" and "2 screenshot file(s)" in sweep["reason"]
 
 
@@ -461,10 +460,10 @@ def test_list_prints_whole_ids_and_no_control_characters_and_export_stays_in_its
     sneaked, sneaked_shots = shared_session("blue")
     sneaked.id = "../../escaped"
     collector.collector.store.save(sneaked, sneaked_shots)
-    with collector.collector.db.conn:
-        collector.collector.db["contributions"].insert(
-            {"trajectory_id": sneaked.id, "contributor": "alice", "fingerprint": "x", "received_at": "2030-01-01"}
-        )
+    collector.collector.ledger.add_contribution(
+        {"trajectory_id": sneaked.id, "contributor": "alice", "fingerprint": "x", "received_at": "2030-01-01",
+         "bytes": None}
+    )  # fmt: skip
 
     code, said = farol_collector(collector, "list", columns=70)
     assert code == 0 and trajectory.id in said

@@ -1,12 +1,12 @@
 """The front door for HTTP: who may ask, checked before a single byte of the body is read.
 
 One mechanism serves the bridge and the collector; a `Door` says what each one checks. The bridge's door
-(`bridge_door`) wants a loopback `Host` for every request (no DNS rebinding), `/api/health` included, and
-the pairing token as a bearer token for the rest of `/api/`. The collector's wants a contributor key under
-`/v1/`, on any host (it sits behind a reverse proxy). Bodies are capped: a declared length over the cap is
+(`bridge/pairing.py` `bridge_door`) wants a loopback `Host` for every request (no DNS rebinding), `/api/health`
+included, and the pairing token as a bearer token for the rest of `/api/`. The collector's wants a contributor key
+under `/v1/`, on any host (it sits behind a reverse proxy). Bodies are capped: a declared length over the cap is
 refused at once, and a body that grows past it while being read is cut off. Who the credential names is
 left in the request's state (`request.state.caller`). The bridge's WebSocket is not handled here: its
-handshake has its own checks (origin, Host, token; see `pairing.websocket_refusal`).
+handshake has its own checks (origin, Host, token; see `bridge/pairing.py` `websocket_refusal`).
 """
 
 from __future__ import annotations
@@ -17,28 +17,24 @@ from dataclasses import dataclass
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bridge.pairing import is_loopback_host, token_matches
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 
-MAX_BODY_BYTES = 64 * 1024  # the bridge's REST API takes small JSON bodies only
+
+def is_loopback_host(host_header: str | None) -> bool:
+    if not host_header:
+        return False
+    host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
+    return host.lower() in LOOPBACK_HOSTS
 
 
 @dataclass(frozen=True)
 class Door:
     identify: Callable[[str], str | None]  # a bearer credential -> who it names, or None to refuse it
     protected: str  # paths under this prefix need the credential...
+    credential: str  # (what a refusal calls it)
+    max_body: int
     open_paths: frozenset[str] = frozenset()  # ...except these
-    credential: str = "pairing token"  # what a refusal calls it
-    max_body: int = MAX_BODY_BYTES
     loopback_only: bool = True
-
-
-def bridge_door(token: str) -> Door:
-    """Loopback only; the pairing token for `/api/` (but `/api/health`: `farol browser` looks for a bridge)."""
-    return Door(
-        identify=lambda given: "extension" if token_matches(given, token) else None,
-        protected="/api/",
-        open_paths=frozenset({"/api/health"}),
-    )
 
 
 class Gate:
@@ -60,7 +56,7 @@ class Gate:
         """(status, detail, headers) of the answer that refuses this request, or None to let it in."""
         door, path = self.door, scope["path"]
         if door.loopback_only and not is_loopback_host(headers.get("host")):
-            return 403, "the bridge answers on loopback only", {}
+            return 403, "this server answers on loopback only", {}
         if path.startswith(door.protected) and path not in door.open_paths:
             scheme, _, given = headers.get("authorization", "").partition(" ")
             caller = door.identify(given.strip()) if scheme.lower() == "bearer" and given.strip() else None

@@ -1,6 +1,6 @@
 """An OpenAI-compatible endpoint that plays scripted replies and records every request.
 
-The stand-in for the model wherever no GPU is at hand: the tests, the benchmarks, an offline demo. It
+The stand-in for the model wherever no GPU is at hand: the tests and the benchmarks. It
 answers `POST .../chat/completions` with the next scripted reply (or an HTTP error, or a reply after a
 delay) and `GET .../models` with one model.
 """

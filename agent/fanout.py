@@ -4,9 +4,9 @@ The same `work` coroutine function runs either way. Over Ray it is pickled to a 
 event loop of its own and sends the result back; so `work` builds what it needs inside the job (a browser, a
 model client) or through `per_process` (a server every job of a worker process can share), and returns
 plain data. `on_result` runs here, in the caller's process, as each job finishes: that is where results are
-stored, so a cluster's workers need no access to the caller's files.
+stored, so a cluster's workers need no access to the caller's files. Ray is imported only when asked for.
 
-`farol datagen` (one trajectory per task) and `farol eval run --ray` both fan out through this module.
+`farol datagen` (one trajectory per task), `farol eval run` and the offline scores all fan out through it.
 """
 
 from __future__ import annotations

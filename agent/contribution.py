@@ -1,4 +1,5 @@
-"""A contributed session on the wire: exactly what the share preview shows, and the checks a collector makes.
+"""Sharing a session: what it hands over (`share_preview`), that on the wire (`Contribution`), and the checks a
+collector makes (`accepted`). Both ends use this: the bridge's uploader and the collector.
 
 The body of an upload is the share preview's record and its screenshots, the PNG bytes in base64 keyed by
 their digest; nothing else (no token, no local path). Both ends check it with `accepted`: the uploader
@@ -13,7 +14,7 @@ import base64
 import binascii
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
@@ -27,7 +28,6 @@ from agent.parser import ParsedCall, parse_reply
 from agent.screenshot import digest_of
 from agent.store import Store
 from agent.trajectory import SCHEMA_VERSION, Approval, Step, Trajectory
-from bridge.sessions import share_preview
 
 MAX_STEPS = 1000
 MAX_SCREENSHOT_BYTES = 16 * 1024 * 1024  # a 4K PNG capture is a few MB
@@ -54,6 +54,13 @@ def is_session_id(text: str) -> bool:
     return SESSION_ID.fullmatch(text) is not None
 
 
+def share_preview(trajectory: Trajectory, locate: Callable[[str], str]) -> dict[str, Any]:
+    """Exactly what sharing this session hands over: the record and its screenshots (each where `locate`
+    says it can be seen: a file, a URL)."""
+    digests = dict.fromkeys(step.screenshot for step in trajectory.steps)
+    return {"trajectory": trajectory.model_dump(mode="json"), "screenshots": [locate(digest) for digest in digests]}
+
+
 def contribution_of(store: Store, trajectory: Trajectory) -> Contribution:
     """The share preview of a stored session, with its screenshots' bytes where the preview names them."""
     preview = share_preview(trajectory, lambda digest: digest)
@@ -61,13 +68,6 @@ def contribution_of(store: Store, trajectory: Trajectory) -> Contribution:
         digest: base64.b64encode(store.read_screenshot(digest)).decode() for digest in preview["screenshots"]
     }
     return Contribution(trajectory=preview["trajectory"], screenshots=screenshots)
-
-
-def read_contribution(body: bytes) -> Contribution:
-    try:
-        return Contribution.model_validate_json(body)
-    except ValidationError as error:
-        raise Refused(f"not a contribution: {_first_problem(error)}") from None
 
 
 def accepted(contribution: Contribution) -> tuple[Trajectory, dict[str, bytes]]:
@@ -97,10 +97,11 @@ def _record(data: dict[str, Any]) -> Trajectory:
     try:
         return Trajectory.model_validate(data)
     except ValidationError as error:
-        raise Refused(f"not a trajectory record: {_first_problem(error)}") from None
+        raise Refused(f"not a trajectory record: {first_problem(error)}") from None
 
 
-def _first_problem(error: ValidationError) -> str:
+def first_problem(error: ValidationError) -> str:
+    """The first thing wrong with what was sent, in words."""
     problem = error.errors()[0]
     return f"{'.'.join(str(part) for part in problem['loc']) or 'body'}: {problem['msg']}"
 

@@ -3,7 +3,6 @@ deletions)."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -13,26 +12,15 @@ import uvicorn
 from rich.markup import escape
 from rich.table import Table
 
-from agent.cli import console, errors
+from agent.contribution import is_session_id
 from agent.export import export_webeval
+from agent.gate import is_loopback_host
 from agent.store import default_db_path
-from bridge.collector import (
-    DEFAULT_MAX_UPLOAD_MB,
-    DEFAULT_QUOTA_MB,
-    DEFAULT_QUOTA_SESSIONS,
-    DEFAULT_UPLOADS_AT_ONCE,
-    MB,
-    Collector,
-    Limits,
-    Quota,
-    create_collector_app,
-)
-from bridge.contribution import is_session_id
-from bridge.pairing import is_loopback_host
+from agent.terminal import console, errors, printable
+from collector.app import DEFAULT_MAX_UPLOAD_MB, DEFAULT_UPLOADS_AT_ONCE, Limits, create_collector_app
+from collector.collector import DEFAULT_QUOTA_MB, DEFAULT_QUOTA_SESSIONS, MB, Collector, Quota
 
 DEFAULT_PORT = 8780
-# C0 and C1 controls and DEL: a sender's text must not move the cursor, recolour or retitle the terminal.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 app = typer.Typer(
     help="Collect the sessions people share: serve, contributors (add, revoke), list, stats, export, delete, prune.",
@@ -48,11 +36,6 @@ CollectorDb = Annotated[
     ),
 ]
 ContributorName = Annotated[str | None, typer.Option("--contributor", help="Only this contributor's sessions.")]
-
-
-def printable(text: str) -> str:
-    """Text someone else sent, safe to print: no control characters, no rich markup."""
-    return escape(CONTROL_CHARACTERS.sub("", text))
 
 
 def _table_with_ids(id_column: str, *columns: str) -> Table:
@@ -188,7 +171,7 @@ def export(
             continue
         folder = out / row["id"]
         export_webeval(collector.store, collector.store.load(row["id"]), folder)
-        collector.record_export(row["id"], folder)
+        collector.ledger.add_export(row["id"], folder)
         exported += 1
     console.print(f"Exported {exported} session(s) to {escape(str(out))}.")
 
@@ -220,7 +203,7 @@ def prune(
 def deletions(db: CollectorDb = None) -> None:
     """The deletion log, newest first: what was removed, by whom, and why."""
     table = _table_with_ids("session", "when", "by", "contributor", "removed", "reason")
-    for row in _open(db).deletions():
+    for row in _open(db).ledger.deletions():
         table.add_row(
             printable(row["trajectory_id"] or ""),
             row["requested_at"][:19],

@@ -1,0 +1,32 @@
+"""The command-line options several `farol` commands take, each declared once with its environment variable.
+
+Each is an `Annotated` type a command gives its parameter (`model_url: ModelUrl = DEFAULT_MODEL_URL`), so the
+flag, the `FAROL_*` variable and the help read the same in every command. Options one command alone takes are
+declared in that command's module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ModelUrl = Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="The model's OpenAI-compatible base URL.")]
+ModelName = Annotated[str, typer.Option(envvar="FAROL_MODEL", help="Model name at that endpoint.")]
+ApiKey = Annotated[str | None, typer.Option(envvar="FAROL_API_KEY", help="API key, if the endpoint needs one.")]
+Db = Annotated[
+    Path | None, typer.Option(envvar="FAROL_DB", help="SQLite store.", show_default="~/.local/share/farol/farol.db")
+]
+# A checkpoint run in this process instead of a model server (`agent.cli.in_process_policy`).
+ModelPath = Annotated[
+    Path | None,
+    typer.Option(
+        help="Run this checkpoint in-process with transformers instead of --model-url (e.g. `farol train sft`'s "
+        "output)."
+    ),
+]
+Device = Annotated[
+    str,
+    typer.Option(help="With --model-path: where it runs (cpu, cuda, cuda:1).", show_default="cuda if any, else cpu"),
+]
