@@ -32,7 +32,8 @@ def per_process(key: Hashable, build: Callable[[], Value]) -> Value:
     with _shared_lock:
         if key not in _shared:
             _shared[key] = build()
-        return _shared[key]
+        built: Value = _shared[key]  # what `build` returned for this key
+        return built
 
 
 def release_shared() -> list[Any]:

@@ -48,9 +48,10 @@ async def service_worker(context: BrowserContext) -> Worker:
     for worker in context.service_workers:
         if worker.url.startswith(f"chrome-extension://{EXTENSION_ID}/"):
             return worker
-    return await context.wait_for_event(
+    started: Worker = await context.wait_for_event(
         "serviceworker", predicate=lambda worker: worker.url.startswith(f"chrome-extension://{EXTENSION_ID}/")
     )
+    return started
 
 
 async def pair(context: BrowserContext, token: str, port: int) -> None:
@@ -125,7 +126,7 @@ async def run_in_panel(
         if kind == "error" and session_id is None:
             raise TaskRefused(message["message"])
         if kind == "session":
-            session = message["session"]
+            session: dict[str, Any] = message["session"]
             session_id = session_id or session["id"]
             if session["id"] == session_id and session["status"] in FINISHED:
                 return session

@@ -20,7 +20,7 @@ from agent.cdp_actions import ACTION_METHODS
 from agent.trajectory import ApprovalKind
 from bridge.jsdoc import module_text
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION: Literal[1] = 1
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a 2x HiDPI PNG screenshot in base64 fits comfortably
 HEARTBEAT_SECONDS = 20
 

@@ -33,6 +33,8 @@ from tests.support.collector import CollectorThread, shared_session, stored_shar
 from tests.support.polling import poll
 from tests.support.records import png
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture
 def collector(tmp_path):

@@ -43,6 +43,7 @@ def test_a_generator_task_varies_as_the_same_template_in_the_training_seeds():
     assert len({task.category for task in first}) == 11  # any first N covers the categories evenly
 
 
+@pytest.mark.unit
 def test_only_the_training_split_is_proposed_and_held_out_tasks_are_refused():
     drawn = run_async(drain(generator_source(), most=40))
     assert all(p.seed == TRAIN_SEEDS[0] and p.contamination() is None for p in drawn)
@@ -70,6 +71,7 @@ def test_duplicates_are_turned_away():
     assert dedupe.reason(variant) is None  # its own data and checker: a variation, not a repeat
 
 
+@pytest.mark.unit
 def test_a_models_variations_are_reviewed():
     parent = from_task(SUITE["information_seeking-012"])
 
@@ -99,6 +101,7 @@ def test_a_models_variations_are_reviewed():
     ]  # fmt: skip
 
 
+@pytest.mark.unit
 def test_seed_files(tmp_path):
     good = tmp_path / "seeds.txt"
     good.write_text("# shops\nhttps://shop.example.com/ shopping\n\nhttps://fly.example.com/, flights  # airline\n")
@@ -111,6 +114,7 @@ def test_seed_files(tmp_path):
         read_seed_file(bad)
 
 
+@pytest.mark.unit
 def test_the_config_file(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     example = load_config(EXAMPLE)
@@ -137,6 +141,7 @@ def test_the_config_file(tmp_path, monkeypatch):
         example.check()
 
 
+@pytest.mark.unit
 def test_the_command_says_what_is_wrong(tmp_path):
     runner = CliRunner()
     missing = runner.invoke(app, ["run", "--config", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o")])

@@ -39,6 +39,8 @@ from eval.tasks import EvalTask, Rubric
 from tests.conftest import run_async
 from tests.eval.trajectories import CLICK, DONE, images, png, texts, trajectory
 
+pytestmark = pytest.mark.unit
+
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "eval"
 JUDGE_DATA = Path(__file__).parent.parent.parent / "eval" / "data" / "judges"
 

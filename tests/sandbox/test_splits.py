@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from typer.testing import CliRunner
 
 from sandbox import splits
@@ -53,6 +54,7 @@ def test_the_splits_are_the_same_every_time():
     assert {name: [task.model_dump_json() for task in split_tasks(name)] for name in SPLITS} == first
 
 
+@pytest.mark.unit
 def test_the_guard_names_held_out_tasks_by_text_template_and_seed_or_answer():
     task = next(task for task in load_suite() if answer_of(task))
     assert contamination(task.task.upper() + "!") == f"the task text of eval task {task.id} (seed 0)"
@@ -63,6 +65,7 @@ def test_the_guard_names_held_out_tasks_by_text_template_and_seed_or_answer():
     assert contamination(training.task, task_ref(training), answer_of(training)) is None
 
 
+@pytest.mark.unit
 def test_an_agreed_binding_step_is_checked_on_what_it_commits():
     task = next(task for task in load_suite() if task.id == "shopping-001")
     twin = approved_twin(task)
@@ -77,6 +80,7 @@ def test_an_agreed_binding_step_is_checked_on_what_it_commits():
     assert not check(twin, Evidence(state={"mart": {"cart": [line], "orders": []}})).passed
 
 
+@pytest.mark.unit
 def test_the_command_lists_a_split():
     from eval.cli import app
 

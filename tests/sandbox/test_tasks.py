@@ -45,6 +45,8 @@ from sandbox.taskspec import (
     suite_schema,
 )
 
+pytestmark = pytest.mark.unit
+
 SUITE_TASKS = load_suite()
 
 

@@ -10,6 +10,7 @@ import os
 import tracemalloc
 from pathlib import Path
 
+import pytest
 import yaml
 from PIL import Image
 
@@ -49,6 +50,7 @@ def write_dataset(folder: Path, shard_size: int = 2) -> None:
         writer.add("eval", make_sample("e", 0, "cli", "held out", conversation("eval"), [screens[0]], "Reply."))
 
 
+@pytest.mark.unit
 def test_each_screenshot_is_stored_once_and_samples_name_it(tmp_path):
     write_dataset(tmp_path / "data")
     stored = sorted(images_dir(tmp_path / "data").iterdir())
@@ -104,6 +106,7 @@ def test_build_data_memory_stays_flat_as_samples_grow(recorded_run, tmp_path):
     assert len(load_splits(tmp_path / "large-data")["train"]) == 4 * len(load_splits(tmp_path / "small-data")["train"])
 
 
+@pytest.mark.unit
 def test_the_llamafactory_export_states_its_settings_and_leaves_no_cache(tmp_path):
     write_dataset(tmp_path / "data")
     before = sorted(path.relative_to(tmp_path / "data") for path in (tmp_path / "data").rglob("*"))
