@@ -80,7 +80,10 @@ async def _here(
 
 
 def _in_worker(work: Callable[[Item], Awaitable[Result]], item: Item) -> Result:
-    return asyncio.run(work(item))  # type: ignore[arg-type]
+    async def one() -> Result:  # asyncio.run takes a coroutine, `work` may return any awaitable
+        return await work(item)
+
+    return asyncio.run(one())
 
 
 async def _over_ray(

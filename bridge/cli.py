@@ -27,6 +27,7 @@ from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy, endpoin
 from agent.settle import SettleRule
 from agent.store import Store, TrajectoryNotFound
 from agent.terminal import console, errors, print_step, printable
+from agent.trajectory import Trajectory
 from bridge.browser import EXTENSION_DIR, TaskRefused, launch_with_extension, pair, run_in_panel
 from bridge.model_server import ManagedModelServer, ModelServerUnavailable, ServeOptions, check_machine, local_port
 from bridge.pairing import UnsafeToken
@@ -227,7 +228,7 @@ async def _decide(card: dict[str, Any]) -> Decision:
     return Decision("deny")
 
 
-def _report(session: dict) -> int:  # type: ignore[type-arg]
+def _report(session: dict[str, Any]) -> int:
     if session["status"] == "error":
         errors.print(f"[red]Error: {escape(session.get('reason') or 'unknown')}[/red]")
         return 2
@@ -470,7 +471,7 @@ def export(
     console.print(f"Exported {len(shared)} shared session(s) to {out}.")
 
 
-def _load(store: Store, session_id: str):  # type: ignore[no-untyped-def]
+def _load(store: Store, session_id: str) -> Trajectory:
     try:
         return store.load(session_id)
     except TrajectoryNotFound:

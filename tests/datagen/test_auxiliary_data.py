@@ -37,7 +37,7 @@ def sandbox_url():
         yield server.url
 
 
-async def one_step_on(url: str):  # type: ignore[no-untyped-def]
+async def one_step_on(url: str):
     """A trajectory of one observation of `url`, its page reading, and the browser still on it."""
     env = await PlaywrightEnv.launch(url)
     await env.settle_page()

@@ -51,7 +51,7 @@ def test_the_progress_ledger_steers_by_precedence():
             directive = orchestrator.directive()
             seen.append((directive.instruction, directive.stop, directive.critical_point))
         await orchestrator.on_end(trajectory)
-        await orchestrator.model.close()  # type: ignore[attr-defined]
+        await orchestrator.model.close()
         return seen
 
     orchestrator = Orchestrator(OpenAIPolicy(team.model.url, "scripted", retries=0), max_stalls=2, max_replans=1)

@@ -37,7 +37,7 @@ EXPLORED = "On Cartwheel, find the cheapest two-person tent in Outdoor and tell 
 
 
 def task_of(request: Request) -> str:
-    return re.search(r"^The user's task: (.*)$", user_text(request), re.MULTILINE).group(1)  # type: ignore[union-attr]
+    return re.search(r"^The user's task: (.*)$", user_text(request), re.MULTILINE).group(1)
 
 
 def solving(request: Request) -> str:

@@ -23,7 +23,7 @@ SUITE = {task.id: task for task in load_suite()}
 TRAIN = {task.id: task for task in train_tasks(TRAIN_SEEDS[0])}
 
 
-async def drain(source, most: int = 100) -> list:  # type: ignore[no-untyped-def]
+async def drain(source, most: int = 100) -> list:
     """The items of a proposal source's batches, at most `most` of them."""
     items = []
     async for batch in source:
@@ -48,7 +48,7 @@ def test_only_the_training_split_is_proposed_and_held_out_tasks_are_refused():
     drawn = run_async(drain(generator_source(), most=40))
     assert all(p.seed == TRAIN_SEEDS[0] and p.contamination() is None for p in drawn)
 
-    async def offered(batch):  # type: ignore[no-untyped-def]
+    async def offered(batch):
         yield batch
 
     held = from_task(SUITE["information_seeking-012"])  # an eval task

@@ -25,7 +25,7 @@ from sandbox.splits import (
 from sandbox.taskspec import load_suite
 
 
-def keys(task):  # type: ignore[no-untyped-def]
+def keys(task):
     return {("text", words(task.task)), ("ref", task_ref(task))} | (
         {("answer", words(answer))} if (answer := answer_of(task)) else set()
     )
