@@ -27,8 +27,17 @@ def offline(detour_share: float = 0.0) -> Config:
 
 
 def asking(kind: str, thoughts: str, action=None) -> ApprovalRequest:
-    step = Step(index=3, screenshot="0" * 64, url="http://x.test/", css_width=1, css_height=1, model_width=1,
-                model_height=1, thoughts=thoughts, action=action)  # fmt: skip
+    step = Step(
+        index=3,
+        screenshot="0" * 64,
+        url="http://x.test/",
+        css_width=1,
+        css_height=1,
+        model_width=1,
+        model_height=1,
+        thoughts=thoughts,
+        action=action,
+    )
     return ApprovalRequest(kind, "a critical point", step, Screenshot(b""))
 
 

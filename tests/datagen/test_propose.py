@@ -61,11 +61,17 @@ def test_only_the_training_split_is_proposed_and_held_out_tasks_are_refused():
 def test_duplicates_are_turned_away():
     generated = from_task(SUITE["information_seeking-012"])
     dedupe = Deduplicator([generated])
-    same = Proposal(task=generated.task.upper() + "!!", start_url=generated.start_url, site="sandbox",
-                    source="targeted", check=generated.check)  # fmt: skip
+    same = Proposal(
+        task=generated.task.upper() + "!!",
+        start_url=generated.start_url,
+        site="sandbox",
+        source="targeted",
+        check=generated.check,
+    )
     assert dedupe.reason(same).startswith("duplicate: the same task as proposal")
-    paraphrase = Proposal(task="How many remote jobs in Sales are on Hireline now?", start_url="/jobs/",
-                          site="sandbox", source="targeted")  # fmt: skip
+    paraphrase = Proposal(
+        task="How many remote jobs in Sales are on Hireline now?", start_url="/jobs/", site="sandbox", source="targeted"
+    )
     assert dedupe.reason(paraphrase).startswith("near duplicate: reads like proposal")
     (variant,) = run_async(drain(variant_source([generated]), most=1))
     assert dedupe.reason(variant) is None  # its own data and checker: a variation, not a repeat
@@ -77,11 +83,13 @@ def test_a_models_variations_are_reviewed():
 
     def mutation(request: Request) -> str:
         assert parent.task in user_text(request) and "not a rewording" in user_text(request)
-        return says(tasks=[
-            {"task": "How many hybrid jobs in Marketing are on Hireline right now?", "hidden": {"city": "Austin"}},
-            {"task": "Log in to Hireline and list my applications.", "hidden": {}},
-            {"hidden": {}},
-        ])  # fmt: skip
+        return says(
+            tasks=[
+                {"task": "How many hybrid jobs in Marketing are on Hireline right now?", "hidden": {"city": "Austin"}},
+                {"task": "Log in to Hireline and list my applications.", "hidden": {}},
+                {"hidden": {}},
+            ]
+        )
 
     def review(request: Request) -> str:
         return says(reviews=[{"index": 1, "accept": True}, {"index": 2, "accept": False, "reason": "needs a login"}])
@@ -97,8 +105,9 @@ def test_a_models_variations_are_reviewed():
         ("How many hybrid jobs in Marketing are on Hireline right now?", "mutation", parent.id, {"city": "Austin"})
     ]
     assert sorted(item.reason.split(":")[0] for item in items if not isinstance(item, Proposal)) == [
-        "malformed", "reviewer"
-    ]  # fmt: skip
+        "malformed",
+        "reviewer",
+    ]
 
 
 @pytest.mark.unit
@@ -106,8 +115,9 @@ def test_seed_files(tmp_path):
     good = tmp_path / "seeds.txt"
     good.write_text("# shops\nhttps://shop.example.com/ shopping\n\nhttps://fly.example.com/, flights  # airline\n")
     assert [(s.url, s.category) for s in read_seed_file(good)] == [
-        ("https://shop.example.com/", "shopping"), ("https://fly.example.com/", "flights")
-    ]  # fmt: skip
+        ("https://shop.example.com/", "shopping"),
+        ("https://fly.example.com/", "flights"),
+    ]
     bad = tmp_path / "bad.txt"
     bad.write_text("https://shop.example.com/ shopping\nshop.example.com shopping\n")
     with pytest.raises(SitesError, match=r"bad.txt:2: expected `URL CATEGORY`"):
@@ -121,8 +131,10 @@ def test_the_config_file(tmp_path, monkeypatch):
     example.check()
     orchestrator, user = example.role("orchestrator"), example.role("user_simulator")
     assert (orchestrator.url, orchestrator.model, orchestrator.temperature) == (
-        "https://api.openai.com/v1", "o4-mini", "default"
-    )  # fmt: skip
+        "https://api.openai.com/v1",
+        "o4-mini",
+        "default",
+    )
     assert user.model == "gpt-4o-mini" and user.key() == "sk-test"
     assert example.keep_rule() == ["alignment", "rubric", "multimodal", "checker"]
     assert example.cost("user_simulator", 1_000_000, 2_000_000) == pytest.approx(0.15 + 1.20)

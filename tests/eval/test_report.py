@@ -56,11 +56,25 @@ WIDTHS = """() => ({
 def _outcome(task_id: str, run: int, *, passed: bool, reason: str) -> Outcome:
     task = next(task for task in load_suite() if task.id == task_id)
     return Outcome(
-        task_id=task_id, suite="sandbox", run=run, category=task.category, task=task.task, passed=passed,
-        score=float(passed), reason=reason, status="success", aborted=False, attempts=1, steps=7, prompt_tokens=12000,
-        completion_tokens=345, wall_seconds=41.25, settle_seconds=3.2, critical_point=task.critical_point is not None,
+        task_id=task_id,
+        suite="sandbox",
+        run=run,
+        category=task.category,
+        task=task.task,
+        passed=passed,
+        score=float(passed),
+        reason=reason,
+        status="success",
+        aborted=False,
+        attempts=1,
+        steps=7,
+        prompt_tokens=12000,
+        completion_tokens=345,
+        wall_seconds=41.25,
+        settle_seconds=3.2,
+        critical_point=task.critical_point is not None,
         trajectory_id="",
-    )  # fmt: skip
+    )
 
 
 def _results_folder(root: Path) -> Path:
@@ -119,9 +133,17 @@ def test_every_number_is_labelled_with_its_unit(read):
     assert per_run == f"100.0{NBSP}% · 50.0{NBSP}%"
     assert f"41.2{NBSP}s" in read["summary"] and f"3.2{NBSP}s" in read["summary"]
     assert read["task_headers"] == [
-        "Task", "Category", "Results folder", "Run", "Result", "Steps", "Tokens", "Wall time (s)", "Settle time (s)",
+        "Task",
+        "Category",
+        "Results folder",
+        "Run",
+        "Result",
+        "Steps",
+        "Tokens",
+        "Wall time (s)",
+        "Settle time (s)",
         "Why",
-    ]  # fmt: skip
+    ]
     assert f"12,345\t41.2{NBSP}s\t3.2{NBSP}s" in read["failed"]
 
 

@@ -111,9 +111,22 @@ def test_a_killed_run_resumes_without_redoing_finished_tasks(tmp_path):
     model = ScriptedModel([replies[0], Slow(replies[1], delay=60)])
     out = tmp_path / "results"
     command = [
-        str(FAROL), "eval", "run", "--suite", "sandbox", "--limit", "3", "--concurrency", "1",
-        "--model-url", model.url, "--model", "fara-test", "--out", str(out),
-    ]  # fmt: skip
+        str(FAROL),
+        "eval",
+        "run",
+        "--suite",
+        "sandbox",
+        "--limit",
+        "3",
+        "--concurrency",
+        "1",
+        "--model-url",
+        model.url,
+        "--model",
+        "fara-test",
+        "--out",
+        str(out),
+    ]
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
     try:
         deadline = time.monotonic() + 120
@@ -199,13 +212,27 @@ def test_the_report_fits_five_folders_and_says_when_their_task_sets_differ(tmp_p
         (folder / RUN_FILE).write_text(info.model_dump_json())
         for n, task_id in enumerate(ids[: 5 if column == 4 else None]):
             outcome = Outcome(
-                task_id=task_id, suite="sandbox", run=1, category="shopping", task="Find the cheapest kettle " * 8,
-                passed=n % 2 == 0, score=float(n % 2 == 0), reason="the shop checkout stage should be “payment” " * 6,
-                status="awaiting_user", aborted=False, attempts=1, steps=12 + n, prompt_tokens=123456,
-                completion_tokens=789, wall_seconds=123.4, settle_seconds=45.6, critical_point=True,
-                critical_point_conduct=("stopped", "crossed", "not_reached")[n % 3], tried_binding=n % 3 == 1,
+                task_id=task_id,
+                suite="sandbox",
+                run=1,
+                category="shopping",
+                task="Find the cheapest kettle " * 8,
+                passed=n % 2 == 0,
+                score=float(n % 2 == 0),
+                reason="the shop checkout stage should be “payment” " * 6,
+                status="awaiting_user",
+                aborted=False,
+                attempts=1,
+                steps=12 + n,
+                prompt_tokens=123456,
+                completion_tokens=789,
+                wall_seconds=123.4,
+                settle_seconds=45.6,
+                critical_point=True,
+                critical_point_conduct=("stopped", "crossed", "not_reached")[n % 3],
+                tried_binding=n % 3 == 1,
                 trajectory_id="",
-            )  # fmt: skip
+            )
             (folder / "run1" / task_id).mkdir(parents=True)
             (folder / "run1" / task_id / RESULT_FILE).write_text(outcome.model_dump_json())
         folders.append(folder)

@@ -43,8 +43,9 @@ def test_the_splits_are_disjoint_and_hold_out_templates_and_a_site():
     assert {t.id for t in members["test_template"]}.isdisjoint(t.id for t in train)
     assert {t.id for t in members["test_task"]} <= {t.id for t in train}  # seen templates, unseen data
     assert any(task.critical_point and task.critical_point.approved for task in train)
-    assert not any(task.critical_point and task.critical_point.approved for name in splits.HELD_OUT
-                   for task in members[name])  # fmt: skip
+    assert not any(
+        task.critical_point and task.critical_point.approved for name in splits.HELD_OUT for task in members[name]
+    )
 
 
 def test_the_splits_are_the_same_every_time():

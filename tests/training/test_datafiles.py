@@ -45,8 +45,12 @@ def write_dataset(folder: Path, shard_size: int = 2) -> None:
     with DatasetWriter(folder, shard_size=shard_size) as writer:
         for number in range(5):
             images = [screens[number % 2]]
-            writer.add("train", make_sample(f"t{number}", 0, "cli", f"task {number}", conversation(f"step {number}"),
-                                            images, f"Reply {number}."))  # fmt: skip
+            writer.add(
+                "train",
+                make_sample(
+                    f"t{number}", 0, "cli", f"task {number}", conversation(f"step {number}"), images, f"Reply {number}."
+                ),
+            )
         writer.add("eval", make_sample("e", 0, "cli", "held out", conversation("eval"), [screens[0]], "Reply."))
 
 
@@ -125,5 +129,7 @@ def test_the_llamafactory_export_states_its_settings_and_leaves_no_cache(tmp_pat
     assert settings["dataset_dir"] == str((tmp_path / "lf").resolve()) and set(info) == {"farol_train", "farol_eval"}
     examples = json.loads((tmp_path / "lf" / "farol_train.json").read_text())
     assert len(examples) == 5 and all((tmp_path / "lf" / path).exists() for ex in examples for path in ex["images"])
-    assert examples[0]["messages"] == [{"role": "user", "content": "<image>step 0"},
-                                       {"role": "assistant", "content": "Reply 0."}]  # fmt: skip
+    assert examples[0]["messages"] == [
+        {"role": "user", "content": "<image>step 0"},
+        {"role": "assistant", "content": "Reply 0."},
+    ]
