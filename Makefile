@@ -9,19 +9,28 @@ CHROMIUM ?= /usr/bin/chromium
 
 ARGS ?=
 
-.PHONY: run test test-all bench screenshots setup system clean
+.PHONY: run check test test-all lint bench screenshots setup system clean
 
 run: setup
 	$(BIN)/farol serve $(ARGS)
 
-test: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	cd extension && npx --no-install tsc -p . && node --test tests/
-	$(BIN)/python -m pytest
+# The loop to run while working (about a minute): lint, types, the extension's checks, and the unit tests (no
+# browser, no model, no child process).
+check: lint
+	$(BIN)/python -m pytest -q -m unit
+
+# What CI runs: the same checks, then every test but the long `full` runs, two test modules at a time.
+test: lint
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 test-all: setup
-	$(BIN)/python -m pytest -m ""
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m ""
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	cd extension && npx --no-install tsc -p . && node --test tests/
 
 bench: setup
 	$(BIN)/python bench/step_overhead.py

@@ -19,7 +19,7 @@ from agent.environment import BrowserError
 from agent.export import export_webeval
 from agent.guard import UrlPolicy
 from agent.loop import Agent
-from agent.options import ApiKey, Db, Device, ModelName, ModelPath, ModelUrl
+from agent.options import ApiKey, Db, Device, ModelName, ModelPath, ModelUrl, Settle
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy, Policy
 from agent.recorder import StoreRecorder
@@ -83,12 +83,7 @@ def run(
     max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 100,
     out: Annotated[Path | None, typer.Option(help="Also export the run to this folder (webeval layout).")] = None,
     db: Db = None,
-    settle: Annotated[
-        str,
-        typer.Option(
-            help="After each action: 'smart' (load + quiet network and DOM) or 'fixed' (load + 3 s, as the reference)."
-        ),
-    ] = "smart",
+    settle: Settle = "smart",
     allow: Annotated[
         list[str] | None, typer.Option("--allow-host", help="Only act on these hosts (wildcards allowed).")
     ] = None,
@@ -104,8 +99,6 @@ def run(
     ] = False,
 ) -> None:
     """Run one task in headless Chromium and print the final answer."""
-    if settle not in {"smart", "fixed"}:
-        raise typer.BadParameter("use 'smart' or 'fixed'", param_hint="--settle")
     size = parse_viewport(viewport)
     url_policy = UrlPolicy(allow=tuple(allow or ()), deny=tuple(deny or ()))
     if refusal := url_policy.refusal(start_url):
@@ -128,7 +121,7 @@ def run(
                 max_steps,
                 SettleRule(mode=settle),
                 url_policy,
-                _approver(no_ask),  # type: ignore[arg-type]
+                _approver(no_ask),
             )
         )
     except BrowserError as error:  # Chromium did not start, or the start page did not load

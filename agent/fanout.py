@@ -32,7 +32,8 @@ def per_process(key: Hashable, build: Callable[[], Value]) -> Value:
     with _shared_lock:
         if key not in _shared:
             _shared[key] = build()
-        return _shared[key]
+        built: Value = _shared[key]  # what `build` returned for this key
+        return built
 
 
 def release_shared() -> list[Any]:
@@ -79,7 +80,10 @@ async def _here(
 
 
 def _in_worker(work: Callable[[Item], Awaitable[Result]], item: Item) -> Result:
-    return asyncio.run(work(item))  # type: ignore[arg-type]
+    async def one() -> Result:  # asyncio.run takes a coroutine, `work` may return any awaitable
+        return await work(item)
+
+    return asyncio.run(one())
 
 
 async def _over_ray(

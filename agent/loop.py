@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from PIL import Image
 
@@ -42,6 +42,7 @@ from agent.trajectory import (
     ApprovalKind,
     ParseFailure,
     Provenance,
+    Status,
     Step,
     StepResult,
     Trajectory,
@@ -67,7 +68,7 @@ class Hooks:
 class _Stop(Exception):
     """Ends the round with a status and a reason."""
 
-    def __init__(self, status: str, reason: str) -> None:
+    def __init__(self, status: Status, reason: str) -> None:
         super().__init__(reason)
         self.status, self.reason = status, reason
 
@@ -154,7 +155,7 @@ class Agent:
         try:
             await self._steps(user_text)
         except _Stop as stop:
-            trajectory.status, trajectory.reason = stop.status, stop.reason  # type: ignore[assignment]
+            trajectory.status, trajectory.reason = stop.status, stop.reason
         except asyncio.CancelledError:  # the process is shutting down, not the person cancelling (that is `cancel`)
             trajectory.status, trajectory.reason = "interrupted", "stopped before it finished: the process ended"
             await asyncio.shield(self._finish())
@@ -462,6 +463,6 @@ class _timed:
         self._timing[self._name] = self._timing.get(self._name, 0.0) + time.perf_counter() - self._start
 
 
-async def run(task: str, env: Environment, policy: Policy, start_url: str | None = None, **options) -> Trajectory:  # type: ignore[no-untyped-def]
+async def run(task: str, env: Environment, policy: Policy, start_url: str | None = None, **options: Any) -> Trajectory:
     """Run one task to its end and return the trajectory."""
     return await Agent(env, policy, **options).run(task, start_url)

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from agent.settle import SettleMode
+
 ModelUrl = Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="The model's OpenAI-compatible base URL.")]
 ModelName = Annotated[str, typer.Option(envvar="FAROL_MODEL", help="Model name at that endpoint.")]
 ApiKey = Annotated[str | None, typer.Option(envvar="FAROL_API_KEY", help="API key, if the endpoint needs one.")]
@@ -24,6 +26,12 @@ ModelPath = Annotated[
     typer.Option(
         help="Run this checkpoint in-process with transformers instead of --model-url (e.g. `farol train sft`'s "
         "output)."
+    ),
+]
+Settle = Annotated[
+    SettleMode,
+    typer.Option(
+        help="After each action: 'smart' (load + quiet network and DOM) or 'fixed' (load + 3 s, as the reference)."
     ),
 ]
 Device = Annotated[

@@ -22,11 +22,12 @@ from agent.cli import ask_person
 from agent.contribution import share_preview
 from agent.export import export_webeval
 from agent.gate import is_loopback_host
-from agent.options import ApiKey, Db, ModelName, ModelUrl
+from agent.options import ApiKey, Db, ModelName, ModelUrl, Settle
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy, endpoint_reachable, vllm_hint
 from agent.settle import SettleRule
 from agent.store import Store, TrajectoryNotFound
 from agent.terminal import console, errors, print_step, printable
+from agent.trajectory import Trajectory
 from bridge.browser import EXTENSION_DIR, TaskRefused, launch_with_extension, pair, run_in_panel
 from bridge.model_server import ManagedModelServer, ModelServerUnavailable, ServeOptions, check_machine, local_port
 from bridge.pairing import UnsafeToken
@@ -54,7 +55,7 @@ def serve(
     model_url: ModelUrl = DEFAULT_MODEL_URL,
     model: ModelName = DEFAULT_MODEL,
     api_key: ApiKey = None,
-    settle: Annotated[str, typer.Option(help="'smart' or 'fixed' (load + 3 s).")] = "smart",
+    settle: Settle = "smart",
     serve_model: Annotated[
         str | None,
         typer.Option(
@@ -80,7 +81,7 @@ def serve(
     keys = KeyRing(store.path.parent)
     uploader = Uploader(store, keys, auto=_collector(keys, collector_url, collector_key))
     with _refusing_unsafe_token():
-        server, token = build_server(store, policy, port, SettleRule(mode=settle), uploader)  # type: ignore[arg-type]
+        bridge = build_server(store, policy, port, SettleRule(mode=settle), uploader)
     model_server = None
     if serve_model is not None and not endpoint_reachable(model_url, api_key):
         try:
@@ -98,7 +99,7 @@ def serve(
         except ModelServerUnavailable as error:
             errors.print(f"[red]Cannot serve the model here: {escape(str(error))}[/red]")
             raise typer.Exit(2) from None
-        manager = server.config.app.state.manager
+        manager = bridge.manager
 
         async def notify(text: str) -> None:
             errors.print(f"WARNING: {escape(text)}")
@@ -108,7 +109,7 @@ def serve(
     console.print(
         f"[bold]Farol bridge[/bold] on http://127.0.0.1:{port}  (model {escape(model)} at {escape(model_url)})"
     )
-    console.print(f"Pairing token: [bold]{token}[/bold]")
+    console.print(f"Pairing token: [bold]{bridge.token}[/bold]")
     console.print(
         f"Load the extension once: chrome://extensions -> Developer mode -> Load unpacked -> {EXTENSION_DIR}\n"
         "Then open Farol's side panel (its toolbar icon), paste the token and press Pair."
@@ -121,7 +122,7 @@ def serve(
     # SIGTERM ends the bridge like Ctrl-C does, so the model server it started is stopped with it.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        asyncio.run(_serve(server, model_server))
+        asyncio.run(_serve(bridge.server, model_server))
     except ModelServerUnavailable as error:
         errors.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
@@ -227,7 +228,7 @@ async def _decide(card: dict[str, Any]) -> Decision:
     return Decision("deny")
 
 
-def _report(session: dict) -> int:  # type: ignore[type-arg]
+def _report(session: dict[str, Any]) -> int:
     if session["status"] == "error":
         errors.print(f"[red]Error: {escape(session.get('reason') or 'unknown')}[/red]")
         return 2
@@ -470,7 +471,7 @@ def export(
     console.print(f"Exported {len(shared)} shared session(s) to {out}.")
 
 
-def _load(store: Store, session_id: str):  # type: ignore[no-untyped-def]
+def _load(store: Store, session_id: str) -> Trajectory:
     try:
         return store.load(session_id)
     except TrajectoryNotFound:

@@ -35,6 +35,7 @@ from agent.page_scripts import (
 )
 from agent.settle import PageFacts, SettleRule, settle
 from bridge.link import ConnectionLost, ExtensionFailed, ExtensionGone, ExtensionLink
+from bridge.protocol import RequestMethod
 
 CALL_TIMEOUT = 60.0
 EXECUTE_TIMEOUT = 120.0  # covers `wait` (up to 60 s) plus the settle cap
@@ -158,7 +159,7 @@ class ExtensionEnv(Environment):
             await self._call("release", {}, repeatable=False, timeout=10)
 
     async def _call(
-        self, method: str, params: dict[str, Any], *, repeatable: bool, timeout: float = CALL_TIMEOUT
+        self, method: RequestMethod, params: dict[str, Any], *, repeatable: bool, timeout: float = CALL_TIMEOUT
     ) -> dict[str, Any]:
         try:
             return await self.link.call(self.session_id, method, params, repeatable=repeatable, timeout=timeout)

@@ -13,7 +13,8 @@ from typing import Any
 def js_type(schema: dict[str, Any]) -> str:
     """One schema as a TypeScript type expression (JSDoc uses TypeScript's type syntax)."""
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
+        reference: str = schema["$ref"]
+        return reference.rsplit("/", 1)[-1]
     if "const" in schema:
         return json.dumps(schema["const"])
     if "enum" in schema:

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import WebSocket
 from pydantic import BaseModel
 
-from bridge.protocol import Request, Result
+from bridge.protocol import Request, RequestMethod, Result
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +69,11 @@ class ExtensionLink:
             await self._send_to(self._socket, message)
 
     async def call(
-        self, session_id: str, method: str, params: dict[str, Any], *, repeatable: bool, timeout: float
+        self, session_id: str, method: RequestMethod, params: dict[str, Any], *, repeatable: bool, timeout: float
     ) -> dict[str, Any]:
         while True:
             socket = await self._wait_for_connection()
-            request = Request(id=uuid.uuid4().hex, session_id=session_id, method=method, params=params)  # type: ignore[arg-type]
+            request = Request(id=uuid.uuid4().hex, session_id=session_id, method=method, params=params)
             future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
             self._pending[request.id] = (future, socket)
             try:

@@ -20,7 +20,7 @@ from agent.cdp_actions import ACTION_METHODS
 from agent.trajectory import ApprovalKind
 from bridge.jsdoc import module_text
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION: Literal[1] = 1
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a 2x HiDPI PNG screenshot in base64 fits comfortably
 HEARTBEAT_SECONDS = 20
 
@@ -146,6 +146,11 @@ class Welcome(_Message):
     session: SessionView | None = None  # the session this extension was running, if any
 
 
+RequestMethod = Literal[
+    "open", "observe", "cdp", "probe", "element_at", "opened_tabs", "adopt_tab", "close_tab", "release"
+]
+
+
 class Request(_Message):
     """The agent asks the extension to act on its tab.
 
@@ -162,7 +167,7 @@ class Request(_Message):
     type: Literal["request"] = "request"
     id: str
     session_id: str
-    method: Literal["open", "observe", "cdp", "probe", "element_at", "opened_tabs", "adopt_tab", "close_tab", "release"]
+    method: RequestMethod
     params: dict[str, Any] = Field(default_factory=dict)
 
 

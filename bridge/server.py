@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 import uvicorn
@@ -21,11 +22,18 @@ from bridge.sessions import SessionManager
 from bridge.uploads import KeyRing, Uploader
 
 
+@dataclass(frozen=True)
+class Bridge:
+    server: uvicorn.Server
+    token: str  # the pairing token
+    manager: SessionManager  # runs the sessions
+
+
 def build_server(
     store: Store, policy: Policy, port: int, settle: SettleRule, uploader: Uploader | None = None
-) -> tuple[uvicorn.Server, str]:
-    """The bridge's server and pairing token; its app's `state.manager` runs the sessions, and `uploader`
-    (by default: to the collectors the data folder knows) contributes the shared ones."""
+) -> Bridge:
+    """The bridge's server, pairing token and sessions; `uploader` (by default: to the collectors the data folder
+    knows) contributes the shared ones."""
     token = load_or_create_token(store.path.parent)
     manager = SessionManager(store, ExtensionLink(), policy, settle=settle)
     config = uvicorn.Config(
@@ -36,7 +44,7 @@ def build_server(
         ws_max_size=4 * MAX_MESSAGE_BYTES,  # larger than our limit, so oversized messages get a reply, not a drop
         ws="websockets-sansio",
     )
-    return uvicorn.Server(config), token
+    return Bridge(uvicorn.Server(config), token, manager)
 
 
 def bridge_running(port: int) -> bool:
@@ -53,12 +61,13 @@ async def running_bridge(store: Store, policy: Policy, port: int, settle: Settle
     if bridge_running(port):
         yield load_or_create_token(store.path.parent)
         return
-    server, token = build_server(store, policy, port, settle)
+    bridge = build_server(store, policy, port, settle)
+    server = bridge.server
     serving = asyncio.create_task(server.serve())
     while not server.started and not serving.done():
         await asyncio.sleep(0.05)
     try:
-        yield token
+        yield bridge.token
     finally:
         server.should_exit = True
         await serving

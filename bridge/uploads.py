@@ -63,7 +63,7 @@ class Backoff:
     cap: float = 600.0
 
     def delay(self, attempts: int) -> float:
-        return min(self.cap, self.first * 2 ** max(0, attempts - 1))
+        return min(self.cap, self.first * 2.0 ** max(0, attempts - 1))
 
 
 def normal_url(url: str) -> str:
@@ -88,7 +88,8 @@ class KeyRing:
 
     def _read(self) -> dict[str, Any]:
         try:
-            return json.loads(self.path.read_text())
+            settings: dict[str, Any] = json.loads(self.path.read_text())
+            return settings
         except FileNotFoundError:
             return {"auto": None, "keys": {}}
         except (OSError, ValueError) as error:
@@ -98,7 +99,8 @@ class KeyRing:
         write_private(self.path, json.dumps(settings, indent=2).encode())
 
     def key_for(self, url: str) -> str | None:
-        return self._read().get("keys", {}).get(normal_url(url))
+        key: str | None = self._read().get("keys", {}).get(normal_url(url))
+        return key
 
     def remember(self, url: str, key: str) -> None:
         """Keep the key given for a collector; giving one (a new one, or the same again) retries a refused key."""
@@ -241,7 +243,7 @@ class UploadQueue:
 
 
 def _ended(session: dict[str, Any]) -> bool:
-    return session["status"] != "running"
+    return str(session["status"]) != "running"
 
 
 def _changed_since_answered(row: UploadRow, session: dict[str, Any]) -> bool:

@@ -30,13 +30,13 @@ class AuxiliaryTable:
             for sample in samples
         ]  # fmt: skip
         with self._db.lock:
-            if not self._db.sql[TABLE].exists():
-                self._db.sql[TABLE].create(
+            if not self._db.sql.table(TABLE).exists():
+                self._db.sql.table(TABLE).create(
                     {"id": str, "kind": str, "trajectory_id": str, "screenshot": str, "created_at": str, "data": str},
                     pk="id",
                 )
-                self._db.sql[TABLE].create_index(["kind"])
-            self._db.sql[TABLE].insert_all(rows, pk="id", ignore=True)
+                self._db.sql.table(TABLE).create_index(["kind"])
+            self._db.sql.table(TABLE).insert_all(rows, pk="id", ignore=True)
 
     def samples(self, kind: AuxiliaryKind | None = None) -> list[AuxiliarySample]:
         """In the order they were first stored."""

@@ -48,22 +48,22 @@ class CollectorLedger:
         """If missing: `farol collector` commands may run while it serves."""
         with self._db.lock:
             sql = self._db.sql
-            sql["contributors"].create(
+            sql.table("contributors").create(
                 {"name": str, "key_hash": str, "created_at": str, "revoked_at": str}, pk="name", if_not_exists=True
             )
-            sql["contributors"].create_index(["key_hash"], unique=True, if_not_exists=True)
-            sql["contributions"].create(
+            sql.table("contributors").create_index(["key_hash"], unique=True, if_not_exists=True)
+            sql.table("contributions").create(
                 {"trajectory_id": str, "contributor": str, "fingerprint": str, "received_at": str, "bytes": int},
                 pk="trajectory_id",
                 if_not_exists=True,
             )
-            sql["deletions"].create(
+            sql.table("deletions").create(
                 {"id": int, "trajectory_id": str, "contributor": str, "requested_at": str, "removed": int, "by": str,
                  "reason": str},
                 pk="id",
                 if_not_exists=True,
             )  # fmt: skip
-            sql["exports"].create(
+            sql.table("exports").create(
                 {"trajectory_id": str, "path": str, "exported_at": str},
                 pk=("trajectory_id", "path"),
                 if_not_exists=True,
@@ -82,7 +82,7 @@ class CollectorLedger:
         """A contributor's key from now on (a new contributor, or a new key for one, revoked or not)."""
         row = {"name": name, "key_hash": key_hash, "created_at": utcnow().isoformat(), "revoked_at": None}
         with self._db.transaction() as sql:
-            sql["contributors"].upsert(row, pk="name")
+            sql.table("contributors").upsert(row, pk="name")
 
     def revoke(self, name: str) -> bool:
         """Refuse the contributor's key from now on; False if they have no key in use."""
@@ -128,11 +128,11 @@ class CollectorLedger:
 
     def add_contribution(self, row: ContributionRow) -> None:
         with self._db.transaction() as sql:
-            sql["contributions"].insert(dict(row))
+            sql.table("contributions").insert(dict(row))
 
     def remove_contribution(self, trajectory_id: str) -> None:
         with self._db.transaction() as sql:
-            sql["contributions"].delete_where("trajectory_id = ?", [trajectory_id])
+            sql.table("contributions").delete_where("trajectory_id = ?", [trajectory_id])
 
     # -- exports ---------------------------------------------------------------------------------
 
@@ -140,7 +140,7 @@ class CollectorLedger:
         """An export is a copy: deleting the session later removes it too."""
         row = {"trajectory_id": trajectory_id, "path": str(folder.resolve()), "exported_at": utcnow().isoformat()}
         with self._db.transaction() as sql:
-            sql["exports"].upsert(row, pk=("trajectory_id", "path"))
+            sql.table("exports").upsert(row, pk=("trajectory_id", "path"))
 
     def exports(self, trajectory_id: str) -> list[Path]:
         rows = self._db.query("select path from exports where trajectory_id = ?", [trajectory_id])
@@ -148,7 +148,7 @@ class CollectorLedger:
 
     def remove_exports(self, trajectory_id: str) -> None:
         with self._db.transaction() as sql:
-            sql["exports"].delete_where("trajectory_id = ?", [trajectory_id])
+            sql.table("exports").delete_where("trajectory_id = ?", [trajectory_id])
 
     # -- deletions --------------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class CollectorLedger:
             "reason": reason,
         }
         with self._db.transaction() as sql:
-            sql["deletions"].insert(row)
+            sql.table("deletions").insert(row)
 
     def deletions(self) -> list[DeletionRow]:
         """Newest first."""

@@ -38,14 +38,14 @@ class Database:
 
     def has_table(self, name: str) -> bool:
         with self.lock:
-            return self.sql[name].exists()
+            return self.sql.table(name).exists()
 
     def add_missing_columns(self, table: str, columns: dict[str, type]) -> None:
         """Tables made by an older Farol get the columns added since, empty."""
         with self.lock:
             for column, kind in columns.items():
-                if column not in self.sql[table].columns_dict:
-                    self.sql[table].add_column(column, kind)
+                if column not in self.sql.table(table).columns_dict:
+                    self.sql.table(table).add_column(column, kind)
 
     def close(self) -> None:
         with self.lock:

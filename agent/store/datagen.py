@@ -40,20 +40,20 @@ class DatagenTables:
             tables = set(db.sql.table_names())
             if "datagen_proposals" not in tables:
                 # Keyed by the order proposed: a rejected duplicate shares its task's id with the accepted one.
-                db.sql["datagen_proposals"].create(
+                db.sql.table("datagen_proposals").create(
                     {"seq": int, "id": str, "status": str, "reason": str, "source": str, "created_at": str,
                      "data": str},
                     pk="seq",
                 )  # fmt: skip
-                db.sql["datagen_proposals"].create_index(["id"])
+                db.sql.table("datagen_proposals").create_index(["id"])
             if "datagen_jobs" not in tables:
-                db.sql["datagen_jobs"].create(
+                db.sql.table("datagen_jobs").create(
                     {"proposal_id": str, "state": str, "trajectory_id": str, "kept": int, "updated_at": str,
                      "data": str},
                     pk="proposal_id",
                 )  # fmt: skip
             if "datagen_usage" not in tables:
-                db.sql["datagen_usage"].create(
+                db.sql.table("datagen_usage").create(
                     {"id": int, "item": str, "stage": str, "role": str, "model": str, "calls": int,
                      "prompt_tokens": int, "completion_tokens": int},
                     pk="id",
@@ -66,7 +66,7 @@ class DatagenTables:
         with self._db.transaction() as sql:
             seq = sql.execute("select coalesce(max(seq), 0) from datagen_proposals").fetchone()[0]
             for number, proposal in enumerate(proposals, start=seq + 1):
-                sql["datagen_proposals"].insert(
+                sql.table("datagen_proposals").insert(
                     {"seq": number, **proposal._asdict(), "created_at": utcnow().isoformat()}
                 )
 
@@ -93,7 +93,7 @@ class DatagenTables:
         self, proposal_id: str, state: str, trajectory_id: str | None, data: dict[str, Any], kept: bool | None = None
     ) -> None:
         with self._db.transaction() as sql:
-            sql["datagen_jobs"].upsert(
+            sql.table("datagen_jobs").upsert(
                 {"proposal_id": proposal_id, "state": state, "trajectory_id": trajectory_id,
                  "kept": None if kept is None else int(kept), "updated_at": utcnow().isoformat(),
                  "data": json.dumps(data)},
@@ -102,18 +102,25 @@ class DatagenTables:
 
     def drop_job(self, proposal_id: str) -> None:
         with self._db.transaction() as sql:
-            sql["datagen_jobs"].delete(proposal_id)
+            sql.table("datagen_jobs").delete(proposal_id)
 
     # -- usage ------------------------------------------------------------------------------------
 
     def add_usage(self, item: str, stage: str, usage: list[dict[str, Any]]) -> None:
         """`usage`: role, model, calls, prompt_tokens and completion_tokens, per row."""
         with self._db.transaction() as sql:
-            sql["datagen_usage"].insert_all([{"item": item, "stage": stage, **row} for row in usage], pk="id")
+            sql.table("datagen_usage").insert_all([{"item": item, "stage": stage, **row} for row in usage], pk="id")
 
     def usage(self) -> list[dict[str, Any]]:
         return self._db.query("select * from datagen_usage")
 
 
 def _job(row: dict[str, Any]) -> JobRow:
-    return JobRow(**{**row, "data": json.loads(row["data"])})
+    return JobRow(
+        proposal_id=row["proposal_id"],
+        state=row["state"],
+        trajectory_id=row["trajectory_id"],
+        kept=row["kept"],
+        updated_at=row["updated_at"],
+        data=json.loads(row["data"]),
+    )

@@ -76,7 +76,7 @@ class Store:
     @_serialised
     def _create_tables(self) -> None:
         if "trajectories" not in self._sql.table_names():
-            self._sql["trajectories"].create(
+            self._sql.table("trajectories").create(
                 {
                     "id": str,
                     "task": str,
@@ -90,14 +90,14 @@ class Store:
                 },
                 pk="id",
             )
-            self._sql["trajectories"].create_index(["created_at"])
+            self._sql.table("trajectories").create_index(["created_at"])
         if "steps" not in self._sql.table_names():
-            self._sql["steps"].create(
+            self._sql.table("steps").create(
                 {"trajectory_id": str, "idx": int, "screenshot": str, "data": str},
                 pk=("trajectory_id", "idx"),
                 foreign_keys=[("trajectory_id", "trajectories", "id")],
             )
-            self._sql["steps"].create_index(["screenshot"])
+            self._sql.table("steps").create_index(["screenshot"])
         self._db.add_missing_columns("trajectories", {"owner": str})
 
     # -- writing ---------------------------------------------------------------------------
@@ -106,7 +106,7 @@ class Store:
     def save_header(self, trajectory: Trajectory) -> None:
         """Everything but the steps: status, answer, user turns, approvals, consent."""
         header = trajectory.model_dump(mode="json", exclude={"steps"})
-        self._sql["trajectories"].upsert(
+        self._sql.table("trajectories").upsert(
             {
                 "id": trajectory.id,
                 "task": trajectory.task,
@@ -139,7 +139,7 @@ class Store:
         self.put_screenshot(png, step.screenshot)
         with self._sql.conn:
             self.save_header(trajectory)
-            self._sql["steps"].upsert(
+            self._sql.table("steps").upsert(
                 {
                     "trajectory_id": trajectory.id,
                     "idx": step.index,
@@ -169,7 +169,7 @@ class Store:
     @_serialised
     def load(self, trajectory_id: str) -> Trajectory:
         self._mark_orphans()
-        rows = list(self._sql["trajectories"].rows_where("id = ?", [trajectory_id]))
+        rows = list(self._sql.table("trajectories").rows_where("id = ?", [trajectory_id]))
         if not rows:
             raise TrajectoryNotFound(trajectory_id)
         header: dict[str, Any] = json.loads(rows[0]["data"])
@@ -177,7 +177,7 @@ class Store:
             raise ValueError(
                 f"trajectory {trajectory_id} has schema {header['schema_version']}; upgrade farol to read it"
             )
-        steps = self._sql["steps"].rows_where("trajectory_id = ?", [trajectory_id], order_by="idx")
+        steps = self._sql.table("steps").rows_where("trajectory_id = ?", [trajectory_id], order_by="idx")
         header["steps"] = [json.loads(row["data"]) for row in steps]
         return Trajectory.model_validate(header)
 
@@ -203,10 +203,10 @@ class Store:
             if not (owner := ProcessId.parse(row["owner"])).alive()
         ]
         for trajectory_id, owner in orphans:
-            header = json.loads(self._sql["trajectories"].get(trajectory_id)["data"])
+            header = json.loads(self._sql.table("trajectories").get(trajectory_id)["data"])
             header.update(status="interrupted", reason=f"stopped before it finished: its process ({owner.pid}) ended")
             header["updated_at"] = utcnow().isoformat()
-            self._sql["trajectories"].update(
+            self._sql.table("trajectories").update(
                 trajectory_id, {"status": "interrupted", "updated_at": header["updated_at"], "data": json.dumps(header)}
             )
 
@@ -220,14 +220,16 @@ class Store:
     @_serialised
     def delete(self, trajectory_id: str) -> None:
         """Remove the trajectory's rows and every screenshot file no other trajectory uses."""
-        digests = {row["screenshot"] for row in self._sql["steps"].rows_where("trajectory_id = ?", [trajectory_id])}
-        if not digests and not self._sql["trajectories"].count_where("id = ?", [trajectory_id]):
+        digests = {
+            row["screenshot"] for row in self._sql.table("steps").rows_where("trajectory_id = ?", [trajectory_id])
+        }
+        if not digests and not self._sql.table("trajectories").count_where("id = ?", [trajectory_id]):
             raise TrajectoryNotFound(trajectory_id)
         with self._sql.conn:
-            self._sql["steps"].delete_where("trajectory_id = ?", [trajectory_id])
-            self._sql["trajectories"].delete_where("id = ?", [trajectory_id])
+            self._sql.table("steps").delete_where("trajectory_id = ?", [trajectory_id])
+            self._sql.table("trajectories").delete_where("id = ?", [trajectory_id])
         for digest in digests:
-            if not self._sql["steps"].count_where("screenshot = ?", [digest]):
+            if not self._sql.table("steps").count_where("screenshot = ?", [digest]):
                 self.screenshot_path(digest).unlink(missing_ok=True)
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ class UploadTable:
     def __init__(self, db: Database) -> None:
         self._db = db
         with db.lock:
-            db.sql["uploads"].create(
+            db.sql.table("uploads").create(
                 {"trajectory_id": str, "collector": str, "want": str, "done": int, "sent": int, "refused": int,
                  "version": str, "attempts": int, "next_try": float, "error": str, "updated_at": str},
                 pk=("trajectory_id", "collector"),
@@ -60,14 +60,14 @@ class UploadTable:
 
     def put(self, trajectory_id: str, collector: str, **columns: Any) -> None:
         with self._db.transaction() as sql:
-            sql["uploads"].upsert(
+            sql.table("uploads").upsert(
                 {"trajectory_id": trajectory_id, "collector": collector, "updated_at": utcnow().isoformat(), **columns},
                 pk=("trajectory_id", "collector"),
             )
 
     def drop(self, trajectory_id: str, collector: str) -> None:
         with self._db.transaction() as sql:
-            sql["uploads"].delete((trajectory_id, collector))
+            sql.table("uploads").delete((trajectory_id, collector))
 
     def settle(self, row: UploadRow, **columns: Any) -> None:
         """Record how an attempt went, if the row still wants what was attempted. If it changed meanwhile (another

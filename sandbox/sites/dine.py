@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from sandbox.checkout import CheckoutFlow, Stage
 from sandbox.data.common import CITIES, CITY_BY_SLUG, TODAY, clock, review_texts
 from sandbox.data.dine import CUISINES, DINE_FEATURES, WEEKDAYS, Restaurant
 from sandbox.data.world import World
@@ -91,6 +92,16 @@ def filtered(world: World, params: QueryParams, skip: str | None = None) -> list
 def results(world: World, params: QueryParams) -> list[Restaurant]:
     """The restaurants a results page lists, in order."""
     return apply_sort(filtered(world, params), SORTS, params.get("sort"))[0]
+
+
+def fill_details(draft: TableDraft, form: dict[str, str]) -> str | None:
+    first, last, phone, email = (form.get(k, "") for k in ("first", "last", "phone", "email"))
+    if not (first and last and phone and email):
+        return "missing"
+    draft.first, draft.last, draft.phone, draft.email = first, last, phone, email
+    draft.occasion = form.get("occasion") or None
+    draft.request = form.get("request", "")
+    return None
 
 
 def routers(web: Web) -> list[APIRouter]:
@@ -219,43 +230,17 @@ def routers(web: Web) -> list[APIRouter]:
         )
         return redirect("/dine/details")
 
-    def draft_page(request: Request, template: str, stages: tuple[str, ...], **context: object) -> Response:
-        draft = web.state(request).dine.draft
-        if draft is None or draft.stage not in stages:
-            return redirect("/dine/")
-        return page(
-            request,
-            template,
-            draft=draft,
-            r=world.restaurant[draft.restaurant],
-            when=clock(minutes(draft.time)),
-            **context,
-        )
-
-    @router.get("/details")
-    async def details(request: Request) -> Response:
-        return draft_page(
-            request, "details.html", ("details", "review"), occasions=OCCASIONS, error=request.query_params.get("error")
-        )
-
-    @router.post("/details")
-    async def save_details(request: Request) -> Response:
-        form = await read_form(request)
-        draft = web.state(request).dine.draft
-        if draft is None:
-            return redirect("/dine/")
-        first, last, phone, email = (str(form.get(k, "")).strip() for k in ("first", "last", "phone", "email"))
-        if not (first and last and phone and email):
-            return redirect("/dine/details?error=missing")
-        draft.first, draft.last, draft.phone, draft.email = first, last, phone, email
-        draft.occasion = str(form.get("occasion") or "") or None
-        draft.request = str(form.get("request", "")).strip()
-        draft.stage = "review"
-        return redirect("/dine/review")
-
-    @router.get("/review")
-    async def review(request: Request) -> Response:
-        return draft_page(request, "review.html", ("review",), occasions=dict(OCCASIONS))
+    CheckoutFlow(
+        SITE.root,
+        page,
+        stages=(
+            Stage("details", "details", "details.html", fill_details, shows=lambda draft: {"occasions": OCCASIONS}),
+            Stage("review", "review", "review.html", shows=lambda draft: {"occasions": dict(OCCASIONS)}),
+        ),
+        draft=lambda request: web.state(request).dine.draft,
+        start=SITE.root,
+        shows=lambda request, draft: {"r": world.restaurant[draft.restaurant], "when": clock(minutes(draft.time))},
+    ).mount(router)
 
     @router.post("/reserve")
     async def reserve(request: Request) -> Response:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from sandbox.checkout import CheckoutFlow, Stage
 from sandbox.data.common import CITIES, CITY_BY_AIRPORT, PROFILE, TODAY, City, city_named
 from sandbox.data.flights import AIRLINES, CABIN_LABELS, FARE_LABELS, FARES, Flight
 from sandbox.data.world import World
@@ -224,63 +225,28 @@ def routers(web: Web) -> list[APIRouter]:
         )
         return redirect("/flights/search?leg=return" if trip == "round" else "/flights/fare")
 
-    @router.get("/fare")
-    async def fare(request: Request) -> Response:
-        draft = draft_of(request)
-        if draft is None or draft.stage == "return" or not draft.outbound:
-            return redirect("/flights/")
-        options = [(key, FARE_LABELS[key], trip_total(world, draft, key), FARE_FEATURES[key]) for key in FARES]
-        return page(request, "fare.html", draft=draft, options=options, **_legs(world, draft))
+    def fares_shown(draft: FlightDraft) -> dict[str, object]:
+        return {
+            "options": [(key, FARE_LABELS[key], trip_total(world, draft, key), FARE_FEATURES[key]) for key in FARES]
+        }
 
-    @router.post("/fare")
-    async def choose_fare(request: Request) -> Response:
-        form = await read_form(request)
-        draft = draft_of(request)
-        if draft is None or draft.stage == "return" or form.get("fare") not in FARES:
-            return redirect("/flights/")
-        draft.fare, draft.stage = str(form["fare"]), "travellers"
-        return redirect("/flights/travellers")
+    def total_shown(draft: FlightDraft) -> dict[str, object]:
+        assert draft.fare is not None  # chosen at the fare stage
+        return {"total": trip_total(world, draft, draft.fare)}
 
-    @router.get("/travellers")
-    async def travellers(request: Request) -> Response:
-        draft = draft_of(request)
-        if draft is None or draft.stage not in ("travellers", "payment"):
-            return redirect("/flights/")
-        people = draft.travellers or [Traveller(first=PROFILE.first, last=PROFILE.last)]
-        people = people + [Traveller(first="", last="")] * (draft.adults - len(people))
-        return page(
-            request,
-            "travellers.html",
-            draft=draft,
-            people=people,
-            error=request.query_params.get("error"),
-            **_legs(world, draft),
-        )
-
-    @router.post("/travellers")
-    async def save_travellers(request: Request) -> Response:
-        form = await read_form(request)
-        draft = draft_of(request)
-        if draft is None or draft.stage not in ("travellers", "payment"):
-            return redirect("/flights/")
-        people = [
-            Traveller(first=str(form.get(f"first{n}", "")).strip(), last=str(form.get(f"last{n}", "")).strip())
-            for n in range(draft.adults)
-        ]
-        email = str(form.get("email", "")).strip()
-        if not email or not all(p.first and p.last for p in people):
-            return redirect("/flights/travellers?error=missing")
-        draft.travellers, draft.email, draft.stage = people, email, "payment"
-        return redirect("/flights/payment")
-
-    @router.get("/payment")
-    async def payment(request: Request) -> Response:
-        draft = draft_of(request)
-        if draft is None or draft.stage != "payment" or draft.fare is None:
-            return redirect("/flights/")
-        return page(
-            request, "payment.html", draft=draft, total=trip_total(world, draft, draft.fare), **_legs(world, draft)
-        )
+    CheckoutFlow(
+        SITE.root,
+        page,
+        stages=(
+            Stage("return", "search?leg=return"),  # the return flight is chosen from the results
+            Stage("fare", "fare", "fare.html", fill_fare, shows=fares_shown),
+            Stage("travellers", "travellers", "travellers.html", fill_travellers, shows=travellers_shown),
+            Stage("payment", "payment", "payment.html", shows=total_shown),
+        ),
+        draft=draft_of,
+        start=SITE.root,
+        shows=lambda request, draft: legs(world, draft),
+    ).mount(router)
 
     @router.post("/book")
     async def book(request: Request) -> Response:
@@ -292,13 +258,35 @@ def routers(web: Web) -> list[APIRouter]:
 
     @router.get("/trips")
     async def trips(request: Request) -> Response:
-        bookings = [(b, _legs(world, b)) for b in web.state(request).flights.bookings]
+        bookings = [(b, legs(world, b)) for b in web.state(request).flights.bookings]
         return page(request, "trips.html", bookings=bookings, confirmed=request.query_params.get("confirmed"))
 
     return [router]
 
 
-def _legs(world: World, draft: FlightDraft) -> dict[str, Flight | None]:
+def fill_fare(draft: FlightDraft, form: dict[str, str]) -> str | None:
+    if form.get("fare") not in FARES:
+        return "fare"
+    draft.fare = form["fare"]
+    return None
+
+
+def travellers_shown(draft: FlightDraft) -> dict[str, object]:
+    """Everyone on the booking, the person signed in first until the form says otherwise."""
+    people = draft.travellers or [Traveller(first=PROFILE.first, last=PROFILE.last)]
+    return {"people": people + [Traveller(first="", last="")] * (draft.adults - len(people))}
+
+
+def fill_travellers(draft: FlightDraft, form: dict[str, str]) -> str | None:
+    people = [Traveller(first=form.get(f"first{n}", ""), last=form.get(f"last{n}", "")) for n in range(draft.adults)]
+    email = form.get("email", "")
+    if not email or not all(p.first and p.last for p in people):
+        return "missing"
+    draft.travellers, draft.email = people, email
+    return None
+
+
+def legs(world: World, draft: FlightDraft) -> dict[str, Flight | None]:
     return {
         "outbound": world.flight(draft.outbound) if draft.outbound else None,
         "inbound": world.flight(draft.inbound) if draft.inbound else None,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from sandbox.checkout import CheckoutFlow, Stage
 from sandbox.data.common import CITIES, CITY_BY_SLUG, TODAY, city_named
 from sandbox.data.homes import HOME_FEATURES, HOME_TYPES, TOUR_TIMES, Home
 from sandbox.data.world import World
@@ -69,6 +70,14 @@ def filtered(world: World, params: QueryParams, skip: str | None = None) -> list
 def results(world: World, params: QueryParams) -> list[Home]:
     """The listings a results page shows, in order."""
     return apply_sort(filtered(world, params), SORTS, params.get("sort"))[0]
+
+
+def fill_contact(draft: TourDraft, form: dict[str, str]) -> str | None:
+    name, email, phone = (form.get(k, "") for k in ("name", "email", "phone"))
+    if not (name and email and phone):
+        return "missing"
+    draft.name, draft.email, draft.phone, draft.message = name, email, phone, form.get("message", "")
+    return None
 
 
 def routers(web: Web) -> list[APIRouter]:
@@ -184,34 +193,17 @@ def routers(web: Web) -> list[APIRouter]:
         web.state(request).homes.draft = TourDraft(stage="contact", home=found.id, date=day.isoformat(), time=time)
         return redirect("/homes/tour/contact")
 
-    def draft_page(request: Request, template: str, stages: tuple[str, ...], **context: object) -> Response:
-        draft = web.state(request).homes.draft
-        if draft is None or draft.stage not in stages:
-            return redirect("/homes/")
-        return page(
-            request, template, draft=draft, h=world.home[draft.home], when=dict(TIME_OPTIONS)[draft.time], **context
-        )
-
-    @router.get("/tour/contact")
-    async def contact(request: Request) -> Response:
-        return draft_page(request, "contact.html", ("contact", "review"), error=request.query_params.get("error"))
-
-    @router.post("/tour/contact")
-    async def save_contact(request: Request) -> Response:
-        form = await read_form(request)
-        draft = web.state(request).homes.draft
-        if draft is None:
-            return redirect("/homes/")
-        name, email, phone = (str(form.get(k, "")).strip() for k in ("name", "email", "phone"))
-        if not (name and email and phone):
-            return redirect("/homes/tour/contact?error=missing")
-        draft.name, draft.email, draft.phone = name, email, phone
-        draft.message, draft.stage = str(form.get("message", "")).strip(), "review"
-        return redirect("/homes/tour/review")
-
-    @router.get("/tour/review")
-    async def review(request: Request) -> Response:
-        return draft_page(request, "review.html", ("review",))
+    CheckoutFlow(
+        SITE.root,
+        page,
+        stages=(
+            Stage("contact", "tour/contact", "contact.html", fill_contact),
+            Stage("review", "tour/review", "review.html"),
+        ),
+        draft=lambda request: web.state(request).homes.draft,
+        start=SITE.root,
+        shows=lambda request, draft: {"h": world.home[draft.home], "when": dict(TIME_OPTIONS)[draft.time]},
+    ).mount(router)
 
     @router.post("/tour/book")
     async def book(request: Request) -> Response:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from sandbox.checkout import CheckoutFlow, Stage
 from sandbox.data.common import CITIES, CITY_BY_SLUG, TODAY, city_named, review_texts
 from sandbox.data.hotels import HOTEL_AMENITIES, Hotel, RoomType
 from sandbox.data.world import World
@@ -103,6 +104,16 @@ def sorts(params: QueryParams) -> tuple[Sort, ...]:
 def results(world: World, params: QueryParams) -> list[Hotel]:
     """The hotels a results page lists, in order."""
     return apply_sort(filtered(world, params), sorts(params), params.get("sort"))[0]
+
+
+def fill_guest(draft: HotelDraft, form: dict[str, str]) -> str | None:
+    first, last, email = (form.get(k, "") for k in ("first", "last", "email"))
+    if not (first and last and email):
+        return "missing"
+    draft.first, draft.last, draft.email = first, last, email
+    draft.requests = form.get("requests", "")
+    draft.arrival = form.get("arrival") or None
+    return None
 
 
 def routers(web: Web) -> list[APIRouter]:
@@ -254,54 +265,25 @@ def routers(web: Web) -> list[APIRouter]:
         )
         return redirect("/hotels/guest")
 
-    def draft_page(request: Request, template: str, stages: tuple[str, ...], **context: object) -> Response:
-        draft = web.state(request).hotels.draft
-        if draft is None or draft.stage not in stages:
-            return redirect("/hotels/")
+    def stay_shown(draft: HotelDraft) -> dict[str, object]:
         found = world.hotel[draft.hotel]
         room = found.room(draft.room)
         assert room is not None
         check_in, check_out = date.fromisoformat(draft.check_in), date.fromisoformat(draft.check_out)
         total = round(found.stay_price(room, check_in, check_out) * draft.rooms, 2)
-        return page(
-            request,
-            template,
-            draft=draft,
-            h=found,
-            room=room,
-            total=total,
-            nights=(check_out - check_in).days,
-            **context,
-        )
+        return {"h": found, "room": room, "total": total, "nights": (check_out - check_in).days}
 
-    @router.get("/guest")
-    async def guest(request: Request) -> Response:
-        return draft_page(
-            request,
-            "guest.html",
-            ("guest", "payment"),
-            arrival_times=ARRIVAL_TIMES,
-            error=request.query_params.get("error"),
-        )
-
-    @router.post("/guest")
-    async def save_guest(request: Request) -> Response:
-        form = await read_form(request)
-        draft = web.state(request).hotels.draft
-        if draft is None:
-            return redirect("/hotels/")
-        first, last, email = (str(form.get(k, "")).strip() for k in ("first", "last", "email"))
-        if not (first and last and email):
-            return redirect("/hotels/guest?error=missing")
-        draft.first, draft.last, draft.email = first, last, email
-        draft.requests = str(form.get("requests", "")).strip()
-        draft.arrival = str(form.get("arrival") or "") or None
-        draft.stage = "payment"
-        return redirect("/hotels/payment")
-
-    @router.get("/payment")
-    async def payment(request: Request) -> Response:
-        return draft_page(request, "payment.html", ("payment",))
+    CheckoutFlow(
+        SITE.root,
+        page,
+        stages=(
+            Stage("guest", "guest", "guest.html", fill_guest, shows=lambda draft: {"arrival_times": ARRIVAL_TIMES}),
+            Stage("payment", "payment", "payment.html"),
+        ),
+        draft=lambda request: web.state(request).hotels.draft,
+        start=SITE.root,
+        shows=lambda request, draft: stay_shown(draft),
+    ).mount(router)
 
     @router.post("/book")
     async def book(request: Request) -> Response:

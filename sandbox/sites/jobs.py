@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from sandbox.checkout import CheckoutFlow, Stage
 from sandbox.data.common import CITIES, TODAY, city_named
 from sandbox.data.jobs import DEPARTMENTS, JOB_TYPES, LEVELS, RESUMES, WORKPLACES, Job
 from sandbox.data.world import World
@@ -90,6 +91,30 @@ def results(world: World, params: QueryParams) -> list[Job]:
 def posted_text(job: Job) -> str:
     days = (TODAY - job.posted).days
     return "Posted today" if days == 0 else "Posted yesterday" if days == 1 else f"Posted {days} days ago"
+
+
+def fill_contact(draft: ApplicationDraft, form: dict[str, str]) -> str | None:
+    first, last, email, phone = (form.get(k, "") for k in ("first", "last", "email", "phone"))
+    if not (first and last and email and phone):
+        return "missing"
+    draft.first, draft.last, draft.email, draft.phone = first, last, email, phone
+    return None
+
+
+def fill_resume(draft: ApplicationDraft, form: dict[str, str]) -> str | None:
+    if form.get("resume") not in RESUMES:
+        return "missing"
+    draft.resume, draft.cover_letter = form["resume"], form.get("cover_letter", "")
+    return None
+
+
+def fill_questions(draft: ApplicationDraft, form: dict[str, str]) -> str | None:
+    start_date = parse_date(form.get("start_date"))
+    if form.get("experience") not in dict(EXPERIENCE) or form.get("authorized") not in ("yes", "no") or not start_date:
+        return "missing"
+    draft.experience, draft.authorized = form["experience"], form["authorized"] == "yes"
+    draft.start_date = start_date.isoformat()
+    return None
 
 
 def routers(web: Web) -> list[APIRouter]:
@@ -213,58 +238,19 @@ def routers(web: Web) -> list[APIRouter]:
             state.draft = ApplicationDraft(stage="contact", job=job_id)
         return redirect("/jobs/apply/step/contact")
 
-    steps = ("contact", "resume", "questions", "review")
-
-    @router.get("/apply/step/{step}")
-    async def step_page(request: Request, step: str) -> Response:
-        draft = web.state(request).jobs.draft
-        if draft is None or step not in steps or steps.index(step) > steps.index(draft.stage):
-            return redirect("/jobs/")
-        return page(
-            request,
-            f"apply_{step}.html",
-            draft=draft,
-            j=world.job[draft.job],
-            step=steps.index(step),
-            resumes=RESUMES,
-            experience=EXPERIENCE,
-            error=request.query_params.get("error"),
-        )
-
-    @router.post("/apply/step/{step}")
-    async def save_step(request: Request, step: str) -> Response:
-        form = await read_form(request)
-        draft = web.state(request).jobs.draft
-        if draft is None or step not in steps[:3] or steps.index(step) > steps.index(draft.stage):
-            return redirect("/jobs/")
-        text = {key: str(value).strip() for key, value in form.items()}
-        if step == "contact":
-            if not all(text.get(k) for k in ("first", "last", "email", "phone")):
-                return redirect("/jobs/apply/step/contact?error=missing")
-            draft.first, draft.last, draft.email, draft.phone = (
-                text["first"],
-                text["last"],
-                text["email"],
-                text["phone"],
-            )
-        elif step == "resume":
-            if text.get("resume") not in RESUMES:
-                return redirect("/jobs/apply/step/resume?error=missing")
-            draft.resume, draft.cover_letter = text["resume"], text.get("cover_letter", "")
-        else:
-            start_date = parse_date(text.get("start_date"))
-            if (
-                text.get("experience") not in dict(EXPERIENCE)
-                or text.get("authorized") not in ("yes", "no")
-                or not start_date
-            ):
-                return redirect("/jobs/apply/step/questions?error=missing")
-            draft.experience, draft.authorized = text["experience"], text["authorized"] == "yes"
-            draft.start_date = start_date.isoformat()
-        following = steps[steps.index(step) + 1]
-        if steps.index(following) > steps.index(draft.stage):
-            draft.stage = following  # type: ignore[assignment]
-        return redirect(f"/jobs/apply/step/{following}")
+    CheckoutFlow(
+        SITE.root,
+        page,
+        stages=(
+            Stage("contact", "apply/step/contact", "apply_contact.html", fill_contact),
+            Stage("resume", "apply/step/resume", "apply_resume.html", fill_resume),
+            Stage("questions", "apply/step/questions", "apply_questions.html", fill_questions),
+            Stage("review", "apply/step/review", "apply_review.html"),
+        ),
+        draft=lambda request: web.state(request).jobs.draft,
+        start=SITE.root,
+        shows=lambda request, draft: {"j": world.job[draft.job], "resumes": RESUMES, "experience": EXPERIENCE},
+    ).mount(router)
 
     @router.post("/apply/submit")
     async def submit(request: Request) -> Response:

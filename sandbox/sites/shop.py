@@ -15,10 +15,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from sandbox.checkout import CheckoutFlow, Stage
 from sandbox.data.common import PROFILE, TODAY, review_texts
 from sandbox.data.shop import COLOURS, PRODUCT_TYPES, Offer, Store
 from sandbox.data.world import World
-from sandbox.state import Address, CartLine, Order, StoreState
+from sandbox.state import Address, CartLine, Checkout, Order, StoreState
 from sandbox.web import (
     SITES,
     Site,
@@ -280,75 +281,26 @@ def _router(web: Web, site: Site, store: Store) -> APIRouter:
             state.checkout.stage = None
         return redirect(f"{site.root}cart")
 
-    def checkout_page(request: Request, template: str, step: int, **context: object) -> Response:
-        state = mine(request)
-        delivery = DELIVERY.get(state.checkout.delivery or "standard", DELIVERY["standard"])
-        subtotal = cart_total(store, state.cart)
-        lines = [(line, store.by_id[line.product]) for line in state.cart]
-        return page(
-            request,
-            template,
-            step=step,
-            checkout=state.checkout,
-            lines=lines,
-            subtotal=subtotal,
-            shipping=delivery[1],
-            total=round(subtotal + delivery[1], 2),
-            **context,
-        )
+    def cart_shown(request: Request, checkout: Checkout) -> dict[str, object]:
+        cart = mine(request).cart
+        shipping = DELIVERY.get(checkout.delivery or "standard", DELIVERY["standard"])[1]
+        subtotal = cart_total(store, cart)
+        lines = [(line, store.by_id[line.product]) for line in cart]
+        return {"checkout": checkout, "lines": lines, "subtotal": subtotal, "shipping": shipping,
+                "total": round(subtotal + shipping, 2)}  # fmt: skip
 
-    @router.get("/checkout/shipping")
-    async def shipping(request: Request) -> Response:
-        if not mine(request).cart:
-            return redirect(f"{site.root}cart")
-        return checkout_page(request, "shipping.html", 0, error=request.query_params.get("error"))
-
-    @router.post("/checkout/shipping")
-    async def save_shipping(request: Request) -> Response:
-        form = await read_form(request)
-        state = mine(request)
-        if not state.cart:
-            return redirect(f"{site.root}cart")
-        if form.get("address") == "new":
-            fields = {key: str(form.get(key, "")).strip() for key in ("name", "street", "city", "state", "zip")}
-            if not all(fields.values()):
-                return redirect(f"{site.root}checkout/shipping?error=missing")
-            address = Address(**fields)
-        else:
-            address = Address(
-                name=PROFILE.name, street=PROFILE.street, city=PROFILE.city, state=PROFILE.state, zip=PROFILE.zip
-            )
-        state.checkout.address, state.checkout.stage = address, "delivery"
-        return redirect(f"{site.root}checkout/delivery")
-
-    @router.get("/checkout/delivery")
-    async def delivery(request: Request) -> Response:
-        state = mine(request)
-        if state.checkout.stage not in ("delivery", "payment"):
-            return redirect(f"{site.root}checkout/shipping")
-        options = [
-            (key, label, price, TODAY + timedelta(days=days + (2 if days > 1 else 0)))
-            for key, (label, price, days) in DELIVERY.items()
-        ]
-        return checkout_page(request, "delivery.html", 1, options=options)
-
-    @router.post("/checkout/delivery")
-    async def save_delivery(request: Request) -> Response:
-        form = await read_form(request)
-        state = mine(request)
-        if state.checkout.stage not in ("delivery", "payment"):
-            return redirect(f"{site.root}checkout/shipping")
-        state.checkout.delivery = str(form.get("delivery")) if form.get("delivery") in DELIVERY else "standard"
-        state.checkout.stage = "payment"
-        return redirect(f"{site.root}checkout/payment")
-
-    @router.get("/checkout/payment")
-    async def payment(request: Request) -> Response:
-        if mine(request).checkout.stage != "payment":
-            return redirect(f"{site.root}checkout/shipping")
-        return checkout_page(
-            request, "payment.html", 2, delivery_label=DELIVERY[mine(request).checkout.delivery or "standard"][0]
-        )
+    CheckoutFlow(
+        site.root,
+        page,
+        stages=(
+            Stage("shipping", "checkout/shipping", "shipping.html", fill_shipping),
+            Stage("delivery", "checkout/delivery", "delivery.html", fill_delivery, shows=delivery_options),
+            Stage("payment", "checkout/payment", "payment.html", shows=delivery_label),
+        ),
+        draft=lambda request: mine(request).checkout if mine(request).cart else None,
+        start=f"{site.root}cart",
+        shows=cart_shown,
+    ).mount(router)
 
     @router.post("/checkout/place")
     async def place(request: Request) -> Response:
@@ -377,6 +329,37 @@ def _router(web: Web, site: Site, store: Store) -> APIRouter:
         return page(request, "order.html", order=order, delivery_label=DELIVERY[order.delivery][0])
 
     return router
+
+
+def fill_shipping(checkout: Checkout, form: dict[str, str]) -> str | None:
+    if form.get("address") == "new":
+        fields = {key: form.get(key, "") for key in ("name", "street", "city", "state", "zip")}
+        if not all(fields.values()):
+            return "missing"
+        checkout.address = Address(**fields)
+    else:
+        checkout.address = Address(
+            name=PROFILE.name, street=PROFILE.street, city=PROFILE.city, state=PROFILE.state, zip=PROFILE.zip
+        )
+    return None
+
+
+def delivery_options(checkout: Checkout) -> dict[str, object]:
+    """Each option with the day it arrives (a weekend's two days on top of anything slower than next-day)."""
+    options = [
+        (key, label, price, TODAY + timedelta(days=days + (2 if days > 1 else 0)))
+        for key, (label, price, days) in DELIVERY.items()
+    ]
+    return {"options": options}
+
+
+def fill_delivery(checkout: Checkout, form: dict[str, str]) -> str | None:
+    checkout.delivery = form["delivery"] if form.get("delivery") in DELIVERY else "standard"
+    return None
+
+
+def delivery_label(checkout: Checkout) -> dict[str, object]:
+    return {"delivery_label": DELIVERY[checkout.delivery or "standard"][0]}
 
 
 def routers(web: Web) -> list[APIRouter]:

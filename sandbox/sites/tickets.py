@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from sandbox.checkout import CheckoutFlow, Stage
 from sandbox.data.common import CITIES, TODAY
 from sandbox.data.tickets import EVENT_CATEGORIES, Event
 from sandbox.data.world import World
@@ -90,6 +91,12 @@ def order_total(event: Event, draft: TicketDraft) -> dict[str, float]:
     }
 
 
+def fill_delivery(draft: TicketDraft, form: dict[str, str]) -> str | None:
+    draft.delivery = form["delivery"] if form.get("delivery") in DELIVERY else "mobile"
+    draft.protection = form.get("protection") == "yes"
+    return None
+
+
 def routers(web: Web) -> list[APIRouter]:
     router = APIRouter(prefix="/tickets")
     world = web.world
@@ -167,39 +174,21 @@ def routers(web: Web) -> list[APIRouter]:
         )
         return redirect("/tickets/delivery")
 
-    def draft_page(request: Request, template: str, stages: tuple[str, ...], **context: object) -> Response:
-        draft = web.state(request).tickets.draft
-        if draft is None or draft.stage not in stages:
-            return redirect("/tickets/")
+    def order_shown(draft: TicketDraft) -> dict[str, object]:
         found = world.event[draft.event]
-        return page(
-            request,
-            template,
-            draft=draft,
-            e=found,
-            money=order_total(found, draft),
-            delivery_options=DELIVERY,
-            **context,
-        )
+        return {"e": found, "money": order_total(found, draft), "delivery_options": DELIVERY}
 
-    @router.get("/delivery")
-    async def delivery(request: Request) -> Response:
-        return draft_page(request, "delivery.html", ("delivery", "review"))
-
-    @router.post("/delivery")
-    async def save_delivery(request: Request) -> Response:
-        form = await read_form(request)
-        draft = web.state(request).tickets.draft
-        if draft is None:
-            return redirect("/tickets/")
-        draft.delivery = str(form.get("delivery")) if form.get("delivery") in DELIVERY else "mobile"
-        draft.protection = form.get("protection") == "yes"
-        draft.stage = "review"
-        return redirect("/tickets/review")
-
-    @router.get("/review")
-    async def review(request: Request) -> Response:
-        return draft_page(request, "review.html", ("review",))
+    CheckoutFlow(
+        SITE.root,
+        page,
+        stages=(
+            Stage("delivery", "delivery", "delivery.html", fill_delivery),
+            Stage("review", "review", "review.html"),
+        ),
+        draft=lambda request: web.state(request).tickets.draft,
+        start=SITE.root,
+        shows=lambda request, draft: order_shown(draft),
+    ).mount(router)
 
     @router.post("/order")
     async def order(request: Request) -> Response:

@@ -5,6 +5,8 @@ from PIL import Image
 
 from agent.geometry import TRAINING_MAX_PIXELS, ScreenGeometry, png_size, resize_for_model, smart_resize
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("width", "height", "expected"),

@@ -5,6 +5,8 @@ from agent.environment import ElementInfo
 from agent.guard import UrlPolicy, is_secret_field, sensitive_reason
 from agent.navigation import navigation_target
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     "url",

@@ -1,9 +1,12 @@
 import io
 
+import pytest
 from PIL import Image
 
 from agent.geometry import ScreenGeometry
 from agent.history import Turn, build_messages, display_url
+
+pytestmark = pytest.mark.unit
 
 GEOMETRY = ScreenGeometry.for_screenshot(1440, 900, 1440, 900)
 

@@ -3,6 +3,8 @@ import pytest
 from agent.actions import Key, LeftClick, Terminate, Type, Wait
 from agent.parser import ParsedCall, ParseError, parse_reply
 
+pytestmark = pytest.mark.unit
+
 CALL = '{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1074, 37]}}'
 
 

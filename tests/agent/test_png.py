@@ -10,6 +10,8 @@ from PIL import Image, ImageDraw
 
 from agent.png import decode_png, encode_png
 
+pytestmark = pytest.mark.unit
+
 
 def noise(width: int, height: int) -> Image.Image:
     generator = random.Random(12)

@@ -1,8 +1,12 @@
 import hashlib
 import json
 
+import pytest
+
 from agent.geometry import ScreenGeometry
 from agent.prompt import ACTION_NAMES, system_prompt, tool_schema
+
+pytestmark = pytest.mark.unit
 
 REFERENCE_SHA256 = "b1b3a25006d98cc1fc151cedec08e0b10a278dea1e462e91d434129ee4697d3a"
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 
 from agent.environment import ElementInfo, FilledField, Observation
 from agent.redact import MASK_COLOUR, screenshot_to_keep
+
+pytestmark = pytest.mark.unit
 
 WHITE = (255, 255, 255)
 CARD = ElementInfo(tag="input", autocomplete="cc-number", name="cardnumber")

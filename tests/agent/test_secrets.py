@@ -8,6 +8,7 @@ import json
 import re
 from urllib.parse import quote, quote_plus
 
+import pytest
 from PIL import Image
 
 from agent.actions import PauseAndMemorizeFact, Type, VisitUrl
@@ -53,11 +54,13 @@ def scrubbed(*values: str) -> SecretScrubber:
 # -- the scrubber's rules ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_a_secret_is_masked_in_any_letter_case():
     scrub = scrubbed("hunter2go").text
     assert scrub("pw hunter2go, HUNTER2GO or Hunter2Go.") == f"pw {SECRET_MASK}, {SECRET_MASK} or {SECRET_MASK}."
 
 
+@pytest.mark.unit
 def test_spacing_and_hyphens_between_characters_do_not_hide_a_secret():
     for typed, written in [(CARD, "4242424242424242"), ("4242424242424242", CARD), (CARD, "4242-4242 4242  4242")]:
         assert scrubbed(typed).text(f"card {written}!") == f"card {SECRET_MASK}!", (typed, written)
@@ -90,6 +93,7 @@ def test_nothing_known_nothing_changed():
     assert scrubber.text("a - b") == "a - b"
 
 
+@pytest.mark.unit
 def test_the_record_is_scrubbed_in_place_but_names_its_screenshot_as_before():
     digest = "4242424242424242" + "0" * 48  # a digest that happens to hold the card's digits
     step = Step(

@@ -21,6 +21,7 @@ from tests.support.servers import Slow
 FAROL = Path(sys.executable).parent / "farol"
 
 
+@pytest.mark.unit
 def test_round_trip(tmp_path):
     store = Store(tmp_path / "farol.db")
     trajectory, shots = make_trajectory("red", "blue")
@@ -33,6 +34,7 @@ def test_round_trip(tmp_path):
     assert sqlite3.connect(tmp_path / "farol.db").execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.unit
 def test_delete_removes_rows_and_files_but_keeps_shared_screenshots(tmp_path):
     store = Store(tmp_path / "farol.db")
     first, first_shots = make_trajectory("red", "green")
@@ -52,6 +54,7 @@ def test_delete_removes_rows_and_files_but_keeps_shared_screenshots(tmp_path):
         store.delete(second.id)
 
 
+@pytest.mark.unit
 def test_newer_schema_is_refused(tmp_path):
     store = Store(tmp_path / "farol.db")
     trajectory, shots = make_trajectory("red")
@@ -61,6 +64,7 @@ def test_newer_schema_is_refused(tmp_path):
         store.load(trajectory.id)
 
 
+@pytest.mark.unit
 def test_export_has_the_webeval_layout(tmp_path):
     store = Store(tmp_path / "farol.db")
     trajectory, shots = make_trajectory("red", "blue")

@@ -14,6 +14,8 @@ from bridge.pairing import load_or_create_token
 from tests.support.extension import BridgeThread
 from tests.support.records import make_trajectory
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture
 def bridge(model, tmp_path):

@@ -107,10 +107,22 @@ def test_farol_serve_runs_the_model_reports_a_crash_to_the_panel_and_stops_it(st
     monkeypatch.setenv("FAKE_VLLM_MODE", "crash_once")
     model_port, bridge_port = free_port(), free_port()
     process = subprocess.Popen(
-        [str(FAROL), "serve", "--serve-model", "ckpt/out", "--model-url", f"http://127.0.0.1:{model_port}/v1",
-         "--port", str(bridge_port), "--db", str(tmp_path / "farol.db")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            str(FAROL),
+            "serve",
+            "--serve-model",
+            "ckpt/out",
+            "--model-url",
+            f"http://127.0.0.1:{model_port}/v1",
+            "--port",
+            str(bridge_port),
+            "--db",
+            str(tmp_path / "farol.db"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         # The first start dies before it is ready: that is a failed start, said plainly, exit 2.
         out, err = process.communicate(timeout=60)

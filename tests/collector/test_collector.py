@@ -33,6 +33,8 @@ from tests.support.collector import CollectorThread, shared_session, stored_shar
 from tests.support.polling import poll
 from tests.support.records import png
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture
 def collector(tmp_path):
@@ -461,9 +463,14 @@ def test_list_prints_whole_ids_and_no_control_characters_and_export_stays_in_its
     sneaked.id = "../../escaped"
     collector.collector.store.save(sneaked, sneaked_shots)
     collector.collector.ledger.add_contribution(
-        {"trajectory_id": sneaked.id, "contributor": "alice", "fingerprint": "x", "received_at": "2030-01-01",
-         "bytes": None}
-    )  # fmt: skip
+        {
+            "trajectory_id": sneaked.id,
+            "contributor": "alice",
+            "fingerprint": "x",
+            "received_at": "2030-01-01",
+            "bytes": None,
+        }
+    )
 
     code, said = farol_collector(collector, "list", columns=70)
     assert code == 0 and trajectory.id in said

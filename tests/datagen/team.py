@@ -59,17 +59,25 @@ def surfer(thoughts: str, tool: str, **args: Any) -> str:
 
 
 def ledger(
-    satisfied: bool = False, progress: bool = True, critical: bool = False, user: bool = False,
+    satisfied: bool = False,
+    progress: bool = True,
+    critical: bool = False,
+    user: bool = False,
     instruction: str = "Carry on with the plan.",
-) -> str:  # fmt: skip
+) -> str:
     def entry(answer: Any) -> dict[str, Any]:
         return {"reason": "as scripted", "answer": answer}
 
     return says(
-        is_request_satisfied=entry(satisfied), is_in_loop=entry(False), is_progress_being_made=entry(progress),
-        last_action_successful=entry(True), critical_point_reached=entry(critical), needs_user_input=entry(user),
-        next_speaker=entry("UserSimulator" if user else "WebSurfer"), instruction_or_question=entry(instruction),
-    )  # fmt: skip
+        is_request_satisfied=entry(satisfied),
+        is_in_loop=entry(False),
+        is_progress_being_made=entry(progress),
+        last_action_successful=entry(True),
+        critical_point_reached=entry(critical),
+        needs_user_input=entry(user),
+        next_speaker=entry("UserSimulator" if user else "WebSurfer"),
+        instruction_or_question=entry(instruction),
+    )
 
 
 def last_listed_url(request: Request) -> str:

@@ -37,15 +37,22 @@ def sandbox_url():
         yield server.url
 
 
-async def one_step_on(url: str):  # type: ignore[no-untyped-def]
+async def one_step_on(url: str):
     """A trajectory of one observation of `url`, its page reading, and the browser still on it."""
     env = await PlaywrightEnv.launch(url)
     await env.settle_page()
     observation = await env.observe()
     kept = screenshot_to_keep(observation)
     geometry = ScreenGeometry.for_screenshot(*png_size(observation.screenshot), 1440, 900)
-    step = Step(index=0, screenshot=kept.digest, url=url, css_width=1440, css_height=900,
-                model_width=geometry.model_width, model_height=geometry.model_height)  # fmt: skip
+    step = Step(
+        index=0,
+        screenshot=kept.digest,
+        url=url,
+        css_width=1440,
+        css_height=900,
+        model_width=geometry.model_width,
+        model_height=geometry.model_height,
+    )
     view = await read_page(env.page)
     return env, geometry, Trajectory(task="t", steps=[step]), {kept.digest: view}
 

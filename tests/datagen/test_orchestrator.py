@@ -4,6 +4,8 @@ decides the directive, by precedence: a critical point or a question for the use
 
 from __future__ import annotations
 
+import pytest
+
 from agent.policy import OpenAIPolicy
 from agent.screenshot import Screenshot
 from datagen.orchestrator import Orchestrator
@@ -12,6 +14,8 @@ from tests.datagen.team import Team, ledger, says
 from tests.eval.trajectories import images
 from tests.support.records import make_trajectory
 from tests.support.responder import Request, user_text
+
+pytestmark = pytest.mark.unit
 
 
 def test_the_progress_ledger_steers_by_precedence():
@@ -47,7 +51,7 @@ def test_the_progress_ledger_steers_by_precedence():
             directive = orchestrator.directive()
             seen.append((directive.instruction, directive.stop, directive.critical_point))
         await orchestrator.on_end(trajectory)
-        await orchestrator.model.close()  # type: ignore[attr-defined]
+        await orchestrator.model.close()
         return seen
 
     orchestrator = Orchestrator(OpenAIPolicy(team.model.url, "scripted", retries=0), max_stalls=2, max_replans=1)

@@ -26,14 +26,23 @@ def offline(detour_share: float = 0.0) -> Config:
     return Config(solve=SolveSettings(parallel=1, quiet_seconds=0.15, detour_share=detour_share))
 
 
-def asking(kind: str, thoughts: str, action=None) -> ApprovalRequest:  # type: ignore[no-untyped-def]
-    step = Step(index=3, screenshot="0" * 64, url="http://x.test/", css_width=1, css_height=1, model_width=1,
-                model_height=1, thoughts=thoughts, action=action)  # fmt: skip
-    return ApprovalRequest(kind, "a critical point", step, Screenshot(b""))  # type: ignore[arg-type]
+def asking(kind: str, thoughts: str, action=None) -> ApprovalRequest:
+    step = Step(
+        index=3,
+        screenshot="0" * 64,
+        url="http://x.test/",
+        css_width=1,
+        css_height=1,
+        model_width=1,
+        model_height=1,
+        thoughts=thoughts,
+        action=action,
+    )
+    return ApprovalRequest(kind, "a critical point", step, Screenshot(b""))
 
 
 def test_a_reply_lifts_the_orchestrators_stop_and_only_the_agreed_click_is_approved():
-    orchestrator = Orchestrator(model=None)  # type: ignore[arg-type]  # never asked here
+    orchestrator = Orchestrator(model=None)  # never asked here
     orchestrator._directive = Directive(stop="the user must confirm", critical_point=True)
     user = UserSimulator("Buy it; I have agreed.", {}, approves=True, on_answer=orchestrator.user_answered)
     typing = asking("guard", "I type the card number.", Type(text="4111", coordinate=(1, 1)))
@@ -61,7 +70,7 @@ def test_a_user_who_agreed_approves_and_the_run_goes_on_to_a_checked_end():
 
 
 def test_a_detour_is_verified_and_only_its_wrong_steps_are_marked():
-    def refines(task) -> bool:  # type: ignore[no-untyped-def]
+    def refines(task) -> bool:
         first = task.plan[0]
         searches = first.do == "type" and first.press_enter and len((first.text or "").split()) > 1
         return searches and Variety.for_run(from_task(task).id, 1.0).detour == "refine"

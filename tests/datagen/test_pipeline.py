@@ -37,7 +37,7 @@ EXPLORED = "On Cartwheel, find the cheapest two-person tent in Outdoor and tell 
 
 
 def task_of(request: Request) -> str:
-    return re.search(r"^The user's task: (.*)$", user_text(request), re.MULTILINE).group(1)  # type: ignore[union-attr]
+    return re.search(r"^The user's task: (.*)$", user_text(request), re.MULTILINE).group(1)
 
 
 def solving(request: Request) -> str:
@@ -61,10 +61,17 @@ def solving(request: Request) -> str:
 def exploring(request: Request) -> str:
     if "(nothing yet)" in user_text(request):
         draft = {"task": "On Cartwheel, find a tent.", "hidden": {}}
-        return says(thoughts="Cartwheel sells outdoor gear; I look at it.", tool="click",
-                    args={"mark": mark_named(request, r'link "Outdoor"')}, draft=draft)  # fmt: skip
-    draft = {"task": EXPLORED, "hidden": {"tent size": "two-person"},
-             "rubric": [{"criterion": "price", "description": "names the price", "max_points": 1}]}  # fmt: skip
+        return says(
+            thoughts="Cartwheel sells outdoor gear; I look at it.",
+            tool="click",
+            args={"mark": mark_named(request, r'link "Outdoor"')},
+            draft=draft,
+        )
+    draft = {
+        "task": EXPLORED,
+        "hidden": {"tent size": "two-person"},
+        "rubric": [{"criterion": "price", "description": "names the price", "max_points": 1}],
+    }
     return says(thoughts="Tents are listed with prices.", tool="terminate", args={"status": "success"}, draft=draft)
 
 
@@ -78,10 +85,16 @@ def targeted(request: Request) -> str:
 
 def reviewing(request: Request) -> str:
     listed = re.findall(r"^(\d+)\. (.*)$", user_text(request), re.MULTILINE)
-    return says(reviews=[
-        {"index": int(number), "accept": "Sign in" not in text, "reason": "needs a login" if "Sign in" in text else ""}
-        for number, text in listed
-    ])  # fmt: skip
+    return says(
+        reviews=[
+            {
+                "index": int(number),
+                "accept": "Sign in" not in text,
+                "reason": "needs a login" if "Sign in" in text else "",
+            }
+            for number, text in listed
+        ]
+    )
 
 
 def final_answer(request: Request) -> str:
@@ -156,8 +169,10 @@ def test_propose_solve_verify_on_the_sandbox(tmp_path, team):
             assert marked_pixels(Image.open(io.BytesIO(ws.store.read_screenshot(step.screenshot)))) == 0
         assert isinstance(trajectory.steps[-1].action, Terminate)
     assert [step.action.action for step in ws.store.load(right.trajectory.id).steps] == [
-        "left_click", "left_click", "terminate"
-    ]  # fmt: skip
+        "left_click",
+        "left_click",
+        "terminate",
+    ]
     marked = [decode_data_url(url) for request in team.asked("surfer") for url in images(request)]
     assert marked and all(marked_pixels(image) > 500 for image in marked)
 
@@ -179,8 +194,10 @@ def test_propose_solve_verify_on_the_sandbox(tmp_path, team):
     report = build_report(ws)
     figures = {row.verifier: row for row in report.agreement}
     assert (figures["alignment"].judged, figures["alignment"].true_positives, figures["alignment"].false_positives) == (
-        2, 1, 1
-    )  # fmt: skip
+        2,
+        1,
+        1,
+    )
     assert figures["alignment"].precision == 0.5 and figures["alignment"].recall == 1.0
     assert figures["multimodal"].false_negatives == 1 and figures["multimodal"].recall == 0.0
     assert figures["rubric"].agreement == 1.0 and figures["keep rule"].agreement == 1.0

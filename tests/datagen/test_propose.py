@@ -23,7 +23,7 @@ SUITE = {task.id: task for task in load_suite()}
 TRAIN = {task.id: task for task in train_tasks(TRAIN_SEEDS[0])}
 
 
-async def drain(source, most: int = 100) -> list:  # type: ignore[no-untyped-def]
+async def drain(source, most: int = 100) -> list:
     """The items of a proposal source's batches, at most `most` of them."""
     items = []
     async for batch in source:
@@ -43,11 +43,12 @@ def test_a_generator_task_varies_as_the_same_template_in_the_training_seeds():
     assert len({task.category for task in first}) == 11  # any first N covers the categories evenly
 
 
+@pytest.mark.unit
 def test_only_the_training_split_is_proposed_and_held_out_tasks_are_refused():
     drawn = run_async(drain(generator_source(), most=40))
     assert all(p.seed == TRAIN_SEEDS[0] and p.contamination() is None for p in drawn)
 
-    async def offered(batch):  # type: ignore[no-untyped-def]
+    async def offered(batch):
         yield batch
 
     held = from_task(SUITE["information_seeking-012"])  # an eval task
@@ -60,26 +61,35 @@ def test_only_the_training_split_is_proposed_and_held_out_tasks_are_refused():
 def test_duplicates_are_turned_away():
     generated = from_task(SUITE["information_seeking-012"])
     dedupe = Deduplicator([generated])
-    same = Proposal(task=generated.task.upper() + "!!", start_url=generated.start_url, site="sandbox",
-                    source="targeted", check=generated.check)  # fmt: skip
+    same = Proposal(
+        task=generated.task.upper() + "!!",
+        start_url=generated.start_url,
+        site="sandbox",
+        source="targeted",
+        check=generated.check,
+    )
     assert dedupe.reason(same).startswith("duplicate: the same task as proposal")
-    paraphrase = Proposal(task="How many remote jobs in Sales are on Hireline now?", start_url="/jobs/",
-                          site="sandbox", source="targeted")  # fmt: skip
+    paraphrase = Proposal(
+        task="How many remote jobs in Sales are on Hireline now?", start_url="/jobs/", site="sandbox", source="targeted"
+    )
     assert dedupe.reason(paraphrase).startswith("near duplicate: reads like proposal")
     (variant,) = run_async(drain(variant_source([generated]), most=1))
     assert dedupe.reason(variant) is None  # its own data and checker: a variation, not a repeat
 
 
+@pytest.mark.unit
 def test_a_models_variations_are_reviewed():
     parent = from_task(SUITE["information_seeking-012"])
 
     def mutation(request: Request) -> str:
         assert parent.task in user_text(request) and "not a rewording" in user_text(request)
-        return says(tasks=[
-            {"task": "How many hybrid jobs in Marketing are on Hireline right now?", "hidden": {"city": "Austin"}},
-            {"task": "Log in to Hireline and list my applications.", "hidden": {}},
-            {"hidden": {}},
-        ])  # fmt: skip
+        return says(
+            tasks=[
+                {"task": "How many hybrid jobs in Marketing are on Hireline right now?", "hidden": {"city": "Austin"}},
+                {"task": "Log in to Hireline and list my applications.", "hidden": {}},
+                {"hidden": {}},
+            ]
+        )
 
     def review(request: Request) -> str:
         return says(reviews=[{"index": 1, "accept": True}, {"index": 2, "accept": False, "reason": "needs a login"}])
@@ -95,30 +105,36 @@ def test_a_models_variations_are_reviewed():
         ("How many hybrid jobs in Marketing are on Hireline right now?", "mutation", parent.id, {"city": "Austin"})
     ]
     assert sorted(item.reason.split(":")[0] for item in items if not isinstance(item, Proposal)) == [
-        "malformed", "reviewer"
-    ]  # fmt: skip
+        "malformed",
+        "reviewer",
+    ]
 
 
+@pytest.mark.unit
 def test_seed_files(tmp_path):
     good = tmp_path / "seeds.txt"
     good.write_text("# shops\nhttps://shop.example.com/ shopping\n\nhttps://fly.example.com/, flights  # airline\n")
     assert [(s.url, s.category) for s in read_seed_file(good)] == [
-        ("https://shop.example.com/", "shopping"), ("https://fly.example.com/", "flights")
-    ]  # fmt: skip
+        ("https://shop.example.com/", "shopping"),
+        ("https://fly.example.com/", "flights"),
+    ]
     bad = tmp_path / "bad.txt"
     bad.write_text("https://shop.example.com/ shopping\nshop.example.com shopping\n")
     with pytest.raises(SitesError, match=r"bad.txt:2: expected `URL CATEGORY`"):
         read_seed_file(bad)
 
 
+@pytest.mark.unit
 def test_the_config_file(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     example = load_config(EXAMPLE)
     example.check()
     orchestrator, user = example.role("orchestrator"), example.role("user_simulator")
     assert (orchestrator.url, orchestrator.model, orchestrator.temperature) == (
-        "https://api.openai.com/v1", "o4-mini", "default"
-    )  # fmt: skip
+        "https://api.openai.com/v1",
+        "o4-mini",
+        "default",
+    )
     assert user.model == "gpt-4o-mini" and user.key() == "sk-test"
     assert example.keep_rule() == ["alignment", "rubric", "multimodal", "checker"]
     assert example.cost("user_simulator", 1_000_000, 2_000_000) == pytest.approx(0.15 + 1.20)
@@ -137,6 +153,7 @@ def test_the_config_file(tmp_path, monkeypatch):
         example.check()
 
 
+@pytest.mark.unit
 def test_the_command_says_what_is_wrong(tmp_path):
     runner = CliRunner()
     missing = runner.invoke(app, ["run", "--config", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o")])

@@ -33,8 +33,21 @@ def rows(db: Path, sql: str) -> list[tuple]:
 
 
 def start(out: Path) -> subprocess.Popen:
-    command = [str(FAROL), "datagen", "run", "--sites", "sandbox", "--n", "4", "--tasks", TASKS, "--parallel", "1",
-               "--out", str(out)]  # fmt: skip
+    command = [
+        str(FAROL),
+        "datagen",
+        "run",
+        "--sites",
+        "sandbox",
+        "--n",
+        "4",
+        "--tasks",
+        TASKS,
+        "--parallel",
+        "1",
+        "--out",
+        str(out),
+    ]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

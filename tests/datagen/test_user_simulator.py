@@ -30,8 +30,16 @@ def test_asked_details_and_what_an_answer_gives_away():
 
 
 def test_a_guard_hit_is_never_approved():
-    step = Step(index=0, screenshot="0" * 64, url="http://x.test/", css_width=1, css_height=1, model_width=1,
-                model_height=1, thoughts="I place the order, my size is M.")  # fmt: skip
+    step = Step(
+        index=0,
+        screenshot="0" * 64,
+        url="http://x.test/",
+        css_width=1,
+        css_height=1,
+        model_width=1,
+        model_height=1,
+        thoughts="I place the order, my size is M.",
+    )
     request = ApprovalRequest("guard", "clicking 'Place order', which looks like a binding step", step, Screenshot(b""))
     assert run_async(UserSimulator(TASK, HIDDEN)(request)).decision == "deny"
 
@@ -62,8 +70,9 @@ def test_the_user_simulator_answers_a_critical_point_from_the_hidden_details(tmp
         assert all(f"- {key}: {value}" in said for key, value in HIDDEN.items())
     # It volunteered the colour, so the plain answer went instead; the binding step ends the trajectory.
     assert [(a.kind, a.decision, a.text) for a in trajectory.approvals] == [
-        ("critical_point", "reply", "My shirt size is M."), ("critical_point", "deny", None)
-    ]  # fmt: skip
+        ("critical_point", "reply", "My shirt size is M."),
+        ("critical_point", "deny", None),
+    ]
     assert [turn.text for turn in trajectory.user_turns] == [TASK, "My shirt size is M."]
     assert trajectory.status == "stopped" and trajectory.final_answer == BINDING
     assert "The user then said: My shirt size is M." in user_text(team.asked("surfer")[-1])

@@ -63,8 +63,7 @@ def test_each_sample_is_asked_as_one_agent_turn_with_the_instruction(recorded, t
         target.instruction for target in grounding_targets(step.elements, step.screenshot)
     ]
     model.add(*[answer for _, _, _, answer in made])
-    run_async(run_grounding(recorded[1][:1], out, OpenAIPolicy(model.url, "scripted"), "scripted",
-                            show_progress=False))  # fmt: skip
+    run_async(run_grounding(recorded[1][:1], out, OpenAIPolicy(model.url, "scripted"), "scripted", show_progress=False))
     expected = [
         build_messages([Turn(screen_path(out, s.screenshot).read_bytes(), s.geometry, s.url, user_text=instruction)])
         for s, instruction, _, _ in made

@@ -39,6 +39,8 @@ from eval.tasks import EvalTask, Rubric
 from tests.conftest import run_async
 from tests.eval.trajectories import CLICK, DONE, images, png, texts, trajectory
 
+pytestmark = pytest.mark.unit
+
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "eval"
 JUDGE_DATA = Path(__file__).parent.parent.parent / "eval" / "data" / "judges"
 
@@ -217,9 +219,22 @@ def test_webjudge_reads_key_points_and_screenshot_scores_as_the_reference_does()
 def test_the_cli_names_the_judge_variants_it_accepts(model, tmp_path):
     result = CliRunner().invoke(
         app,
-        ["run", "--suite", "webvoyager", "--out", str(tmp_path), "--model-url", model.url,
-         "--judge-url", model.url, "--judge-model", "gpt-4o", "--judge-variant", "lenient"],
-    )  # fmt: skip
+        [
+            "run",
+            "--suite",
+            "webvoyager",
+            "--out",
+            str(tmp_path),
+            "--model-url",
+            model.url,
+            "--judge-url",
+            model.url,
+            "--judge-model",
+            "gpt-4o",
+            "--judge-variant",
+            "lenient",
+        ],
+    )
     assert result.exit_code == 2
     shown = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())  # the message, unwrapped from its panel
     assert "webvoyager has no judge variant 'lenient'; choose one of reference, strict" in shown

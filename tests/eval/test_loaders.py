@@ -17,6 +17,8 @@ from eval.suites.webtailbench import load_webtailbench
 from eval.suites.webvoyager import ANSWERS, TASKS, load_webvoyager
 from eval.tasks import TaskFileError
 
+pytestmark = pytest.mark.unit
+
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "eval"
 DATA = Path(__file__).parent.parent.parent / "eval" / "data"
 

@@ -147,6 +147,7 @@ def test_every_number_is_labelled_with_its_unit(read):
     assert f"12,345\t41.2{NBSP}s\t3.2{NBSP}s" in read["failed"]
 
 
+@pytest.mark.unit
 def test_a_failure_reads_as_a_sentence(read):
     failed = read["failed"]
     assert "the mart cart should hold 1 item: (product “P1005”, qty 1, colour “Plum”)" in failed

@@ -67,16 +67,23 @@ def fresh(recorded: tuple[Path, list[Chosen], list[Replay], list[Any]], tmp_path
     return out
 
 
+def image_urls(messages: list[dict[str, Any]]) -> list[str]:
+    return [
+        part["image_url"]["url"]
+        for message in messages
+        if isinstance(message["content"], list)
+        for part in message["content"]
+        if part["type"] == "image_url"
+    ]
+
+
 def test_the_request_is_the_one_the_agent_sent_byte_for_byte_and_pixel_for_pixel(recorded):
     out, _, replays, sent = recorded
     rebuilt = [messages for replay in replays for _, messages in requests(replay, out)]
     assert len(rebuilt) == len(sent) > 0
     for mine, agents in zip(rebuilt, sent, strict=True):
         assert json.dumps(mine) == json.dumps(agents)
-        images = [part["image_url"]["url"] for m in mine if isinstance(m["content"], list) for part in m["content"]
-                  if part["type"] == "image_url"]  # fmt: skip
-        theirs = [part["image_url"]["url"] for m in agents if isinstance(m["content"], list) for part in m["content"]
-                  if part["type"] == "image_url"]  # fmt: skip
+        images, theirs = image_urls(mine), image_urls(agents)
         assert 1 <= len(images) <= 3
         assert [decode_image(url).tobytes() for url in images] == [decode_image(url).tobytes() for url in theirs]
 
@@ -131,12 +138,27 @@ def test_a_model_right_on_exactly_the_even_steps_scores_half_the_steps(recorded,
 
 def one_click_step(geometry: ScreenGeometry, box: Box) -> tuple[Replay, ReplayStep]:
     step = ReplayStep(
-        index=0, url="http://127.0.0.1/shop/", css_width=geometry.css_width, css_height=geometry.css_height,
-        model_width=geometry.model_width, model_height=geometry.model_height, user_text="Buy it.",
-        reply=format_reply("I click it.", LeftClick(coordinate=(10, 10))), box=box, screenshot="0" * 64, elements=[],
-    )  # fmt: skip
-    replay = Replay(task="shopping-001@0", task_id="shopping-001", seed=0, split="eval", text="Buy it.", sites=["shop"],
-                    steps=[step])  # fmt: skip
+        index=0,
+        url="http://127.0.0.1/shop/",
+        css_width=geometry.css_width,
+        css_height=geometry.css_height,
+        model_width=geometry.model_width,
+        model_height=geometry.model_height,
+        user_text="Buy it.",
+        reply=format_reply("I click it.", LeftClick(coordinate=(10, 10))),
+        box=box,
+        screenshot="0" * 64,
+        elements=[],
+    )
+    replay = Replay(
+        task="shopping-001@0",
+        task_id="shopping-001",
+        seed=0,
+        split="eval",
+        text="Buy it.",
+        sites=["shop"],
+        steps=[step],
+    )
     return replay, step
 
 
@@ -179,8 +201,21 @@ def test_a_killed_run_resumes_without_redoing_a_finished_task(tmp_path):
 
     def run() -> subprocess.Popen:
         tasks = ",".join(item.task.id for item in chosen)
-        command = [str(FAROL), "eval", "steps", "--out", str(out), "--tasks", tasks, "--concurrency", "1",
-                   "--model-url", model.url, "--model", "scripted"]  # fmt: skip
+        command = [
+            str(FAROL),
+            "eval",
+            "steps",
+            "--out",
+            str(out),
+            "--tasks",
+            tasks,
+            "--concurrency",
+            "1",
+            "--model-url",
+            model.url,
+            "--model",
+            "scripted",
+        ]
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def asked_about_second() -> bool:

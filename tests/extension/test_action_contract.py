@@ -101,8 +101,10 @@ def test_both_paths_leave_the_same_page_log_and_observations(runs):
     (extension_run, (extension_events, extension_points)) = runs["extension"]
     assert headless_run.status == extension_run.status == "awaiting_user"
     # The same words; the points in them are CSS pixels, a fraction apart where the viewports differ (see page_log).
-    observations = [[re.sub(r"\(\d[\d.]*, \d[\d.]*\)", "(x, y)", step.result.observation) for step in run.steps]
-                    for run in (headless_run, extension_run)]  # fmt: skip
+    observations = [
+        [re.sub(r"\(\d[\d.]*, \d[\d.]*\)", "(x, y)", step.result.observation) for step in run.steps]
+        for run in (headless_run, extension_run)
+    ]
     assert observations[0] == observations[1]
     assert observations[0][0] == "There is no page to go back to."
     # The same events (beacons may arrive a little out of order, so as a multiset), and the same points.

@@ -13,6 +13,8 @@ from sandbox.app import SECRET_HEADER
 from sandbox.data.world import World
 from sandbox.state import VISITOR_COOKIE
 
+pytestmark = pytest.mark.unit
+
 # Every site's main pages: home, a listing with filters, a detail page.
 PAGES = [
     "/",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agent.actions import LeftClick
 from agent.environment import ElementInfo
 from agent.guard import sensitive_reason
 from sandbox.data.world import World
+
+pytestmark = pytest.mark.unit
 
 
 def test_the_same_seed_gives_the_same_world_and_another_seed_a_different_one():

@@ -57,7 +57,7 @@ async def gather_limited(runs: Iterable[Callable[[], Awaitable[Episode]]]) -> li
     results = await asyncio.gather(*(one(run) for run in runs), return_exceptions=True)
     errors = [f"{type(error).__name__}: {error}" for error in results if isinstance(error, BaseException)]
     assert not errors, "\n".join(errors)
-    return results  # type: ignore[return-value]
+    return results
 
 
 def shortest(tasks: list[Task], **where: Any) -> Task:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from typer.testing import CliRunner
 
 from sandbox import splits
@@ -24,7 +25,7 @@ from sandbox.splits import (
 from sandbox.taskspec import load_suite
 
 
-def keys(task):  # type: ignore[no-untyped-def]
+def keys(task):
     return {("text", words(task.task)), ("ref", task_ref(task))} | (
         {("answer", words(answer))} if (answer := answer_of(task)) else set()
     )
@@ -42,8 +43,9 @@ def test_the_splits_are_disjoint_and_hold_out_templates_and_a_site():
     assert {t.id for t in members["test_template"]}.isdisjoint(t.id for t in train)
     assert {t.id for t in members["test_task"]} <= {t.id for t in train}  # seen templates, unseen data
     assert any(task.critical_point and task.critical_point.approved for task in train)
-    assert not any(task.critical_point and task.critical_point.approved for name in splits.HELD_OUT
-                   for task in members[name])  # fmt: skip
+    assert not any(
+        task.critical_point and task.critical_point.approved for name in splits.HELD_OUT for task in members[name]
+    )
 
 
 def test_the_splits_are_the_same_every_time():
@@ -53,6 +55,7 @@ def test_the_splits_are_the_same_every_time():
     assert {name: [task.model_dump_json() for task in split_tasks(name)] for name in SPLITS} == first
 
 
+@pytest.mark.unit
 def test_the_guard_names_held_out_tasks_by_text_template_and_seed_or_answer():
     task = next(task for task in load_suite() if answer_of(task))
     assert contamination(task.task.upper() + "!") == f"the task text of eval task {task.id} (seed 0)"
@@ -63,6 +66,7 @@ def test_the_guard_names_held_out_tasks_by_text_template_and_seed_or_answer():
     assert contamination(training.task, task_ref(training), answer_of(training)) is None
 
 
+@pytest.mark.unit
 def test_an_agreed_binding_step_is_checked_on_what_it_commits():
     task = next(task for task in load_suite() if task.id == "shopping-001")
     twin = approved_twin(task)
@@ -77,6 +81,7 @@ def test_an_agreed_binding_step_is_checked_on_what_it_commits():
     assert not check(twin, Evidence(state={"mart": {"cart": [line], "orders": []}})).passed
 
 
+@pytest.mark.unit
 def test_the_command_lists_a_split():
     from eval.cli import app
 

@@ -45,6 +45,8 @@ from sandbox.taskspec import (
     suite_schema,
 )
 
+pytestmark = pytest.mark.unit
+
 SUITE_TASKS = load_suite()
 
 
@@ -208,9 +210,13 @@ def wrong(value: Value, condition: AnswerCheck) -> Value:
     if isinstance(value, Words):
         return rival or value.model_copy(update={"text": "something else entirely", "variants": []})
     field, step = {
-        Money: ("amount", 1), ClockTime: ("minutes", 30), Duration: ("minutes", 15), Number: ("value", 0.1),
-        Count: ("value", 1), Year: ("value", 1),
-    }[type(value)]  # fmt: skip
+        Money: ("amount", 1),
+        ClockTime: ("minutes", 30),
+        Duration: ("minutes", 15),
+        Number: ("value", 0.1),
+        Count: ("value", 1),
+        Year: ("value", 1),
+    }[type(value)]
     taken = [*condition.says, *condition.context]
     for times in range(1, 10):
         shifted = round(getattr(value, field) + step * times, 2)

@@ -51,10 +51,11 @@ class BridgeThread(ServerThread):
         self, db: Path, model_url: str, port: int | None = None, uploader: Uploader | None = None, retries: int = 0
     ) -> None:
         self.db, self.port, self.model_url = db, port or free_port(), model_url
-        server, self.token = build_server(
+        bridge = build_server(
             Store(db), OpenAIPolicy(model_url, "fara-test", retries=retries), self.port, SettleRule(), uploader
         )
-        super().__init__(server)
+        self.token = bridge.token
+        super().__init__(bridge.server)
 
     @property
     def ws_url(self) -> str:

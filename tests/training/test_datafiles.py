@@ -10,6 +10,7 @@ import os
 import tracemalloc
 from pathlib import Path
 
+import pytest
 import yaml
 from PIL import Image
 
@@ -44,11 +45,16 @@ def write_dataset(folder: Path, shard_size: int = 2) -> None:
     with DatasetWriter(folder, shard_size=shard_size) as writer:
         for number in range(5):
             images = [screens[number % 2]]
-            writer.add("train", make_sample(f"t{number}", 0, "cli", f"task {number}", conversation(f"step {number}"),
-                                            images, f"Reply {number}."))  # fmt: skip
+            writer.add(
+                "train",
+                make_sample(
+                    f"t{number}", 0, "cli", f"task {number}", conversation(f"step {number}"), images, f"Reply {number}."
+                ),
+            )
         writer.add("eval", make_sample("e", 0, "cli", "held out", conversation("eval"), [screens[0]], "Reply."))
 
 
+@pytest.mark.unit
 def test_each_screenshot_is_stored_once_and_samples_name_it(tmp_path):
     write_dataset(tmp_path / "data")
     stored = sorted(images_dir(tmp_path / "data").iterdir())
@@ -104,6 +110,7 @@ def test_build_data_memory_stays_flat_as_samples_grow(recorded_run, tmp_path):
     assert len(load_splits(tmp_path / "large-data")["train"]) == 4 * len(load_splits(tmp_path / "small-data")["train"])
 
 
+@pytest.mark.unit
 def test_the_llamafactory_export_states_its_settings_and_leaves_no_cache(tmp_path):
     write_dataset(tmp_path / "data")
     before = sorted(path.relative_to(tmp_path / "data") for path in (tmp_path / "data").rglob("*"))
@@ -122,5 +129,7 @@ def test_the_llamafactory_export_states_its_settings_and_leaves_no_cache(tmp_pat
     assert settings["dataset_dir"] == str((tmp_path / "lf").resolve()) and set(info) == {"farol_train", "farol_eval"}
     examples = json.loads((tmp_path / "lf" / "farol_train.json").read_text())
     assert len(examples) == 5 and all((tmp_path / "lf" / path).exists() for ex in examples for path in ex["images"])
-    assert examples[0]["messages"] == [{"role": "user", "content": "<image>step 0"},
-                                       {"role": "assistant", "content": "Reply 0."}]  # fmt: skip
+    assert examples[0]["messages"] == [
+        {"role": "user", "content": "<image>step 0"},
+        {"role": "assistant", "content": "Reply 0."},
+    ]

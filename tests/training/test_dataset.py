@@ -25,8 +25,16 @@ from training.samples import step_samples
 FAROL = Path(sys.executable).parent / "farol"
 
 
-def copy_of(run, store: Store, *, task: str, source: str, shared: bool = False, kept: float | None = None,
-            status: str = "success"):  # fmt: skip
+def copy_of(
+    run,
+    store: Store,
+    *,
+    task: str,
+    source: str,
+    shared: bool = False,
+    kept: float | None = None,
+    status: str = "success",
+):
     """The recorded run again, as another trajectory of the given kind, saved with its screenshots."""
     original = Store(run.store_path)
     trajectory = run.trajectory.model_copy(deep=True)
@@ -170,14 +178,29 @@ def test_the_cli_says_why_nothing_was_built(recorded_run, tmp_path):
     copy_of(recorded_run, store, task="private task", source="extension", shared=False)
     result = subprocess.run(
         [str(FAROL), "train", "build-data", "--db", str(tmp_path / "farol.db"), "--out", str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1 and "nothing to train on" in result.stderr and "not shared" in result.stderr
     copy_of(recorded_run, store, task="shared task", source="extension", shared=True)
     result = subprocess.run(
-        [str(FAROL), "train", "build-data", "--db", str(tmp_path / "farol.db"), "--out", str(tmp_path / "data"),
-         "--weight", "extension=2", "--eval-fraction", "0"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            str(FAROL),
+            "train",
+            "build-data",
+            "--db",
+            str(tmp_path / "farol.db"),
+            "--out",
+            str(tmp_path / "data"),
+            "--weight",
+            "extension=2",
+            "--eval-fraction",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "extension" in result.stdout and "6" in result.stdout and "not shared by the person" in result.stdout

@@ -33,8 +33,16 @@ def test_datagen_then_build_data_then_sft_then_eval(tiny_model, tmp_path):
         "--out",
         str(tmp_path / "gen"),
     )
-    farol("train", "build-data", "--db", str(tmp_path / "gen" / "farol.db"), "--out", str(tmp_path / "data"),
-          "--eval-fraction", "0")  # fmt: skip
+    farol(
+        "train",
+        "build-data",
+        "--db",
+        str(tmp_path / "gen" / "farol.db"),
+        "--out",
+        str(tmp_path / "data"),
+        "--eval-fraction",
+        "0",
+    )
     manifest = json.loads((tmp_path / "data" / "manifest.json").read_text())
     assert manifest["trajectories"]["datagen"] >= 1 and manifest["samples"]["train"]["datagen"] >= 2
     assert manifest["samples"]["train"]["grounding"] > 0  # the auxiliary sets came along
@@ -47,8 +55,22 @@ def test_datagen_then_build_data_then_sft_then_eval(tiny_model, tmp_path):
     final = tmp_path / "sft" / "final"
     assert (final / "model.safetensors").exists()
 
-    result = farol("eval", "run", "--suite", "sandbox", "--tasks", "information_seeking-001", "--max-steps", "2",
-                   "--model-path", str(final), "--device", "cpu", "--out", str(tmp_path / "results"))  # fmt: skip
+    result = farol(
+        "eval",
+        "run",
+        "--suite",
+        "sandbox",
+        "--tasks",
+        "information_seeking-001",
+        "--max-steps",
+        "2",
+        "--model-path",
+        str(final),
+        "--device",
+        "cpu",
+        "--out",
+        str(tmp_path / "results"),
+    )
     outcome = json.loads(next((tmp_path / "results").glob("run*/information_seeking-001/result.json")).read_text())
     assert outcome["task_id"] == "information_seeking-001" and outcome["steps"] >= 1  # it ran; it is not yet good
     assert "sandbox (split eval):" in result.stdout  # the eval split is what it scores

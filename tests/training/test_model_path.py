@@ -50,8 +50,13 @@ def test_the_device_is_where_the_model_runs(tiny_model):
     assert in_process_policy(tiny_model).device == "cpu"  # auto: no GPU on this machine
 
 
-@pytest.mark.parametrize("app, command", [(farol_app, ["run", "x", "--start-url", "http://127.0.0.1:9/"]),
-                                          (eval_app, ["run", "--suite", "sandbox", "--max-steps", "1"])])  # fmt: skip
+@pytest.mark.parametrize(
+    "app, command",
+    [
+        (farol_app, ["run", "x", "--start-url", "http://127.0.0.1:9/"]),
+        (eval_app, ["run", "--suite", "sandbox", "--max-steps", "1"]),
+    ],
+)
 def test_a_device_that_is_not_here_is_refused(app, command, tiny_model, tmp_path):
     args = [*command, "--model-path", str(tiny_model), "--device", "cuda:3"]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])

@@ -77,9 +77,19 @@ def dataset(requests, tmp_path_factory) -> Path:
 
 def config(tiny_model, dataset, out, **overrides) -> SFTConfig:
     settings = dict(
-        model=str(tiny_model), data=dataset, output_dir=out, max_steps=4, learning_rate=5e-3, logging_steps=1,
-        eval_steps=2, save_steps=2, bf16=False, per_device_batch_size=2, warmup_ratio=0.0, dataloader_workers=0,
-    )  # fmt: skip
+        model=str(tiny_model),
+        data=dataset,
+        output_dir=out,
+        max_steps=4,
+        learning_rate=5e-3,
+        logging_steps=1,
+        eval_steps=2,
+        save_steps=2,
+        bf16=False,
+        per_device_batch_size=2,
+        warmup_ratio=0.0,
+        dataloader_workers=0,
+    )
     return SFTConfig(**(settings | overrides))
 
 
@@ -165,10 +175,20 @@ def test_a_resumed_run_continues_from_its_checkpoint(tiny_model, dataset, tmp_pa
 @pytest.mark.full
 def test_after_overfitting_eight_samples_the_model_replies_with_their_actions(tiny_model, dataset, requests, tmp_path):
     final = train(
-        config(tiny_model, dataset, tmp_path / "out", deepspeed="", max_steps=120, learning_rate=1e-2,
-               per_device_batch_size=8, eval_steps=1000, save_steps=1000, freeze_vision=True,
-               gradient_checkpointing=False)
-    ).folder  # fmt: skip
+        config(
+            tiny_model,
+            dataset,
+            tmp_path / "out",
+            deepspeed="",
+            max_steps=120,
+            learning_rate=1e-2,
+            per_device_batch_size=8,
+            eval_steps=1000,
+            save_steps=1000,
+            freeze_vision=True,
+            gradient_checkpointing=False,
+        )
+    ).folder
     policy = TransformersPolicy(final, max_new_tokens=80)
     for request, action in zip(requests, ACTIONS, strict=True):
         reply = asyncio.run(policy.complete(request)).text
