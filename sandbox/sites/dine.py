@@ -6,6 +6,7 @@ menu, reviews) and a reservation widget; diner details; review. "Reserve table" 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -108,7 +109,7 @@ def routers(web: Web) -> list[APIRouter]:
     router = APIRouter(prefix="/dine")
     world = web.world
 
-    def page(request: Request, template: str, **context: object) -> Response:
+    def page(request: Request, template: str, **context: Any) -> Response:
         return web.render(request, SITE, f"dine/{template}", **context)
 
     def choice(params: QueryParams) -> dict[str, object]:

@@ -6,6 +6,7 @@ details; payment. "Confirm booking" on the payment step is the binding step.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -85,7 +86,7 @@ def routers(web: Web) -> list[APIRouter]:
     router = APIRouter(prefix="/flights")
     world = web.world
 
-    def page(request: Request, template: str, **context: object) -> Response:
+    def page(request: Request, template: str, **context: Any) -> Response:
         return web.render(request, SITE, f"flights/{template}", **context)
 
     def draft_of(request: Request) -> FlightDraft | None:
@@ -133,6 +134,10 @@ def routers(web: Web) -> list[APIRouter]:
             if params.get("leg") == "return" and draft and draft.outbound and draft.trip == "round"
             else "outbound"
         )
+        origin: City | None
+        destination: City | None
+        back: str | None
+        trip: Literal["round", "oneway"]
         if leg == "return":
             assert draft is not None
             origin, destination = CITY_BY_AIRPORT[draft.destination], CITY_BY_AIRPORT[draft.origin]
@@ -146,8 +151,8 @@ def routers(web: Web) -> list[APIRouter]:
             trip = "oneway" if params.get("trip") == "oneway" else "round"
             back = params.get("return") if trip == "round" else None
             adults = parse_int(params.get("adults"), 1, 1, 9)
-            cabin = params.get("cabin") if params.get("cabin") in CABIN_LABELS else "economy"
-            if trip == "round" and (parse_date(back) is None or (day and parse_date(back) < day)):  # type: ignore[operator]
+            cabin = params["cabin"] if params.get("cabin") in CABIN_LABELS else "economy"
+            if trip == "round" and ((returned := parse_date(back)) is None or (day and returned < day)):
                 return redirect("/flights/?error=return")
         if origin is None or destination is None or day is None or origin == destination or day < TODAY:
             return redirect("/flights/?error=search")
@@ -211,7 +216,7 @@ def routers(web: Web) -> list[APIRouter]:
         if form.get("leg") == "return" and state.draft and state.draft.outbound:
             state.draft.inbound, state.draft.stage, state.draft.fare = flight.id, "fare", None
             return redirect("/flights/fare")
-        trip = "oneway" if form.get("trip") == "oneway" else "round"
+        trip: Literal["round", "oneway"] = "oneway" if form.get("trip") == "oneway" else "round"
         state.draft = FlightDraft(
             stage="return" if trip == "round" else "fare",
             trip=trip,

@@ -6,6 +6,7 @@ carousel, tabs and "Save"; tour requests (date and time, contact, review). "Book
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -84,7 +85,7 @@ def routers(web: Web) -> list[APIRouter]:
     router = APIRouter(prefix="/homes")
     world = web.world
 
-    def page(request: Request, template: str, **context: object) -> Response:
+    def page(request: Request, template: str, **context: Any) -> Response:
         return web.render(request, SITE, f"homes/{template}", saved=web.state(request).homes.saved, **context)
 
     @router.get("/")

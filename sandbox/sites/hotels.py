@@ -6,6 +6,7 @@ payment. "Complete booking" on the payment step is the binding step.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -120,7 +121,7 @@ def routers(web: Web) -> list[APIRouter]:
     router = APIRouter(prefix="/hotels")
     world = web.world
 
-    def page(request: Request, template: str, **context: object) -> Response:
+    def page(request: Request, template: str, **context: Any) -> Response:
         return web.render(request, SITE, f"hotels/{template}", **context)
 
     @router.get("/")

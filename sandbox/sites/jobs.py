@@ -5,7 +5,9 @@ job pages with tabs and "Save job"; a four-step application (contact, resume, qu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -68,12 +70,13 @@ def filtered(world: World, params: QueryParams, skip: str | None = None) -> list
             for j in jobs
             if (city is not None and j.city == city) or (location.lower() == "remote" and j.workplace == "Remote")
         ]
-    for key, value_of in (
+    facets: tuple[tuple[str, Callable[[Job], str]], ...] = (
         ("workplace", lambda j: j.workplace),
         ("type", lambda j: j.type),
         ("level", lambda j: j.level),
         ("department", lambda j: j.department),
-    ):
+    )
+    for key, value_of in facets:
         if (wanted := params.getlist(key)) and skip != key:
             jobs = [j for j in jobs if value_of(j) in wanted]
     if salary := parse_int(params.get("salary"), 0):
@@ -121,7 +124,7 @@ def routers(web: Web) -> list[APIRouter]:
     router = APIRouter(prefix="/jobs")
     world = web.world
 
-    def page(request: Request, template: str, **context: object) -> Response:
+    def page(request: Request, template: str, **context: Any) -> Response:
         return web.render(request, SITE, f"jobs/{template}", posted_text=posted_text, **context)
 
     @router.get("/")

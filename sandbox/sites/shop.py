@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -128,9 +129,10 @@ def _router(web: Web, site: Site, store: Store) -> APIRouter:
     world: World = web.world
 
     def mine(request: Request) -> StoreState:
-        return getattr(web.state(request), site.slug)
+        state: StoreState = getattr(web.state(request), site.slug)  # the shop's or the mart's
+        return state
 
-    def page(request: Request, template: str, **context: object) -> Response:
+    def page(request: Request, template: str, **context: Any) -> Response:
         cart = mine(request).cart
         return web.render(
             request, site, f"shop/{template}", store=store, cart_count=sum(line.qty for line in cart), **context

@@ -5,6 +5,8 @@ date pickers, sort and pagination; event pages with tabs and ticket tiers; deliv
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
@@ -101,7 +103,7 @@ def routers(web: Web) -> list[APIRouter]:
     router = APIRouter(prefix="/tickets")
     world = web.world
 
-    def page(request: Request, template: str, **context: object) -> Response:
+    def page(request: Request, template: str, **context: Any) -> Response:
         return web.render(request, SITE, f"tickets/{template}", **context)
 
     @router.get("/")
