@@ -1,4 +1,6 @@
-"""The floors in DESIGN.md, held: which package may import which, and every file the docs name exists."""
+"""The floors in DESIGN.md, held: which package may import which, that only the store opens a database, that no
+product package holds a test double, that every file the docs name exists, and that every file can be checked out
+on any system."""
 
 from __future__ import annotations
 
@@ -87,3 +89,17 @@ def test_every_file_the_docs_name_exists():
         (doc, path) for doc in DOCS for path in pattern.findall((ROOT / doc).read_text()) if not (ROOT / path).exists()
     }
     assert missing == set()
+
+
+# Names Windows reserves for devices, with any extension: a repository holding one cannot be checked out there.
+RESERVED_ON_WINDOWS = re.compile(r"(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?", re.IGNORECASE)
+
+
+def test_no_file_has_a_name_windows_reserves():
+    skipped = {".git", ".venv", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", "__pycache__"}
+    reserved = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*")
+        if not skipped & set(path.relative_to(ROOT).parts) and RESERVED_ON_WINDOWS.fullmatch(path.name)
+    ]
+    assert reserved == []
