@@ -17,14 +17,14 @@ run: setup
 # The loop to run while working (about a minute): lint, types, the extension's checks, and the unit tests (no
 # browser, no model, no child process).
 check: lint
-	$(BIN)/python -m pytest -q -m unit
+	$(BIN)/python -m pytest -q -n 2 -m unit
 
 # What CI runs: the same checks, then every test but the long `full` runs, two test modules at a time.
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadscope
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 test-all: setup
-	$(BIN)/python -m pytest -n 2 --dist loadscope -m ""
+	$(BIN)/python -m pytest -n 2 --dist worksteal -m ""
 
 lint: setup
 	$(BIN)/ruff check .

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import pytest
 from agent.export import export_webeval
 from agent.screenshot import digest_of
 from agent.store import Store, TrajectoryNotFound
+from agent.store.database import Database
 from tests.support.fara import reply
 from tests.support.records import make_trajectory, png
 from tests.support.servers import Slow
@@ -31,7 +31,7 @@ def test_round_trip(tmp_path):
     assert store.read_screenshot(loaded.steps[1].screenshot) == png("blue")
     assert [row["id"] for row in store.list()] == [trajectory.id]
     assert store.list()[0]["steps"] == 2
-    assert sqlite3.connect(tmp_path / "farol.db").execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert Database(tmp_path / "farol.db").query("pragma journal_mode") == [{"journal_mode": "wal"}]
 
 
 @pytest.mark.unit

@@ -4,8 +4,8 @@ the sandbox's generator with a seed variation, the oracle, the checker)."""
 from __future__ import annotations
 
 import json
+import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from agent.store import Store
+from agent.store.database import Database
 from datagen.db import DatagenDB
 from datagen.records import Solved
 from tests.support.records import make_trajectory
@@ -23,13 +24,18 @@ TASKS = "information_seeking-011,information_seeking-012,information_seeking-002
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
+    """What `sql` selects from the database another process is writing, through the store's one way to open it;
+    nothing before the command has made its file and tables."""
     if not db.exists():
         return []
-    with sqlite3.connect(db) as connection:
-        try:
-            return connection.execute(sql).fetchall()
-        except sqlite3.OperationalError:  # the tables are not made yet
+    database = Database(db)
+    try:
+        tables = re.findall(r"\bfrom (\w+)", sql)
+        if not all(database.has_table(table) for table in tables):
             return []
+        return [tuple(row.values()) for row in database.query(sql)]
+    finally:
+        database.close()
 
 
 def start(out: Path) -> subprocess.Popen:
