@@ -72,8 +72,13 @@ def _first_views(trajectory: Trajectory, pages: dict[str, PageView]) -> list[tup
 def _made_from(trajectory: Trajectory, step: Step) -> dict[str, Any]:
     """What a sample made from a trajectory's step says of where it comes from: the step's screenshot (its digest,
     the model size its points are in, the page) and the trajectory."""
-    return {"screenshot": step.screenshot, "model_width": step.model_width, "model_height": step.model_height,
-            "url": step.url, "trajectory_id": trajectory.id}  # fmt: skip
+    return {
+        "screenshot": step.screenshot,
+        "model_width": step.model_width,
+        "model_height": step.model_height,
+        "url": step.url,
+        "trajectory_id": trajectory.id,
+    }
 
 
 def grounding(trajectory: Trajectory, pages: dict[str, PageView]) -> list[GroundingSample]:
@@ -120,18 +125,28 @@ def page_questions(
             asked.append((f"What does the button at ({x}, {y}) say?", button.name))
         for question, answer in asked[:QUESTIONS_PER_PAGE]:
             questions.append(
-                QuestionSample(id=sample_id("question", step.screenshot, question), **_made_from(trajectory, step),
-                               question=question, answer=answer, source="dom")
-            )  # fmt: skip
+                QuestionSample(
+                    id=sample_id("question", step.screenshot, question),
+                    **_made_from(trajectory, step),
+                    question=question,
+                    answer=answer,
+                    source="dom",
+                )
+            )
         host = urlsplit(view.url).netloc
         caption = f"{view.title or 'A web page'} ({host}{urlsplit(view.url).path})."
         if main is not None:
             caption += f" Its main heading reads “{main.name}”."
         caption += f" In view: {len(view.marks)} controls, {len(buttons)} named buttons and {len(fields)} fields."
         captions.append(
-            CaptionSample(id=sample_id("caption", step.screenshot, "dom"), **_made_from(trajectory, step),
-                          caption=caption, title=view.title, source="dom")
-        )  # fmt: skip
+            CaptionSample(
+                id=sample_id("caption", step.screenshot, "dom"),
+                **_made_from(trajectory, step),
+                caption=caption,
+                title=view.title,
+                source="dom",
+            )
+        )
     return questions, captions
 
 
@@ -143,21 +158,38 @@ async def annotate(model: Policy, shot: Shot, png: bytes) -> tuple[list[Question
     data = json_object(reply.text)
     if not isinstance(data, dict) or not isinstance(data.get("caption"), str):
         return [], []
-    captions = [CaptionSample(id=sample_id("caption", shot.screenshot, "model"), **shot.model_dump(),
-                              caption=data["caption"], source="model")]  # fmt: skip
+    captions = [
+        CaptionSample(
+            id=sample_id("caption", shot.screenshot, "model"),
+            **shot.model_dump(),
+            caption=data["caption"],
+            source="model",
+        )
+    ]
     questions = [
-        QuestionSample(id=sample_id("question", shot.screenshot, item["question"]), **shot.model_dump(),
-                       question=item["question"], answer=item["answer"], source="model")
+        QuestionSample(
+            id=sample_id("question", shot.screenshot, item["question"]),
+            **shot.model_dump(),
+            question=item["question"],
+            answer=item["answer"],
+            source="model",
+        )
         for item in data.get("questions") or []
         if isinstance(item, dict) and isinstance(item.get("question"), str) and isinstance(item.get("answer"), str)
-    ]  # fmt: skip
+    ]
     return questions, captions
 
 
 def refusal_sample(shot: Shot, site_name: str, category: str, request: str, refusal: str) -> RefusalSample:
     reply = format_reply(refusal, Terminate(status="failure"))
-    return RefusalSample(id=sample_id("refusal", shot.screenshot, request), **shot.model_dump(), site=site_name,
-                         category=category, request=request, reply=reply)  # fmt: skip
+    return RefusalSample(
+        id=sample_id("refusal", shot.screenshot, request),
+        **shot.model_dump(),
+        site=site_name,
+        category=category,
+        request=request,
+        reply=reply,
+    )
 
 
 def template_refusals(shot: Shot, site_name: str) -> list[RefusalSample]:

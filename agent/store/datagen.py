@@ -41,23 +41,44 @@ class DatagenTables:
             if "datagen_proposals" not in tables:
                 # Keyed by the order proposed: a rejected duplicate shares its task's id with the accepted one.
                 db.sql.table("datagen_proposals").create(
-                    {"seq": int, "id": str, "status": str, "reason": str, "source": str, "created_at": str,
-                     "data": str},
+                    {
+                        "seq": int,
+                        "id": str,
+                        "status": str,
+                        "reason": str,
+                        "source": str,
+                        "created_at": str,
+                        "data": str,
+                    },
                     pk="seq",
-                )  # fmt: skip
+                )
                 db.sql.table("datagen_proposals").create_index(["id"])
             if "datagen_jobs" not in tables:
                 db.sql.table("datagen_jobs").create(
-                    {"proposal_id": str, "state": str, "trajectory_id": str, "kept": int, "updated_at": str,
-                     "data": str},
+                    {
+                        "proposal_id": str,
+                        "state": str,
+                        "trajectory_id": str,
+                        "kept": int,
+                        "updated_at": str,
+                        "data": str,
+                    },
                     pk="proposal_id",
-                )  # fmt: skip
+                )
             if "datagen_usage" not in tables:
                 db.sql.table("datagen_usage").create(
-                    {"id": int, "item": str, "stage": str, "role": str, "model": str, "calls": int,
-                     "prompt_tokens": int, "completion_tokens": int},
+                    {
+                        "id": int,
+                        "item": str,
+                        "stage": str,
+                        "role": str,
+                        "model": str,
+                        "calls": int,
+                        "prompt_tokens": int,
+                        "completion_tokens": int,
+                    },
                     pk="id",
-                )  # fmt: skip
+                )
 
     # -- proposals --------------------------------------------------------------------------------
 
@@ -94,11 +115,16 @@ class DatagenTables:
     ) -> None:
         with self._db.transaction() as sql:
             sql.table("datagen_jobs").upsert(
-                {"proposal_id": proposal_id, "state": state, "trajectory_id": trajectory_id,
-                 "kept": None if kept is None else int(kept), "updated_at": utcnow().isoformat(),
-                 "data": json.dumps(data)},
+                {
+                    "proposal_id": proposal_id,
+                    "state": state,
+                    "trajectory_id": trajectory_id,
+                    "kept": None if kept is None else int(kept),
+                    "updated_at": utcnow().isoformat(),
+                    "data": json.dumps(data),
+                },
                 pk="proposal_id",
-            )  # fmt: skip
+            )
 
     def drop_job(self, proposal_id: str) -> None:
         with self._db.transaction() as sql:
