@@ -89,11 +89,13 @@ def test_oracle_and_scripted_runs_and_their_report(tmp_path):
             cells = await page.locator("#row-information_seeking-011").locator("td.pass, td.fail").all_inner_texts()
             await page.locator("details").first.locator("summary").click()
             marks = await page.locator("details").first.locator(".mark").count()
-            images = (
-                await page.locator("details")
-                .first.locator("img")
-                .evaluate_all("(imgs) => imgs.map((img) => img.complete && img.naturalWidth > 0)")
+            shots = page.locator("details").first.locator("img")
+            for shot in await shots.all():  # lazy images load once near the viewport, and in their own time
+                await shot.scroll_into_view_if_needed()
+            await page.wait_for_function(
+                "(imgs) => imgs.every((img) => img.complete)", arg=await shots.element_handles()
             )
+            images = await shots.evaluate_all("(imgs) => imgs.map((img) => img.complete && img.naturalWidth > 0)")
             await page.screenshot(path=tmp_path / "report.png", full_page=True)
             await browser.close()
             return headline, compliance, cells, marks, images
