@@ -52,8 +52,8 @@ class CheckoutFlow:
     page: Page
     stages: Sequence[Stage]
     draft: Callable[[Request], Draft | None]  # the visitor's draft, None when there is none to go on with
-    start: str  # where a visitor with no draft goes (the site's home, a shop's cart)
     shows: ShowsAlways
+    start: str | None = None  # where a visitor with no draft goes: the site's root, unless (a shop's cart) set
     _names: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -77,7 +77,7 @@ class CheckoutFlow:
         """The draft, when it has reached `stage`; otherwise where the visitor should be instead."""
         draft = self.draft(request)
         if draft is None:
-            return redirect(self.start)
+            return redirect(self.start or self.root)
         reached = self._reached(draft)
         if self._names.index(stage.name) > reached:
             return redirect(self.url(self._names[reached]))

@@ -239,7 +239,6 @@ def routers(web: Web) -> list[APIRouter]:
             Stage("review", "review", "review.html", shows=lambda draft: {"occasions": dict(OCCASIONS)}),
         ),
         draft=lambda request: web.state(request).dine.draft,
-        start=SITE.root,
         shows=lambda request, draft: {"r": world.restaurant[draft.restaurant], "when": clock(minutes(draft.time))},
     ).mount(router)
 

@@ -249,7 +249,6 @@ def routers(web: Web) -> list[APIRouter]:
             Stage("payment", "payment", "payment.html", shows=total_shown),
         ),
         draft=draft_of,
-        start=SITE.root,
         shows=lambda request, draft: legs(world, draft),
     ).mount(router)
 

@@ -202,7 +202,6 @@ def routers(web: Web) -> list[APIRouter]:
             Stage("review", "tour/review", "review.html"),
         ),
         draft=lambda request: web.state(request).homes.draft,
-        start=SITE.root,
         shows=lambda request, draft: {"h": world.home[draft.home], "when": dict(TIME_OPTIONS)[draft.time]},
     ).mount(router)
 

@@ -282,7 +282,6 @@ def routers(web: Web) -> list[APIRouter]:
             Stage("payment", "payment", "payment.html"),
         ),
         draft=lambda request: web.state(request).hotels.draft,
-        start=SITE.root,
         shows=lambda request, draft: stay_shown(draft),
     ).mount(router)
 

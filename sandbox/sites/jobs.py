@@ -251,7 +251,6 @@ def routers(web: Web) -> list[APIRouter]:
             Stage("review", "apply/step/review", "apply_review.html"),
         ),
         draft=lambda request: web.state(request).jobs.draft,
-        start=SITE.root,
         shows=lambda request, draft: {"j": world.job[draft.job], "resumes": RESUMES, "experience": EXPERIENCE},
     ).mount(router)
 

@@ -188,7 +188,6 @@ def routers(web: Web) -> list[APIRouter]:
             Stage("review", "review", "review.html"),
         ),
         draft=lambda request: web.state(request).tickets.draft,
-        start=SITE.root,
         shows=lambda request, draft: order_shown(draft),
     ).mount(router)
 
