@@ -23,9 +23,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from agent.actions import Terminate, Type
 from agent.geometry import png_size
 from agent.guard import SECRET_TYPING, is_secret_typing
-from agent.loop import SECRET_MASK
 from agent.parser import ParsedCall, parse_reply
 from agent.screenshot import digest_of
+from agent.secrets import SECRET_MASK
 from agent.store import Store
 from agent.trajectory import SCHEMA_VERSION, Approval, Step, Trajectory
 

@@ -35,7 +35,6 @@ from agent.png import decode_png
 from agent.policy import ModelUnavailable, Policy
 from agent.redact import screenshot_to_keep
 from agent.screenshot import Screenshot
-from agent.secrets import SECRET_MASK as SECRET_MASK  # re-exported: where callers have always found it
 from agent.secrets import SecretScrubber
 from agent.trajectory import (
     Approval,

@@ -17,7 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 from agent.actions import Type
-from agent.loop import SECRET_MASK
+from agent.secrets import SECRET_MASK
 from agent.store import Store
 from agent.trajectory import Trajectory, utcnow
 from bridge.cli import sessions

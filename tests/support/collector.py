@@ -12,7 +12,7 @@ import httpx
 import uvicorn
 
 from agent.actions import Type
-from agent.loop import SECRET_MASK
+from agent.secrets import SECRET_MASK
 from agent.store import Store
 from agent.trajectory import Approval, Trajectory, UserTurn, utcnow
 from collector.app import Limits, create_collector_app
