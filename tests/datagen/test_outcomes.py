@@ -6,7 +6,6 @@ from __future__ import annotations
 from agent.actions import LeftClick, Type
 from agent.approval import ApprovalRequest
 from agent.screenshot import Screenshot
-from agent.trajectory import Step
 from datagen.config import Config, SolveSettings
 from datagen.orchestrator import Orchestrator
 from datagen.propose import from_task
@@ -17,6 +16,7 @@ from datagen.verify import outcome_kind
 from sandbox.splits import TRAIN_SEEDS, train_tasks
 from sandbox.variety import Variety
 from tests.conftest import run_async
+from tests.support.records import bare_step
 from training.samples import trainable
 
 TRAIN = train_tasks(TRAIN_SEEDS[0])
@@ -27,18 +27,7 @@ def offline(detour_share: float = 0.0) -> Config:
 
 
 def asking(kind: str, thoughts: str, action=None) -> ApprovalRequest:
-    step = Step(
-        index=3,
-        screenshot="0" * 64,
-        url="http://x.test/",
-        css_width=1,
-        css_height=1,
-        model_width=1,
-        model_height=1,
-        thoughts=thoughts,
-        action=action,
-    )
-    return ApprovalRequest(kind, "a critical point", step, Screenshot(b""))
+    return ApprovalRequest(kind, "a critical point", bare_step(3, thoughts, action), Screenshot(b""))
 
 
 def test_a_reply_lifts_the_orchestrators_stop_and_only_the_agreed_click_is_approved():

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from agent.approval import ApprovalRequest
 from agent.screenshot import Screenshot
-from agent.trajectory import Step
 from datagen.config import load_config
 from datagen.records import SANDBOX, Proposal
 from datagen.solve import SolveJob
 from datagen.user_simulator import UserSimulator, asked_keys, plain_answer, volunteered
 from tests.conftest import run_async
 from tests.datagen.team import Team, says, surfer
+from tests.support.records import bare_step
 from tests.support.responder import Request, user_text
 
 HIDDEN = {"shirt size": "M", "colour": "Plum", "name": "Alex Morgan"}
@@ -30,16 +30,7 @@ def test_asked_details_and_what_an_answer_gives_away():
 
 
 def test_a_guard_hit_is_never_approved():
-    step = Step(
-        index=0,
-        screenshot="0" * 64,
-        url="http://x.test/",
-        css_width=1,
-        css_height=1,
-        model_width=1,
-        model_height=1,
-        thoughts="I place the order, my size is M.",
-    )
+    step = bare_step(0, "I place the order, my size is M.")
     request = ApprovalRequest("guard", "clicking 'Place order', which looks like a binding step", step, Screenshot(b""))
     assert run_async(UserSimulator(TASK, HIDDEN)(request)).decision == "deny"
 

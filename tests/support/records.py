@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from agent.actions import LeftClick
+from agent.actions import Action, LeftClick
 from agent.screenshot import digest_of
 from agent.trajectory import Step, StepResult, TokenUsage, Trajectory
 
@@ -16,6 +16,21 @@ def png(colour: str | tuple[int, int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 40), colour).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def bare_step(index: int, thoughts: str, action: Action | None = None) -> Step:
+    """A step with nothing but its thoughts and action: what an approver is asked about."""
+    return Step(
+        index=index,
+        screenshot="0" * 64,
+        url="http://x.test/",
+        css_width=1,
+        css_height=1,
+        model_width=1,
+        model_height=1,
+        thoughts=thoughts,
+        action=action,
+    )
 
 
 def make_trajectory(*colours: str) -> tuple[Trajectory, dict[str, bytes]]:
