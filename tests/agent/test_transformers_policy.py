@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,28 @@ def test_complete_returns_text_and_token_usage(
     # Greedy decoding: the same request gives the same reply.
     assert asyncio.run(policy.complete(messages)) == reply
     assert policy.name == model_dir.name
+
+
+def test_the_reply_budget_is_the_checkpoints_unless_given(
+    model_dir: Path, policy: TransformersPolicy, messages: list[dict], tmp_path: Path
+) -> None:
+    """A checkpoint whose generation config caps replies (as the flywheel's small models do) is held to that cap; a
+    budget given in code wins; a checkpoint without one gets 256 tokens."""
+    capped = tmp_path / "capped"
+    shutil.copytree(model_dir, capped)
+    config = json.loads((capped / "generation_config.json").read_text())
+    assert "max_new_tokens" not in config
+    (capped / "generation_config.json").write_text(json.dumps(config | {"max_new_tokens": 3}))
+
+    def completion_tokens(chosen: TransformersPolicy) -> int:
+        usage = asyncio.run(chosen.complete(messages)).usage
+        assert usage is not None
+        return usage.completion_tokens
+
+    assert TransformersPolicy(model_dir).max_new_tokens == 256
+    assert completion_tokens(policy) == MAX_NEW_TOKENS  # random weights never end a turn this soon
+    assert completion_tokens(TransformersPolicy(capped)) == 3
+    assert completion_tokens(TransformersPolicy(capped, max_new_tokens=5)) == 5
 
 
 def test_chat_template_renders_the_request(policy: TransformersPolicy, messages: list[dict]) -> None:

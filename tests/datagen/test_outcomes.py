@@ -3,6 +3,10 @@ to a checked end; a reply lifts the Orchestrator's stop; a detour is verified an
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
 from agent.actions import LeftClick, Type
 from agent.approval import ApprovalRequest
 from agent.screenshot import Screenshot
@@ -22,8 +26,8 @@ from training.samples import trainable
 TRAIN = train_tasks(TRAIN_SEEDS[0])
 
 
-def offline(detour_share: float = 0.0) -> Config:
-    return Config(solve=SolveSettings(parallel=1, quiet_seconds=0.15, detour_share=detour_share))
+def offline(detour_share: float = 0.0, viewport: tuple[int, int] = (1440, 900)) -> Config:
+    return Config(solve=SolveSettings(parallel=1, quiet_seconds=0.15, detour_share=detour_share, viewport=viewport))
 
 
 def asking(kind: str, thoughts: str, action=None) -> ApprovalRequest:
@@ -73,3 +77,16 @@ def test_a_detour_is_verified_and_only_its_wrong_steps_are_marked():
     recovery = steps[steps.index(marked[0]) + 1]
     assert isinstance(recovery.action, Type) and recovery.action.delete_existing_text and trainable(recovery)
     assert "refine" in recovery.thoughts
+
+
+def test_a_solve_in_a_smaller_window_keeps_every_step_in_its_pixels():
+    """`[solve] viewport` (the flywheel's 784x504): the kept screenshots, the model's size and its points are the
+    window's."""
+    task = min(TRAIN, key=lambda t: (len(t.plan), t.id))
+    solved = run_async(SolveJob(offline(viewport=(784, 504)))(from_task(task)))
+    assert solved.checker is not None and solved.checker.passed, solved.checker
+    steps = solved.trajectory.steps
+    assert {(s.css_width, s.css_height, s.model_width, s.model_height) for s in steps} == {(784, 504, 784, 504)}
+    assert {Image.open(io.BytesIO(solved.screenshots[step.screenshot])).size for step in steps} == {(784, 504)}
+    points = [step.action.coordinate for step in steps if isinstance(step.action, (LeftClick, Type))]
+    assert points and all(0 <= x < 784 and 0 <= y < 504 for x, y in points)

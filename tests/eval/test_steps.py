@@ -22,7 +22,7 @@ from agent.policy import OpenAIPolicy
 from doubles.scripted_model import Reply, Slow
 from eval.calibration import RandomClicker
 from eval.offline import Chosen, choose
-from eval.replay import Box, Replay, ReplayStep, record_replay, requests
+from eval.replay import Box, Replay, ReplayStep, record_replay, replay_path, requests
 from eval.report import build_report
 from eval.steps import RESULTS_FILE, run_steps, score_step
 from sandbox.episode import Sandbox
@@ -178,6 +178,33 @@ def test_a_point_on_the_edge_counts_and_one_model_pixel_beyond_does_not(edge):
     assert element((mx, my)) is True
     assert element((mx + beyond, my)) is False
     assert element((mx, my + beyond)) is False
+
+
+def test_another_window_is_recorded_asked_and_scored_in_its_own_pixels(tmp_path, model):
+    (item,) = shortest("test_task")
+    oracle, out = tmp_path / "oracle", tmp_path / "out"
+    data = run_async(run_steps([item], oracle, None, "oracle", viewport=(784, 504), show_progress=False))
+    assert data["summary"]["overall"]["step_success_rate"] == 100
+    replay = Replay.model_validate_json(replay_path(oracle, item.split, item.task).read_text())
+    sizes = {(step.css_width, step.css_height, step.model_width, step.model_height) for step in replay.steps}
+    assert sizes == {(784, 504, 784, 504)}
+
+    shutil.copytree(oracle, out, ignore=shutil.ignore_patterns(RESULTS_FILE))
+    model.add(*[format_reply("I wait.", Wait(time=1))] * len(replay.steps))
+    command = [str(FAROL), "eval", "steps", "--split", item.split, "--tasks", item.task.id, "--viewport", "784x504"]
+    command += ["--out", str(out), "--concurrency", "1", "--model-url", model.url, "--model", "scripted"]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    asked = [request["messages"] for request in model.requests]
+    assert len(asked) == len(replay.steps)  # the replay kept at this window was used, not recorded again
+    assert {decode_image(url).size for messages in asked for url in image_urls(messages)} == {(784, 504)}
+    assert all("The screen's resolution is 784x504." in messages[0]["content"] for messages in asked)
+
+    # The same folder scored at the default window records the task again, at 1440x900.
+    (oracle / RESULTS_FILE).unlink()
+    run_async(run_steps([item], oracle, None, "oracle", show_progress=False))
+    again = Replay.model_validate_json(replay_path(oracle, item.split, item.task).read_text())
+    assert {(step.css_width, step.css_height) for step in again.steps} == {(1440, 900)}
 
 
 class Stalling(ScriptedModel):
