@@ -19,7 +19,7 @@ from agent.environment import BrowserError
 from agent.export import export_webeval
 from agent.guard import UrlPolicy
 from agent.loop import Agent
-from agent.options import ApiKey, Db, Device, ModelName, ModelPath, ModelUrl, Settle
+from agent.options import ApiKey, Db, Device, MaxSteps, ModelName, ModelPath, ModelUrl, Settle, Viewport, parse_viewport
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, OpenAIPolicy, Policy
 from agent.recorder import StoreRecorder
@@ -62,16 +62,6 @@ async def ask_person(reason: str, thoughts: str) -> Decision:
     return Decision("reply", answer)
 
 
-def parse_viewport(value: str) -> tuple[int, int]:
-    try:
-        width, height = (int(part) for part in value.lower().split("x"))
-    except ValueError:
-        raise typer.BadParameter("use WIDTHxHEIGHT, e.g. 1440x900") from None
-    if width < 200 or height < 200:
-        raise typer.BadParameter("the viewport must be at least 200x200")
-    return width, height
-
-
 @app.command()
 def run(
     task: Annotated[str, typer.Argument(help="What to do, as you would ask a person.")],
@@ -79,8 +69,8 @@ def run(
     model_url: ModelUrl = DEFAULT_MODEL_URL,
     model: ModelName = DEFAULT_MODEL,
     api_key: ApiKey = None,
-    viewport: Annotated[str, typer.Option(help="Browser viewport, WIDTHxHEIGHT.")] = "1440x900",
-    max_steps: Annotated[int, typer.Option(min=1, help="Stop after this many steps.")] = 100,
+    viewport: Viewport = None,
+    max_steps: MaxSteps = 100,
     out: Annotated[Path | None, typer.Option(help="Also export the run to this folder (webeval layout).")] = None,
     db: Db = None,
     settle: Settle = "smart",

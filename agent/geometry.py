@@ -21,8 +21,19 @@ MIN_PIXELS = 3136
 MAX_PIXELS = 12845056
 # The size Fara-7B saw in training (1440x900 resized); a cap for large or HiDPI windows.
 TRAINING_MAX_PIXELS = 1428 * 896
+# The browser window Fara-7B was trained at, CSS pixels: every window's default. A smaller one (e.g. to train on a
+# CPU) keeps screenshots, prompts and the model's points all in its own pixels.
+TRAINING_WINDOW = (1440, 900)
+MIN_WINDOW = 200  # per side: smaller pages do not lay out as sites expect
 # The model's image is made while the step waits: zlib's fastest level (lossless all the same).
 MODEL_IMAGE_LEVEL = 1
+
+
+def check_window(width: int, height: int) -> tuple[int, int]:
+    """A browser window's (width, height), or ValueError when a side is under `MIN_WINDOW`."""
+    if min(width, height) < MIN_WINDOW:
+        raise ValueError(f"the window must be at least {MIN_WINDOW}x{MIN_WINDOW}, not {width}x{height}")
+    return width, height
 
 
 def smart_resize(

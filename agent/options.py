@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from agent.geometry import TRAINING_WINDOW, check_window
 from agent.settle import SettleMode
 
 ModelUrl = Annotated[str, typer.Option(envvar="FAROL_MODEL_URL", help="The model's OpenAI-compatible base URL.")]
@@ -38,3 +39,25 @@ Device = Annotated[
     str,
     typer.Option(help="With --model-path: where it runs (cpu, cuda, cuda:1).", show_default="cuda if any, else cpu"),
 ]
+MaxSteps = Annotated[int, typer.Option(min=1, help="Stop a task after this many steps.")]
+Viewport = Annotated[
+    str | None,
+    typer.Option(
+        help="The browser window, WIDTHxHEIGHT: screenshots, the prompt and the model's points are in its pixels.",
+        show_default="x".join(map(str, TRAINING_WINDOW)),
+    ),
+]
+
+
+def parse_viewport(value: str | None) -> tuple[int, int]:
+    """`--viewport`'s WIDTHxHEIGHT (None: the training window), or a usage error that says what is wrong."""
+    if value is None:
+        return TRAINING_WINDOW
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter("use WIDTHxHEIGHT, e.g. 1440x900") from None
+    try:
+        return check_window(width, height)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None

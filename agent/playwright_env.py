@@ -28,6 +28,7 @@ from agent.environment import (
     Observation,
     PageClosed,
 )
+from agent.geometry import TRAINING_WINDOW
 from agent.guard import UrlPolicy
 from agent.page_driver import PageDriver
 from agent.page_scripts import ELEMENT_AT_FUNCTION, FOCUSED_ELEMENT_FUNCTION
@@ -64,7 +65,7 @@ class PlaywrightEnv(Environment):
         cls,
         start_url: str | None = None,
         *,
-        viewport: tuple[int, int] = (1440, 900),
+        viewport: tuple[int, int] = TRAINING_WINDOW,
         device_scale_factor: float = 1.0,
         headless: bool = True,
         settle: SettleRule | None = None,

@@ -11,6 +11,7 @@ from playwright.async_api import BrowserContext, Page, Playwright, Worker
 
 from agent.approval import Decision
 from agent.chromium import CHROMIUM, CHROMIUM_ARGS
+from agent.geometry import TRAINING_WINDOW
 from bridge.pairing import EXTENSION_ID
 
 EXTENSION_DIR = Path(__file__).resolve().parent.parent / "extension"
@@ -24,7 +25,7 @@ async def launch_with_extension(
     profile_dir: Path,
     *,
     headless: bool = True,
-    viewport: tuple[int, int] = (1440, 900),
+    viewport: tuple[int, int] = TRAINING_WINDOW,
     device_scale_factor: float = 1.0,
 ) -> BrowserContext:
     """A persistent profile (extensions need one) with a real window of that viewport.

@@ -15,6 +15,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agent.geometry import TRAINING_WINDOW, check_window
 from agent.policy import OpenAIPolicy
 
 Role = Literal["proposer", "orchestrator", "surfer", "user_simulator", "alignment", "rubric", "multimodal", "annotator"]
@@ -87,14 +88,12 @@ class SolveSettings(_Section):
     # Offline: the share of the oracle's trajectories that take a recoverable detour (never trained on)
     detour_share: float = Field(default=0.3, ge=0, le=1)
     # The browser window, CSS pixels [width, height]: a smaller one makes smaller screenshots (cheaper training)
-    viewport: tuple[int, int] = (1440, 900)
+    viewport: tuple[int, int] = TRAINING_WINDOW
 
     @field_validator("viewport")
     @classmethod
     def _viewport(cls, value: tuple[int, int]) -> tuple[int, int]:
-        if min(value) < 200:
-            raise ValueError("the viewport must be at least 200x200")
-        return value
+        return check_window(*value)
 
 
 class VerifySettings(_Section):

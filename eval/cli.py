@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 import typer
 from rich.markup import escape
 
-from agent.options import ApiKey, Db, Device, ModelName, ModelPath, ModelUrl
+from agent.geometry import TRAINING_WINDOW
+from agent.options import ApiKey, Db, Device, MaxSteps, ModelName, ModelPath, ModelUrl, Viewport, parse_viewport
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, Policy
 from agent.terminal import console
 
@@ -196,7 +197,7 @@ def run(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N tasks.")] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Browsers in parallel.")] = 2,
     runs: Annotated[int, typer.Option(min=1, help="Runs per task (results report the spread).")] = 1,
-    max_steps: Annotated[int, typer.Option(min=1, help="Step budget per task.")] = 100,
+    max_steps: MaxSteps = 100,
     tasks: Annotated[
         str | None,
         typer.Option(
@@ -224,10 +225,10 @@ def run(
         str | None,
         typer.Option(help="Fan out over Ray (a cluster address, or `local`); the workers must share OUT."),
     ] = None,
-    viewport: Annotated[str, typer.Option(help="Sandbox only: the browser window, WIDTHxHEIGHT.")] = "1440x900",
+    viewport: Viewport = None,
 ) -> None:
     """Run a suite against a model and write per-task results (webeval layout) and a store."""
-    from agent.cli import in_process_policy, parse_viewport
+    from agent.cli import in_process_policy
     from agent.policy import OpenAIPolicy, endpoint_reachable, vllm_hint
     from eval.runner import RayTask, RunSettings, run_suite, summary_line
 
@@ -246,7 +247,7 @@ def run(
     if split is not None and suite != "sandbox":
         raise typer.BadParameter("only the sandbox has named splits", param_hint="--split")
     size = parse_viewport(viewport)
-    if size != (1440, 900) and suite != "sandbox":
+    if size != TRAINING_WINDOW and suite != "sandbox":
         raise typer.BadParameter("only the sandbox takes another viewport", param_hint="--viewport")
     if suite == "sandbox":
         seed, selection, scored = _scored_split(split, seed, selection)
@@ -325,7 +326,7 @@ def _adapter(
     oracle: bool,
     judge_variant: str | None = None,
     selection: list[str] | None = None,
-    viewport: tuple[int, int] = (1440, 900),
+    viewport: tuple[int, int] = TRAINING_WINDOW,
 ) -> SuiteAdapter:
     from eval.suites.adapters import JudgedSuite, MiniWobSuite, SandboxSuite
 
@@ -391,7 +392,6 @@ def report(
 POLICIES = ("model", "oracle", "random")
 OfflineKind = Literal["steps", "grounding"]
 OFFLINE_SPLIT_HELP = "A named split to score; repeat for several (sandbox/splits.py) [default: eval]."
-VIEWPORT_HELP = "The replays' browser window, WIDTHxHEIGHT (the model sees it resized as the agent does)."
 
 
 def _offline(
@@ -492,10 +492,8 @@ def _offline_command(kind: OfflineKind, doc: str) -> Callable[..., None]:
         model_path: ModelPath = None,
         device: Device = "auto",
         concurrency: Annotated[int, typer.Option(min=1, help="Tasks in parallel.")] = 2,
-        viewport: Annotated[str, typer.Option(help=VIEWPORT_HELP)] = "1440x900",
+        viewport: Viewport = None,
     ) -> None:
-        from agent.cli import parse_viewport
-
         size = parse_viewport(viewport)
         _offline(
             kind,

@@ -18,13 +18,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from agent.actions import LeftClick, action_point
+from agent.geometry import TRAINING_WINDOW
 from agent.history import Turn, build_messages
 from agent.page_elements import Element, ElementKind, content_id, grounding_targets
 from agent.parser import ParseError, format_reply, parse_reply
 from agent.policy import Policy
 from eval.offline import Chosen, read_results, score_tasks, write_atomically
 from eval.replay import Box, Replay, ReplayError, ReplayStep, screen_path
-from sandbox.episode import VIEWPORT
 
 RESULTS_FILE = "grounding.json"
 
@@ -136,7 +136,7 @@ async def run_grounding(
     *,
     concurrency: int = 2,
     show_progress: bool = True,
-    viewport: tuple[int, int] = VIEWPORT,
+    viewport: tuple[int, int] = TRAINING_WINDOW,
 ) -> dict[str, Any]:
     """Score the grounding samples of every chosen task into `out/grounding.json` (resumable)."""
     path = out / RESULTS_FILE

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from agent.fanout import fan_out
+from agent.geometry import TRAINING_WINDOW
 from agent.terminal import ProgressBar
 from eval.replay import Replay, ReplayError, load_or_record
-from sandbox.episode import VIEWPORT, Sandbox
+from sandbox.episode import Sandbox
 from sandbox.server import SandboxServer
 from sandbox.splits import split_tasks, task_ref
 from sandbox.taskspec import Task, select
@@ -90,7 +91,7 @@ async def score_tasks(
     label: str,
     concurrency: int,
     show_progress: bool = True,
-    viewport: tuple[int, int] = VIEWPORT,
+    viewport: tuple[int, int] = TRAINING_WINDOW,
 ) -> None:
     """`score(replay)` for every chosen task not in `done`; `on_scored` gets each result (or why the task has no
     replay) in this process as it comes. Replays are recorded in a window of `viewport` CSS pixels."""

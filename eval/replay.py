@@ -20,13 +20,13 @@ from pydantic import BaseModel
 
 from agent.actions import Action, Terminate
 from agent.approval import is_critical_point
-from agent.geometry import ScreenGeometry
+from agent.geometry import TRAINING_WINDOW, ScreenGeometry
 from agent.history import Turn, build_messages, data_url_bytes
 from agent.page_elements import ELEMENTS_FUNCTION, Element
 from agent.parser import ParsedCall, parse_reply
 from agent.policy import ModelReply
 from agent.retry import retry_aborted
-from sandbox.episode import VIEWPORT, Episode, Sandbox, run_oracle
+from sandbox.episode import Episode, Sandbox, run_oracle
 from sandbox.oracle import Oracle
 from sandbox.splits import task_ref
 from sandbox.taskspec import Task
@@ -145,7 +145,7 @@ async def record_replay(
     out: Path,
     *,
     listen: Listener | None = None,
-    viewport: tuple[int, int] = VIEWPORT,
+    viewport: tuple[int, int] = TRAINING_WINDOW,
 ) -> Replay:
     """Run the oracle on `task` once, in a window of `viewport` CSS pixels, and keep its steps under `out`.
     `listen` sees every request the agent sends."""
@@ -209,7 +209,7 @@ async def load_or_record(
     split: str,
     sandbox: Callable[[], Awaitable[Sandbox]],
     out: Path,
-    viewport: tuple[int, int] = VIEWPORT,
+    viewport: tuple[int, int] = TRAINING_WINDOW,
 ) -> Replay:
     """The task's replay kept under `out`, or a new one (`sandbox()` gives the server of the task's seed). A replay
     kept at another viewport is recorded again at this one."""

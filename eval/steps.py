@@ -26,11 +26,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from agent.actions import Action, Key, Scroll, Type, VisitUrl, WebSearch, action_point
+from agent.geometry import TRAINING_WINDOW
 from agent.parser import ParseError, parse_reply
 from agent.policy import Policy
 from eval.offline import Chosen, read_results, score_tasks, write_atomically
 from eval.replay import Box, Replay, ReplayError, ReplayStep, requests, screen_path
-from sandbox.episode import VIEWPORT
 
 RESULTS_FILE = "steps.json"
 
@@ -195,7 +195,7 @@ async def run_steps(
     *,
     concurrency: int = 2,
     show_progress: bool = True,
-    viewport: tuple[int, int] = VIEWPORT,
+    viewport: tuple[int, int] = TRAINING_WINDOW,
 ) -> dict[str, Any]:
     """Score every chosen task into `out/steps.json` (resumable); returns the file's content."""
     path = out / RESULTS_FILE

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from agent.approval import Approver
 from agent.environment import BrowserError
+from agent.geometry import TRAINING_WINDOW
 from agent.loop import Agent, Hooks
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import Policy
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from playwright._impl._api_structures import SetCookieParam  # Playwright's cookie, not re-exported publicly
 
 PolicyFactory = Callable[[PlaywrightEnv], Policy]
-VIEWPORT = (1440, 900)  # the window Fara-7B was trained at; data generation and offline scores may ask for another
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ async def run_in_browser(
     cookies: Sequence[SetCookieParam] = (),
     max_steps: int = 60,
     settle: SettleRule | None = None,
-    viewport: tuple[int, int] = VIEWPORT,
+    viewport: tuple[int, int] = TRAINING_WINDOW,
 ) -> Trajectory:
     """Open `start_url` in a fresh browser window of `viewport` CSS pixels (with `cookies` set first), let `crew`
     work on `task`, and close the browser. Raises `BrowserError` when the start page does not load.
@@ -129,7 +129,7 @@ async def run_episode(
     provenance: Provenance | None = None,
     max_steps: int = 60,
     settle: SettleRule | None = None,
-    viewport: tuple[int, int] = VIEWPORT,
+    viewport: tuple[int, int] = TRAINING_WINDOW,
 ) -> Episode:
     """Open the task's start page as a new visitor (a browser window of `viewport` CSS pixels), let `policy` work,
     then check the visitor's state.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent.approval import ApprovalRequest, Decision
+from agent.geometry import TRAINING_WINDOW
 from agent.loop import Agent, Hooks
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import Policy
@@ -117,7 +118,7 @@ class MiniWobSuite:
         return miniwob.load_miniwob(self._server.base_url, self.names, self.seeds)
 
     async def attempt(self, task: EvalTask, options: AttemptOptions) -> Attempt:
-        env = await PlaywrightEnv.launch(task.start_url, viewport=miniwob.VIEWPORT)
+        env = await PlaywrightEnv.launch(task.start_url, viewport=TRAINING_WINDOW)
         try:
             episode = await miniwob.start_episode(env, task)
             agent = Agent(
@@ -154,7 +155,7 @@ class SandboxSuite:
         selection: Sequence[str] = (),
         *,
         oracle: bool = False,
-        viewport: tuple[int, int] = (1440, 900),
+        viewport: tuple[int, int] = TRAINING_WINDOW,
     ) -> None:
         """`selection`: task ids, id prefixes or categories (every task when empty); `viewport`: the browser
         window in CSS pixels. Raises ValueError for a name that matches no task, and `GenerationError` when the

@@ -1,7 +1,7 @@
 """MiniWoB++ from the `miniwob` pip package: its task pages served on 127.0.0.1, driven by pixels.
 
 Each task is one seeded episode on a freshly opened page. The runner opens `task.start_url` in a
-`PlaywrightEnv` (viewport `VIEWPORT`), calls `start_episode` (which returns the task with the page's own
+`PlaywrightEnv` (the training window), calls `start_episode` (which returns the task with the page's own
 instruction as its text), runs the agent, then reads `episode_result`. The reward comes from the package's
 JavaScript core (`WOB_REWARD_GLOBAL`, `WOB_RAW_REWARD_GLOBAL`, `WOB_DONE_GLOBAL`), unchanged.
 
@@ -28,7 +28,6 @@ from eval.judges.base import Verdict
 from eval.tasks import EvalTask, TaskFileError
 
 SUITE = "miniwob"
-VIEWPORT = (1440, 900)
 # The package's 10 s episode timer is meant for scripted agents; a model takes seconds per step. With an hour
 # the time-scaled reward stays within 0.1% of the raw one and only the agent's step limit ends an episode.
 EPISODE_MAX_MS = 3_600_000

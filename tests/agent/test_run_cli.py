@@ -186,6 +186,7 @@ def test_model_server_errors_are_retried_then_reported(site, model, tmp_path):
         (["--start-url", "file:///etc/passwd"], "never acts on file: pages"),
         (["--start-url", "chrome://settings"], "never acts on chrome: pages"),
         (["--start-url", "http://127.0.0.1/", "--viewport", "huge"], "WIDTHxHEIGHT"),
+        (["--start-url", "http://127.0.0.1/", "--viewport", "1440x150"], "at least 200x200, not 1440x150"),
         (["--start-url", "http://127.0.0.1/", "--settle", "slow"], "'slow' is not one of"),
     ],
 )

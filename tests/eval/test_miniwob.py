@@ -8,13 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from agent.geometry import TRAINING_WINDOW
 from agent.loop import Agent
 from agent.playwright_env import PlaywrightEnv
 from agent.policy import OpenAIPolicy
 from eval.report import build_report
 from eval.runner import RUN_FILE, RunInfo, RunSettings, run_suite
 from eval.suites.adapters import EVERYTHING_APPROVED, MiniWobSuite
-from eval.suites.miniwob import VIEWPORT, MiniWobServer, episode_result, load_miniwob, start_episode, task_names
+from eval.suites.miniwob import MiniWobServer, episode_result, load_miniwob, start_episode, task_names
 from eval.tasks import TaskFileError
 from tests.conftest import run_async
 from tests.support.fara import model_point, reply
@@ -46,7 +47,7 @@ def play(server, model, name: str, seed: int, script) -> tuple:
 
     async def go():
         (task,) = load_miniwob(server.base_url, [name], seeds=[seed])
-        env = await PlaywrightEnv.launch(task.start_url, viewport=VIEWPORT)
+        env = await PlaywrightEnv.launch(task.start_url, viewport=TRAINING_WINDOW)
         policy = OpenAIPolicy(model.url, "fara-test", retries=0)
         try:
             task = await start_episode(env, task)

@@ -10,10 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from playwright.async_api import async_playwright
+from typer.testing import CliRunner
 
 from agent.chromium import CHROMIUM, CHROMIUM_ARGS
 from agent.policy import OpenAIPolicy
+from eval.cli import app as eval_app
 from eval.report import build_report
 from eval.runner import RunSettings, load_outcomes, run_suite
 from eval.suites.adapters import SandboxSuite
@@ -246,3 +249,18 @@ def test_the_report_fits_five_folders_and_says_when_their_task_sets_differ(tmp_p
     assert "different task sets" in warning and "5 tasks" in warning and "8 tasks, 3 not run by every folder" in warning
     assert "the 5 tasks" in shared and shared.split("\t")[-5:] == ["60.0\u00a0%"] * 5  # passes 0, 2, 4 of five
     assert crossed.split("\t")[-5:] == ["3 runs"] * 4 + ["2 runs"]  # tasks 1, 4, 7 (of the first five: 1 and 4)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--suite", "miniwob", "--viewport", "784x504"], "only the sandbox takes another viewport"),
+        (["--suite", "sandbox", "--viewport", "784x150"], "at least 200x200, not 784x150"),
+    ],
+)
+def test_another_window_is_the_sandboxs_alone_and_never_too_small(args, message, model, tmp_path):
+    endpoint = ["--model-url", model.url, "--model", "scripted", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(eval_app, ["run", *args, *endpoint])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.replace("│", " ").split())  # the message, unwrapped from its panel
+    assert not (tmp_path / "out").exists() and not model.requests
