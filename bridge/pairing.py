@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from agent.gate import Door, is_loopback_host
+from agent.store.folder import PRIVATE_FILE, create_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +32,14 @@ class UnsafeToken(Exception):
 
 
 def load_or_create_token(data_dir: Path) -> str:
+    """The token kept in the (private) data folder, made at first start; two bridges starting at once share one."""
     path = data_dir / "pairing-token"
-    if path.exists():
-        _keep_private(path)
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     token = secrets.token_hex(24)  # hex: valid inside a WebSocket subprotocol name
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(token + "\n")
-    return token
+    if create_private(path, f"{token}\n".encode()):
+        return token
+    _keep_private(path)
+    return path.read_text().strip()
 
 
 def _keep_private(path: Path) -> None:
@@ -50,7 +49,7 @@ def _keep_private(path: Path) -> None:
         raise UnsafeToken(f"{path} belongs to another user; remove it and start again to get a new token")
     if info.st_mode & 0o077:
         log.warning("%s was readable by other users; it is now private (mode 0600)", path)
-        os.chmod(path, 0o600)
+        os.chmod(path, PRIVATE_FILE)
 
 
 def token_from_subprotocols(offered: list[str]) -> str | None:

@@ -14,14 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agent.process import ProcessId, this_process
-
-PRIVATE_DIR = 0o700
+from agent.store.folder import PRIVATE_DIR, private_dir
 
 
 def persistent_profile(data_dir: Path) -> Path:
     profile = data_dir / "browser-profile"
-    profile.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    profile.chmod(PRIVATE_DIR)
+    private_dir(profile)
     return profile
 
 
@@ -29,7 +27,7 @@ def persistent_profile(data_dir: Path) -> Path:
 def throwaway_profile(data_dir: Path) -> Iterator[Path]:
     """A fresh profile for one run, named after its process; removed afterwards, whatever happens."""
     runs = data_dir / "task-profiles"
-    runs.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    private_dir(runs)
     _remove_orphans(runs)
     me = this_process()
     profile = runs / f"{me.pid}-{me.started}"

@@ -33,6 +33,18 @@ def private_file(path: Path) -> None:
     os.chmod(path, PRIVATE_FILE)
 
 
+def create_private(path: Path, data: bytes) -> bool:
+    """Write `data` to `path`, private, only if no file is there; False if one is (another process may have just
+    made it: its content stands, so every process reads the same)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        return False
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    return True
+
+
 def write_private(path: Path, data: bytes) -> None:
     """Replace `path` with `data` at once (a reader sees the old file or the new one, never half of one)."""
     partial = path.with_suffix(f".{os.getpid()}.tmp")

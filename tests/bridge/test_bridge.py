@@ -187,9 +187,11 @@ def test_manifest_key_gives_the_extension_id_the_bridge_trusts():
 
 
 def test_pairing_token_is_private_and_stable(tmp_path):
-    token = load_or_create_token(tmp_path)
-    assert (tmp_path / "pairing-token").stat().st_mode & 0o777 == 0o600
-    assert load_or_create_token(tmp_path) == token and len(token) == 48
+    data_dir = tmp_path / "farol"  # made at first start, as private as the store makes it
+    token = load_or_create_token(data_dir)
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+    assert (data_dir / "pairing-token").stat().st_mode & 0o777 == 0o600
+    assert load_or_create_token(data_dir) == token and len(token) == 48
 
 
 def test_rest_api_needs_the_token_and_exports_only_shared_sessions(bridge):

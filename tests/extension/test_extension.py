@@ -406,6 +406,7 @@ def test_farol_browser_answers_approvals_through_the_panel_messages(site, model,
     trajectory = store.load(store.list()[0]["id"])
     assert [(a.kind, a.decision) for a in trajectory.approvals] == [("critical_point", "deny")]
     assert list((tmp_path / "task-profiles").iterdir()) == [] and "Traceback" not in result.stderr
+    assert (tmp_path / "task-profiles").stat().st_mode & 0o777 == 0o700  # made by someone else: narrowed
 
 
 def test_steps_recorded_while_the_worker_is_away_reach_the_timeline(site, model, bridge, tmp_path):
