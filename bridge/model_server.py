@@ -174,8 +174,10 @@ class ManagedModelServer:
                 continue
             why = self._why()
             if self.restarts >= self.max_restarts:
-                await self.notify(f"The model server stopped: {why}. It was restarted {self.restarts} times; "
-                                  f"giving up. Log: {self.log_path}")  # fmt: skip
+                await self.notify(
+                    f"The model server stopped: {why}. It was restarted {self.restarts} times; "
+                    f"giving up. Log: {self.log_path}"
+                )
                 return
             self.restarts += 1
             await self.notify(

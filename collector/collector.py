@@ -159,9 +159,14 @@ class Collector:
             received_at = utcnow()
             self.store.save(as_received(trajectory, contributor, received_at), screenshots)
             self.ledger.add_contribution(
-                {"trajectory_id": trajectory.id, "contributor": contributor, "fingerprint": fingerprint,
-                 "received_at": received_at.isoformat(), "bytes": size}
-            )  # fmt: skip
+                {
+                    "trajectory_id": trajectory.id,
+                    "contributor": contributor,
+                    "fingerprint": fingerprint,
+                    "received_at": received_at.isoformat(),
+                    "bytes": size,
+                }
+            )
             return "replaced" if previous is not None else "stored"
 
     def withdraw(self, contributor: str, trajectory_id: str) -> bool:

@@ -31,9 +31,11 @@ class DatagenDB:
         rows = [(proposal, "accepted", "") for proposal in accepted]
         rows += [(rejection.proposal, "rejected", rejection.reason) for rejection in rejected]
         self.tables.add_proposals(
-            [ProposalRow(proposal.id, status, reason, proposal.source, proposal.model_dump_json())
-             for proposal, status, reason in rows]
-        )  # fmt: skip
+            [
+                ProposalRow(proposal.id, status, reason, proposal.source, proposal.model_dump_json())
+                for proposal, status, reason in rows
+            ]
+        )
 
     def proposals(self, status: str = "accepted") -> list[Proposal]:
         return [Proposal.model_validate_json(row.data) for row in self.tables.proposals(status)]

@@ -49,8 +49,9 @@ async def ask_json(model: Policy, system: str | None, prompt: str) -> Any:
     return json_object((await model.complete(messages)).text)
 
 
-def written_proposal(data: Any, *, start_url: str, site: str, category: str | None, source: Source,
-                     parent: str | None = None) -> Proposal | Rejection:  # fmt: skip
+def written_proposal(
+    data: Any, *, start_url: str, site: str, category: str | None, source: Source, parent: str | None = None
+) -> Proposal | Rejection:
     """A proposal from a model's task object, or a rejection saying what is wrong with it."""
     try:
         written = Written.model_validate(data)
@@ -58,9 +59,15 @@ def written_proposal(data: Any, *, start_url: str, site: str, category: str | No
         shown = Proposal(task=str(data)[:MAX_TASK_LENGTH] or "?", start_url=start_url, site=site, source=source)
         return Rejection(proposal=shown, reason=f"malformed: {error.errors()[0]['msg']}")
     proposal = Proposal(
-        task=written.task.strip(), start_url=start_url, site=site, category=category, source=source, parent=parent,
-        hidden=written.hidden, rubric=Rubric(items=written.rubric) if written.rubric else None,
-    )  # fmt: skip
+        task=written.task.strip(),
+        start_url=start_url,
+        site=site,
+        category=category,
+        source=source,
+        parent=parent,
+        hidden=written.hidden,
+        rubric=Rubric(items=written.rubric) if written.rubric else None,
+    )
     if len(proposal.task) > MAX_TASK_LENGTH:
         return Rejection(proposal=proposal, reason=f"too long: over {MAX_TASK_LENGTH} characters")
     return proposal
@@ -116,6 +123,11 @@ async def mutation_source(model: Policy, parents: Sequence[Proposal], per_parent
     for parent in parents:
         prompt = prompts.MUTATION_PROMPT.format(count=per_parent, url=parent.start_url, task=parent.task)
         yield await _written_batch(
-            model, prompt, start_url=parent.start_url, site=parent.site, category=parent.category,
-            source="mutation", parent=parent.id,
-        )  # fmt: skip
+            model,
+            prompt,
+            start_url=parent.start_url,
+            site=parent.site,
+            category=parent.category,
+            source="mutation",
+            parent=parent.id,
+        )

@@ -192,8 +192,11 @@ class Orchestrator(Hooks):
             except ValidationError as error:
                 messages += [
                     {"role": "assistant", "content": reply.text},
-                    {"role": "user", "content": f"That is not the JSON asked for ({error.error_count()} errors). "
-                     "Answer again with the JSON object only."},
-                ]  # fmt: skip
+                    {
+                        "role": "user",
+                        "content": f"That is not the JSON asked for ({error.error_count()} errors). "
+                        "Answer again with the JSON object only.",
+                    },
+                ]
         log.warning("the Orchestrator's model did not answer with a %s; carrying on without it", answer.__name__)
         return None

@@ -96,15 +96,29 @@ async def score_replay(replay: Replay, out: Path, policy: Policy | None) -> list
         box = Box(x=element.x, y=element.y, width=element.width, height=element.height)
         scores.append(
             GroundingScore(
-                id=content_id("grounding", step.screenshot, element.role, element.name), task=replay.task,
-                split=replay.split, site=step.site, step=step.index, url=step.url,
-                screenshot=str(screen_path(Path("."), step.screenshot)), css_width=step.css_width,
-                css_height=step.css_height, model_width=step.model_width, model_height=step.model_height,
-                instruction=instruction, kind=element.kind, role=element.role, name=element.name, box=box,
-                reply=reply, predicted=predicted.arguments() if predicted is not None else None, point=point,
-                css_point=css_point, inside=css_point is not None and box.contains(*css_point),
+                id=content_id("grounding", step.screenshot, element.role, element.name),
+                task=replay.task,
+                split=replay.split,
+                site=step.site,
+                step=step.index,
+                url=step.url,
+                screenshot=str(screen_path(Path("."), step.screenshot)),
+                css_width=step.css_width,
+                css_height=step.css_height,
+                model_width=step.model_width,
+                model_height=step.model_height,
+                instruction=instruction,
+                kind=element.kind,
+                role=element.role,
+                name=element.name,
+                box=box,
+                reply=reply,
+                predicted=predicted.arguments() if predicted is not None else None,
+                point=point,
+                css_point=css_point,
+                inside=css_point is not None and box.contains(*css_point),
             )
-        )  # fmt: skip
+        )
     return scores
 
 
@@ -154,7 +168,14 @@ async def run_grounding(
         write_atomically(path, data)
 
     await score_tasks(
-        chosen, out, set(data["tasks"]), lambda replay: score_replay(replay, out, policy), scored,
-        label="grounding", concurrency=concurrency, show_progress=show_progress, viewport=viewport,
-    )  # fmt: skip
+        chosen,
+        out,
+        set(data["tasks"]),
+        lambda replay: score_replay(replay, out, policy),
+        scored,
+        label="grounding",
+        concurrency=concurrency,
+        show_progress=show_progress,
+        viewport=viewport,
+    )
     return data

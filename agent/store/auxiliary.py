@@ -24,11 +24,16 @@ class AuxiliaryTable:
     def add(self, samples: Sequence[AuxiliarySample]) -> None:
         """A sample already here (the same id, so the same content) is kept once."""
         rows = [
-            {"id": sample.id, "kind": sample.kind, "trajectory_id": sample.trajectory_id,
-             "screenshot": sample.screenshot, "created_at": utcnow().isoformat(),
-             "data": sample.model_dump_json(exclude=COLUMNS)}
+            {
+                "id": sample.id,
+                "kind": sample.kind,
+                "trajectory_id": sample.trajectory_id,
+                "screenshot": sample.screenshot,
+                "created_at": utcnow().isoformat(),
+                "data": sample.model_dump_json(exclude=COLUMNS),
+            }
             for sample in samples
-        ]  # fmt: skip
+        ]
         with self._db.lock:
             if not self._db.sql.table(TABLE).exists():
                 self._db.sql.table(TABLE).create(

@@ -288,8 +288,13 @@ def _router(web: Web, site: Site, store: Store) -> APIRouter:
         shipping = DELIVERY.get(checkout.delivery or "standard", DELIVERY["standard"])[1]
         subtotal = cart_total(store, cart)
         lines = [(line, store.by_id[line.product]) for line in cart]
-        return {"checkout": checkout, "lines": lines, "subtotal": subtotal, "shipping": shipping,
-                "total": round(subtotal + shipping, 2)}  # fmt: skip
+        return {
+            "checkout": checkout,
+            "lines": lines,
+            "subtotal": subtotal,
+            "shipping": shipping,
+            "total": round(subtotal + shipping, 2),
+        }
 
     CheckoutFlow(
         site.root,
