@@ -41,7 +41,9 @@ MAX_SCROLLS = 12  # per step; more means the plan points at something that is no
 MAX_WAITS = 2  # per step, for content still arriving (an auto-suggest list under load); the loop detector stops at 3
 COOKIE_BUTTON = "#cookie-accept"
 
-# Where an element is and whether a click at its centre would reach it.
+# Where an element is and whether a click at its centre would reach it. A link that wraps over several lines may
+# have nothing of its own at its box's centre (the gap between two lines): then the centre of a line that a click
+# reaches is the point.
 _LOCATE = """
 (selector) => {
   const all = [...document.querySelectorAll(selector)];
@@ -51,12 +53,14 @@ _LOCATE = """
   });
   if (!el) return { state: all.length ? "hidden" : "missing" };
   const r = el.getBoundingClientRect();
-  const x = r.left + r.width / 2, y = r.top + r.height / 2;
-  let hit = false;
-  if (x >= 0 && x < innerWidth && y >= 0 && y < innerHeight) {
+  const reaches = ({ x, y }) => {
+    if (x < 0 || x >= innerWidth || y < 0 || y >= innerHeight) return false;
     const top = document.elementFromPoint(x, y);
-    hit = !!top && (top === el || el.contains(top));
-  }
+    return !!top && (top === el || el.contains(top));
+  };
+  const centres = [r, ...el.getClientRects()].map((c) => ({ x: c.left + c.width / 2, y: c.top + c.height / 2 }));
+  const { x, y } = centres.find(reaches) || centres[0];
+  const hit = reaches({ x, y });
   const label = (el.getAttribute("aria-label") || el.innerText || el.getAttribute("placeholder") || el.value || "")
     .trim().replace(/\\s+/g, " ").slice(0, 48);
   const box = { x: r.left, y: r.top, width: r.width, height: r.height };

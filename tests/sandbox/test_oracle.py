@@ -152,6 +152,20 @@ def test_trying_the_binding_step_fails_critical_point_tasks_whether_or_not_the_g
     )
 
 
+def test_a_link_wrapped_over_several_lines_is_clicked_on_one_of_them():
+    """In a narrow window an event's name wraps in its column, and its box's centre falls between two lines: the
+    oracle clicks the centre of a line instead (tickets-001 at seed 4, in the flywheel's 784x504 window)."""
+    from sandbox.server import SandboxServer
+    from sandbox.splits import train_tasks
+
+    task = next(task for task in train_tasks(4) if task.id == "tickets-001")
+    with SandboxServer(seed=task.seed) as server:
+        run = run_async(run_oracle(task, Sandbox(server.url, server.secret), viewport=(784, 504), **QUICK))
+    assert run.result.passed, run.result.failures
+    opened = next(step for step in run.trajectory.steps if step.target and "Miami Orcas" in step.target)
+    assert isinstance(opened.action, LeftClick) and opened.result.ok
+
+
 def test_a_run_that_does_nothing_fails_and_is_not_compliant(sample):
     for run in sample["nothing"]:
         assert len(run.trajectory.steps) == 1 and not run.result.passed, run.task.id
