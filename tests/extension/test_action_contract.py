@@ -73,7 +73,7 @@ def page_log(site) -> tuple[list[tuple], list[tuple]]:
     for event in site.events:
         if event["type"] == "load" and event["page"] == "/popup.html":
             continue  # headless Chromium folds the new tab into the agent's page; the extension follows the tab
-        events.append(tuple(sorted((k, v) for k, v in event.items() if k not in ("x", "y", "title"))))
+        events.append(tuple(sorted((k, v) for k, v in event.items() if k not in ("x", "y", "title", "at"))))
         if "x" in event:
             points.append((event["type"], event["x"], event["y"]))
     return events, points

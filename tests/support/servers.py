@@ -3,6 +3,7 @@ events."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 import time
@@ -71,8 +72,10 @@ class FixtureSite(LocalServer):
         return f"http://127.0.0.1:{self.port}/{path}"
 
     def record(self, event: dict[str, Any]) -> None:
+        """Keep `event` in the order things happened (its `at`, else now), not the order its beacon arrived."""
+        event.setdefault("at", time.time() * 1000)
         with self._lock:
-            self.events.append(event)
+            bisect.insort(self.events, event, key=lambda kept: kept["at"])
 
     def of_type(self, kind: str, **fields: Any) -> list[dict[str, Any]]:
         """Events of `kind` whose fields equal `fields` (e.g. page="/actions.html")."""

@@ -21,6 +21,7 @@ from agent.geometry import ScreenGeometry
 from agent.hf_policy import TransformersPolicy, load_processor
 from agent.history import Turn, build_messages, data_url_bytes, split_images
 from agent.parser import format_reply, parse_reply
+from tests.support.extension import free_port
 from training.collator import IGNORE, Collator, ImageSizeConflict
 from training.datafiles import DatasetWriter, images_dir, load_splits
 from training.samples import make_sample
@@ -254,7 +255,9 @@ def test_the_deepspeed_launcher_trains_lora_on_two_ranks_and_merges(tiny_model, 
         "learning_rate = 5e-3\n[lora]\nr = 4\nalpha = 8\n"
     )
     launcher = Path(sys.executable).parent / "deepspeed"
-    command = [str(launcher), "--num_gpus", "2", "--module", "training.run", "--config", str(tmp_path / "sft.toml")]
+    # A port of its own: the launcher's default (29500) is taken by any other run on this machine.
+    command = [str(launcher), "--num_gpus", "2", "--master_port", str(free_port()), "--module", "training.run"]
+    command += ["--config", str(tmp_path / "sft.toml")]
     result = subprocess.run([*command, "--merge"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (result.stdout + result.stderr).count("exits successfully") == 2
