@@ -19,10 +19,11 @@ run: setup
 check: lint
 	$(BIN)/python -m pytest -q -n 2 -m unit
 
-# What CI runs: the same checks, then every test but the long `full` runs, one at a time (DeepSpeed's launcher and
-# the load-sensitive browser tests need the machine to themselves).
+# What CI runs: the same checks, then every test but the long `full` runs: two workers at a time, then the `serial`
+# ones (DeepSpeed's launcher, the timing-sensitive browser tests) with the machine to themselves.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 -m "not full and not serial"
+	$(BIN)/python -m pytest -m serial
 
 test-all: setup
 	$(BIN)/python -m pytest -m ""

@@ -61,6 +61,7 @@ def stall_then_observe(site, kind: str):
     return remembered, same_browser
 
 
+@pytest.mark.serial
 def test_a_stalled_gpu_process_is_replaced_and_the_page_kept_as_it_was(site, caplog):
     with caplog.at_level(logging.WARNING, logger="agent.playwright_env"):
         remembered, same_browser = stall_then_observe(site, "GPU")
@@ -69,6 +70,7 @@ def test_a_stalled_gpu_process_is_replaced_and_the_page_kept_as_it_was(site, cap
     assert "restarting its GPU process" in caplog.text and "new one" not in caplog.text
 
 
+@pytest.mark.serial
 def test_a_stall_that_outlives_the_gpu_process_restarts_the_browser_keeping_cookies(site, caplog):
     with caplog.at_level(logging.WARNING, logger="agent.playwright_env"):
         remembered, same_browser = stall_then_observe(site, "renderer")

@@ -157,6 +157,7 @@ def test_take_over_and_hand_back(site, model, bridge, tmp_path):
     assert trajectory.steps[-1].url == site.url("popup.html")  # the fresh screenshot shows what the person left
 
 
+@pytest.mark.serial
 def test_a_killed_service_worker_resumes_the_task(site, model, bridge, tmp_path):
     model.add(
         reply("Hover.", "mouse_move", coordinate=model_point(*ActionsPage.HOVER_ZONE)),

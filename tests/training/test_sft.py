@@ -247,6 +247,7 @@ def test_lora_adapters_reload_to_the_trained_weights_and_merge(tiny_model, datas
 
 # ZeRO-3 on two ranks (about 20 s) stays in the default tier: one rank cannot show partitions sized by the world.
 @pytest.mark.parametrize("stage", [pytest.param("zero2", marks=pytest.mark.full), "zero3"])
+@pytest.mark.serial
 def test_the_deepspeed_launcher_trains_lora_on_two_ranks_and_merges(tiny_model, dataset, tmp_path, stage):
     """The multi-GPU command line, with two CPU ranks over gloo: both ranks train, rank 0 saves and merges."""
     (tmp_path / "sft.toml").write_text(
