@@ -180,9 +180,12 @@ def test_a_point_on_the_edge_counts_and_one_model_pixel_beyond_does_not(edge):
     assert element((mx, my + beyond)) is False
 
 
-def test_another_window_is_recorded_asked_and_scored_in_its_own_pixels(tmp_path, model):
+def test_another_window_is_recorded_asked_and_scored_in_its_own_pixels(recorded, tmp_path, model):
     (item,) = shortest("test_task")
-    oracle, out = tmp_path / "oracle", tmp_path / "out"
+    oracle, out = fresh(recorded, tmp_path), tmp_path / "scripted"
+    kept = Replay.model_validate_json(replay_path(oracle, item.split, item.task).read_text())
+    assert {(step.css_width, step.css_height) for step in kept.steps} == {(1440, 900)}
+    # Scored in a 784x504 window, a task kept at another window is recorded again, at this one.
     data = run_async(run_steps([item], oracle, None, "oracle", viewport=(784, 504), show_progress=False))
     assert data["summary"]["overall"]["step_success_rate"] == 100
     replay = Replay.model_validate_json(replay_path(oracle, item.split, item.task).read_text())
@@ -199,12 +202,6 @@ def test_another_window_is_recorded_asked_and_scored_in_its_own_pixels(tmp_path,
     assert len(asked) == len(replay.steps)  # the replay kept at this window was used, not recorded again
     assert {decode_image(url).size for messages in asked for url in image_urls(messages)} == {(784, 504)}
     assert all("The screen's resolution is 784x504." in messages[0]["content"] for messages in asked)
-
-    # The same folder scored at the default window records the task again, at 1440x900.
-    (oracle / RESULTS_FILE).unlink()
-    run_async(run_steps([item], oracle, None, "oracle", show_progress=False))
-    again = Replay.model_validate_json(replay_path(oracle, item.split, item.task).read_text())
-    assert {(step.css_width, step.css_height) for step in again.steps} == {(1440, 900)}
 
 
 class Stalling(ScriptedModel):
