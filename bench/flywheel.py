@@ -3,7 +3,7 @@ build the dataset, train a small Qwen2.5-VL built from a config, and score it un
 splits with `farol eval steps` and `farol eval grounding`, over several training-set sizes (a learning curve),
 with 95 % bootstrap intervals over tasks. Not a test: nothing here asserts; it prints and writes what it measured.
 
-    .venv/bin/python bench/flywheel.py [--sizes 6,12,24] [--steps 80] [--out bench/results/flywheel] [--quick]
+    .venv/bin/python bench/flywheel.py [--sizes 6,12,24] [--steps 400] [--out bench/results/flywheel] [--quick]
 
 Every stage is a `farol` subprocess (the bench only writes their config files, builds the untrained model and reads
 the results):
@@ -388,7 +388,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="6,12,24", help="training-set sizes, in trajectories (comma-separated)")
-    parser.add_argument("--steps", type=int, default=80, help="optimizer steps of each training run")
+    parser.add_argument("--steps", type=int, default=400, help="optimizer steps of each training run")
     parser.add_argument("--batch", type=int, default=4, help="samples per optimizer step")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (from scratch: high)")
     parser.add_argument(
