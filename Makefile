@@ -23,7 +23,7 @@ check: lint
 # ones (DeepSpeed's launcher, the timing-sensitive browser tests) with the machine to themselves.
 test: lint
 	$(BIN)/python -m pytest -n 2 -m "not full and not serial"
-	$(BIN)/python -m pytest -m serial
+	$(BIN)/python -m pytest -m "serial and not full"
 
 test-all: setup
 	$(BIN)/python -m pytest -m ""
