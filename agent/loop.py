@@ -122,6 +122,16 @@ class Agent:
     def paused(self) -> bool:
         return not self._unpaused.is_set()
 
+    def fail(self, reason: str) -> Trajectory:
+        """End the record with an error the loop did not see (its caller caught it), scrubbed like every record:
+        an exception's text may quote what was typed."""
+        if self.trajectory is None:
+            raise RuntimeError("run() first")
+        self.trajectory.status, self.trajectory.reason = "error", reason
+        self.trajectory.updated_at = utcnow()
+        self._scrub()
+        return self.trajectory
+
     def restore(self, trajectory: Trajectory, read_screenshot: Callable[[str], bytes]) -> None:
         """Continue a stored trajectory (e.g. after a restart): `proceed` then picks up its conversation."""
         self.trajectory = trajectory

@@ -252,9 +252,7 @@ class SessionManager:
             await coroutine
         except Exception as error:  # never lose the session to an unexpected failure: record it
             log.exception("session failed")
-            trajectory = session.trajectory
-            trajectory.status, trajectory.reason = "error", f"Unexpected failure: {error!r}"
-            self.store.save_header(trajectory)
+            self.store.save_header(session.agent.fail(f"Unexpected failure: {error!r}"))
         await session.env.close()
         await self.publish(session)
 

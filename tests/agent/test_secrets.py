@@ -184,6 +184,35 @@ def test_capture_states_agree_only_on_one_page_with_the_same_fields():
 # -- end to end, headless -------------------------------------------------------------------------------------------
 
 
+def test_a_failure_the_caller_caught_is_recorded_scrubbed(site, model, tmp_path):
+    """The bridge records an exception the loop did not expect through `Agent.fail`: its text may quote what was
+    typed into a secret field, and is masked like the rest of the record before it is stored."""
+    from agent.loop import Agent
+    from agent.policy import OpenAIPolicy
+
+    model.add(*secret_session_replies())
+    store = Store(tmp_path / "farol.db")
+
+    async def scenario() -> Trajectory:
+        env = await PlaywrightEnv.launch(site.url("secrets.html"))
+        policy = OpenAIPolicy(model.url, "fara-test", retries=0)
+        try:
+            agent = Agent(env, policy, approver=Approvals(*[Decision("approve")] * 4))
+            await agent.run("Sign in and pay", site.url("secrets.html"))
+            return agent.fail(f"Unexpected failure: RuntimeError('could not type {PASSWORD!r}')")
+        finally:
+            await env.close()
+            await policy.close()
+
+    failed = run_async(scenario())
+    assert (
+        failed.status == "error"
+        and failed.reason == f"Unexpected failure: RuntimeError('could not type {SECRET_MASK!r}')"
+    )
+    store.save_header(failed)
+    assert store.load(failed.id).reason == failed.reason
+
+
 def test_secrets_typed_on_the_headless_path_are_nowhere_in_the_record(site, model, tmp_path):
     model.add(*secret_session_replies())
     data = tmp_path / "data"
