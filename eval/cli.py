@@ -46,6 +46,7 @@ def serve(
     uvicorn.run(application, host="127.0.0.1", port=port, log_level="warning")
 
 
+Concurrency = Annotated[int, typer.Option(min=1, help="Tasks at once, each in its own browser.")]
 SEED_HELP = "Data seed: seed 0 is the committed suite; any other seed generates that web's own suite."
 SPLIT_HELP = (
     "A named split (sandbox/splits.py): eval (the default suite), train (what `farol datagen` draws from), "
@@ -195,7 +196,7 @@ def run(
     model: ModelName = DEFAULT_MODEL,
     api_key: ApiKey = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N tasks.")] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Browsers in parallel.")] = 2,
+    concurrency: Concurrency = 2,
     runs: Annotated[int, typer.Option(min=1, help="Runs per task (results report the spread).")] = 1,
     max_steps: MaxSteps = 100,
     tasks: Annotated[
@@ -491,7 +492,7 @@ def _offline_command(kind: OfflineKind, doc: str) -> Callable[..., None]:
         api_key: ApiKey = None,
         model_path: ModelPath = None,
         device: Device = "auto",
-        concurrency: Annotated[int, typer.Option(min=1, help="Tasks in parallel.")] = 2,
+        concurrency: Concurrency = 2,
         viewport: Viewport = None,
     ) -> None:
         size = parse_viewport(viewport)
