@@ -24,7 +24,15 @@ from bridge.pairing import (
     EXTENSION_ORIGIN,
     load_or_create_token,
 )
-from bridge.protocol import MAX_MESSAGE_BYTES, SCHEMA_PATH, TYPES_PATH, protocol_types_text, schema_text
+from bridge.protocol import (
+    MAX_MESSAGE_BYTES,
+    RELAYED_PATH,
+    SCHEMA_PATH,
+    TYPES_PATH,
+    protocol_types_text,
+    relayed_methods_text,
+    schema_text,
+)
 from bridge.uploads import KeyRing
 from tests.conftest import run_async
 from tests.support.extension import BridgeThread
@@ -175,9 +183,10 @@ def test_hello_gets_a_welcome_and_results_for_unknown_requests_are_ignored(bridg
     assert error == {"v": 1, "type": "error", "message": "Unknown session."}
 
 
-def test_protocol_schema_and_types_in_the_extension_match_the_bridge():
+def test_protocol_schema_types_and_relay_allow_list_in_the_extension_match_the_bridge():
     assert SCHEMA_PATH.read_text() == schema_text(), "run: python -m bridge.protocol"
     assert TYPES_PATH.read_text() == protocol_types_text(), "run: python -m bridge.protocol"
+    assert RELAYED_PATH.read_text() == relayed_methods_text(), "run: python -m bridge.protocol"
 
 
 def test_manifest_key_gives_the_extension_id_the_bridge_trusts():
