@@ -49,6 +49,7 @@ from transformers import (
 )
 
 from agent.geometry import smart_resize
+from agent.options import parse_viewport
 from doubles.tiny_qwen import qwen_tokenizer, save_random_qwen
 from eval.steps import StepScore, rates
 from training.datafiles import load_splits
@@ -413,7 +414,7 @@ def main() -> None:
     report: Path = (args.report or (out if args.quick else ROOT / "docs")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     report.mkdir(parents=True, exist_ok=True)
-    width, height = (int(part) for part in args.viewport.split("x"))
+    width, height = parse_viewport(args.viewport)
     model_h, model_w = smart_resize(height, width)
     clock = Clock()
     clock.say(
