@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
@@ -86,6 +87,22 @@ def _in_worker(work: Callable[[Item], Awaitable[Result]], item: Item) -> Result:
     return asyncio.run(one())
 
 
+class ClusterUnreachable(ConnectionError):
+    """The Ray cluster named does not accept connections."""
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """A cluster named by HOST:PORT (or ray://HOST:PORT) must accept a connection: Ray itself retries an unreachable
+    head for minutes without a word. `local`, "auto" and other forms are left to Ray."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if address == LOCAL_RAY or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise ClusterUnreachable(f"cannot reach the Ray cluster at {address}: {error}") from None
+
+
 async def _over_ray(
     work: Callable[[Item], Awaitable[Result]],
     items: Sequence[Item],
@@ -101,6 +118,7 @@ async def _over_ray(
         if address == LOCAL_RAY:
             ray.init(include_dashboard=False, logging_level=logging.WARNING)
         else:
+            check_reachable(address)
             ray.init(address=address, logging_level=logging.WARNING)
     remote = ray.remote(num_cpus=1, max_retries=0)(_in_worker)
     work_ref = ray.put(work)

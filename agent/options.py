@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from agent.fanout import ClusterUnreachable, check_reachable
 from agent.geometry import TRAINING_WINDOW, check_window
 from agent.settle import SettleMode
 
@@ -61,3 +62,24 @@ def parse_viewport(value: str | None) -> tuple[int, int]:
         return check_window(width, height)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
+
+
+def _reachable_cluster(address: str | None) -> str | None:
+    """`--ray`: a cluster that does not answer is a usage error now, not minutes of Ray's own retries."""
+    if address is not None:
+        try:
+            check_reachable(address)
+        except ClusterUnreachable as error:
+            raise typer.BadParameter(str(error)) from None
+    return address
+
+
+Ray = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        help="Fan out over Ray: a cluster's address (HOST:PORT, ray://HOST:PORT, auto), or `local` for one on this "
+        "machine.",
+        callback=_reachable_cluster,
+    ),
+]

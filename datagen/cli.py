@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.markup import escape
 
+from agent.options import Ray
 from agent.terminal import console
 
 if TYPE_CHECKING:
@@ -33,10 +34,6 @@ Count = Annotated[int, typer.Option("--n", min=1, help="How many accepted propos
 Tasks = Annotated[
     str | None,
     typer.Option(help="Sandbox only: draw from these task ids, id prefixes or categories (comma-separated)."),
-]
-Ray = Annotated[
-    str | None,
-    typer.Option("--ray", help="Fan out over Ray, one trajectory per task: a cluster address, or `local`."),
 ]
 Parallel = Annotated[int | None, typer.Option(min=1, help="Browsers at once [default: the config's solve.parallel].")]
 DEFAULT_OUT = Path("farol-datagen")

@@ -12,7 +12,18 @@ import typer
 from rich.markup import escape
 
 from agent.geometry import TRAINING_WINDOW
-from agent.options import ApiKey, Db, Device, MaxSteps, ModelName, ModelPath, ModelUrl, Viewport, parse_viewport
+from agent.options import (
+    ApiKey,
+    Db,
+    Device,
+    MaxSteps,
+    ModelName,
+    ModelPath,
+    ModelUrl,
+    Ray,
+    Viewport,
+    parse_viewport,
+)
 from agent.policy import DEFAULT_MODEL, DEFAULT_MODEL_URL, Policy
 from agent.terminal import console
 
@@ -222,13 +233,11 @@ def run(
     oracle: Annotated[bool, typer.Option(help="Sandbox only: run the scripted oracle instead of a model.")] = False,
     model_path: ModelPath = None,
     device: Device = "auto",
-    ray: Annotated[
-        str | None,
-        typer.Option(help="Fan out over Ray (a cluster address, or `local`); the workers must share OUT."),
-    ] = None,
+    ray: Ray = None,
     viewport: Viewport = None,
 ) -> None:
-    """Run a suite against a model and write per-task results (webeval layout) and a store."""
+    """Run a suite against a model and write per-task results (webeval layout) and a store. With --ray the workers
+    write into OUT themselves, so they must share it."""
     from agent.cli import in_process_policy
     from agent.policy import OpenAIPolicy, endpoint_reachable, vllm_hint
     from eval.runner import RayTask, RunSettings, run_suite, summary_line

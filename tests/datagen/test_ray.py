@@ -4,8 +4,11 @@ trajectories come back to this process, which stores them."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 
 import pytest
 import ray
@@ -16,6 +19,7 @@ from datagen.pipeline import Workspace, propose, solve, verify
 from eval.runner import RayTask, RunSettings, run_suite
 from eval.suites.adapters import SandboxSuite
 from tests.conftest import run_async
+from tests.support.extension import free_port
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +69,19 @@ def test_eval_runs_over_ray_through_the_same_fan_out(tmp_path, local_ray):
         here.close()
     assert [(o.task_id, o.passed) for o in outcomes] == [(task_id, True) for task_id in ids]
     assert all((tmp_path / "run1" / task_id / "result.json").exists() for task_id in ids)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["eval", "run", "--suite", "sandbox", "--oracle"], ["datagen", "run", "--sites", "sandbox", "--n", "1"]],
+)
+def test_a_cluster_that_does_not_answer_is_refused_at_once(command, tmp_path):
+    """Ray would retry an unreachable head for minutes without a word; the option says what is wrong first."""
+    address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    farol = Path(sys.executable).parent / "farol"
+    args = [str(farol), *command, "--ray", address, "--out", str(tmp_path / "out")]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    shown = " ".join(result.stderr.replace("│", " ").split())
+    assert f"cannot reach the Ray cluster at {address}" in shown and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
