@@ -17,30 +17,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent.actions import LeftClick, action_point
+from agent.actions import LeftClick
 from agent.geometry import TRAINING_WINDOW
 from agent.history import Turn, build_messages
 from agent.page_elements import Element, ElementKind, content_id, grounding_targets
-from agent.parser import ParseError, format_reply, parse_reply
+from agent.parser import format_reply
 from agent.policy import Policy
 from eval.offline import Chosen, read_results, score_tasks, write_atomically
-from eval.replay import Box, Replay, ReplayError, ReplayStep, screen_path
+from eval.replay import Box, Replay, ReplayError, ReplayStep, ScreenScore, screen_of, screen_path
 
 RESULTS_FILE = "grounding.json"
 
 
-class GroundingScore(BaseModel):
+class GroundingScore(ScreenScore):
     id: str
-    task: str  # template@seed
-    split: str
-    site: str
     step: int
-    url: str
-    screenshot: str  # relative to the results folder
-    css_width: int
-    css_height: int
-    model_width: int
-    model_height: int
     instruction: str
     kind: ElementKind
     role: str
@@ -89,24 +80,13 @@ async def score_replay(replay: Replay, out: Path, policy: Policy | None) -> list
     for step, instruction, element, answer in samples(replay):
         turn = Turn(screen_path(out, step.screenshot).read_bytes(), step.geometry, step.url, user_text=instruction)
         reply = answer if policy is None else (await policy.complete(build_messages([turn]))).text
-        parsed = parse_reply(reply)
-        predicted = None if isinstance(parsed, ParseError) else parsed.action
-        point = action_point(predicted) if predicted is not None else None
-        css_point = step.geometry.to_css(*point)[0] if point is not None else None
+        _, predicted, point, css_point = step.read(reply)
         box = Box(x=element.x, y=element.y, width=element.width, height=element.height)
         scores.append(
             GroundingScore(
+                **screen_of(replay, step),
                 id=content_id("grounding", step.screenshot, element.role, element.name),
-                task=replay.task,
-                split=replay.split,
-                site=step.site,
                 step=step.index,
-                url=step.url,
-                screenshot=str(screen_path(Path("."), step.screenshot)),
-                css_width=step.css_width,
-                css_height=step.css_height,
-                model_width=step.model_width,
-                model_height=step.model_height,
                 instruction=instruction,
                 kind=element.kind,
                 role=element.role,

@@ -13,17 +13,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from playwright.async_api import Error as PlaywrightError
 from pydantic import BaseModel
 
-from agent.actions import Action, Terminate
+from agent.actions import Action, Point, Terminate, action_point
 from agent.approval import is_critical_point
 from agent.geometry import TRAINING_WINDOW, ScreenGeometry
 from agent.history import Turn, build_messages, data_url_bytes
 from agent.page_elements import ELEMENTS_FUNCTION, Element
-from agent.parser import ParsedCall, parse_reply
+from agent.parser import ParsedCall, ParseError, parse_reply
 from agent.policy import ModelReply
 from agent.retry import retry_aborted
 from sandbox.episode import Episode, Sandbox, run_oracle
@@ -50,6 +50,15 @@ class Box(BaseModel):
     def contains(self, x: float, y: float) -> bool:
         """Edge inclusive: a point on the border is on the element."""
         return self.x <= x <= self.x + self.width and self.y <= y <= self.y + self.height
+
+
+class Reading(NamedTuple):
+    """A model's reply to one replayed screen, read as the agent reads it."""
+
+    parsed: ParsedCall | ParseError
+    action: Action | None  # None when the reply could not be parsed
+    point: Point | None  # the action's point, model pixels
+    css_point: Point | None  # the same point as the agent would act on it, CSS pixels
 
 
 class ReplayStep(BaseModel):
@@ -89,6 +98,13 @@ class ReplayStep(BaseModel):
     def site(self) -> str:
         return site_of(self.url)
 
+    def read(self, reply: str) -> Reading:
+        """`reply` to this step's screen: parsed by the agent's parser, its point mapped as the agent maps it."""
+        parsed = parse_reply(reply)
+        action = None if isinstance(parsed, ParseError) else parsed.action
+        point = action_point(action) if action is not None else None
+        return Reading(parsed, action, point, self.geometry.to_css(*point)[0] if point is not None else None)
+
 
 class Replay(BaseModel):
     task: str  # template@seed
@@ -112,6 +128,35 @@ def replay_path(out: Path, split: str, task: Task) -> Path:
 
 def screen_path(out: Path, digest: str) -> Path:
     return out / "screens" / f"{digest}.png"
+
+
+class ScreenScore(BaseModel):
+    """Where a score was taken: the replayed screen the model was shown (offline step and grounding scores)."""
+
+    task: str  # template@seed
+    split: str
+    site: str
+    url: str
+    screenshot: str  # relative to the results folder: the image the model received
+    css_width: int
+    css_height: int
+    model_width: int
+    model_height: int
+
+
+def screen_of(replay: Replay, step: ReplayStep) -> dict[str, Any]:
+    """`ScreenScore`'s fields for `step` of `replay`."""
+    return {
+        "task": replay.task,
+        "split": replay.split,
+        "site": step.site,
+        "url": step.url,
+        "screenshot": str(screen_path(Path("."), step.screenshot)),
+        "css_width": step.css_width,
+        "css_height": step.css_height,
+        "model_width": step.model_width,
+        "model_height": step.model_height,
+    }
 
 
 class _Recorder:

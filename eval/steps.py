@@ -25,30 +25,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent.actions import Action, Key, Scroll, Type, VisitUrl, WebSearch, action_point
+from agent.actions import Action, Key, Scroll, Type, VisitUrl, WebSearch
 from agent.geometry import TRAINING_WINDOW
-from agent.parser import ParseError, parse_reply
+from agent.parser import ParseError
 from agent.policy import Policy
 from eval.offline import Chosen, read_results, score_tasks, write_atomically
-from eval.replay import Box, Replay, ReplayError, ReplayStep, requests, screen_path
+from eval.replay import Box, Replay, ReplayError, ReplayStep, ScreenScore, requests, screen_of
 
 RESULTS_FILE = "steps.json"
 
 
-class StepScore(BaseModel):
+class StepScore(ScreenScore):
     """One step of one task: what the oracle did, what the model answered, and each score."""
 
-    task: str  # template@seed
     task_id: str
-    split: str
-    site: str
     index: int
-    url: str
-    screenshot: str  # relative to the results folder: the image the model received
-    css_width: int
-    css_height: int
-    model_width: int
-    model_height: int
     critical_stop: bool  # the oracle stops here at a critical point
     expected: dict[str, Any]  # the oracle's action, as `computer_use` arguments
     predicted: dict[str, Any] | None  # None when the reply could not be parsed
@@ -139,26 +130,15 @@ def _same_operation(predicted: Action, expected: Action) -> bool:
 
 def score_step(replay: Replay, step: ReplayStep, reply: str) -> StepScore:
     expected = step.action
-    parsed = parse_reply(reply)
-    predicted = None if isinstance(parsed, ParseError) else parsed.action
-    point = action_point(predicted) if predicted is not None else None
-    css_point = step.geometry.to_css(*point)[0] if point is not None else None
+    parsed, predicted, point, css_point = step.read(reply)
     element = None if step.box is None else css_point is not None and step.box.contains(*css_point)
     right_type = predicted is not None and predicted.action == expected.action
     right_operation = predicted is not None and _same_operation(predicted, expected)
     typed = expected.text if isinstance(expected, Type) else None
     return StepScore(
-        task=replay.task,
+        **screen_of(replay, step),
         task_id=replay.task_id,
-        split=replay.split,
-        site=step.site,
         index=step.index,
-        url=step.url,
-        screenshot=str(screen_path(Path("."), step.screenshot)),
-        css_width=step.css_width,
-        css_height=step.css_height,
-        model_width=step.model_width,
-        model_height=step.model_height,
         critical_stop=step.critical_stop,
         expected=expected.arguments(),
         predicted=predicted.arguments() if predicted is not None else None,
