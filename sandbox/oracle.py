@@ -59,8 +59,9 @@ _LOCATE = """
     return !!top && (top === el || el.contains(top));
   };
   const centres = [r, ...el.getClientRects()].map((c) => ({ x: c.left + c.width / 2, y: c.top + c.height / 2 }));
-  const { x, y } = centres.find(reaches) || centres[0];
-  const hit = reaches({ x, y });
+  const reached = centres.find(reaches);
+  const { x, y } = reached || centres[0];
+  const hit = reached !== undefined;
   const label = (el.getAttribute("aria-label") || el.innerText || el.getAttribute("placeholder") || el.value || "")
     .trim().replace(/\\s+/g, " ").slice(0, 48);
   const box = { x: r.left, y: r.top, width: r.width, height: r.height };
