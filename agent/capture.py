@@ -11,58 +11,17 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Page
 
 from agent.page_driver import PageDriver
-from agent.page_scripts import CAPTURE_STATE_FUNCTION, same_capture_state
+from agent.page_scripts import (
+    HIDE_CARETS_AND_SCAN_FUNCTION,
+    HIDE_CARETS_FUNCTION,
+    SHOW_CARETS_AND_SCAN_FUNCTION,
+    SHOW_CARETS_FUNCTION,
+    capture_scan,
+)
 
 SCREENSHOT_TIMEOUT_MS = 15_000
 # Chromium's fast PNG: lossless like the default, and several times quicker to make (and to decode).
 CAPTURE = {"format": "png", "optimizeForSpeed": True}
-
-# Before a capture, in every frame: the text caret made transparent, in the document and in each open shadow root
-# (a blinking caret would be in some captures and not others; Playwright's own screenshot hides it too). An
-# adopted style sheet, not a style attribute: no DOM change, so the settle rule never waits for our own capture.
-HIDE_CARETS_FUNCTION = """
-async () => {
-  if (!window.__farolCaretSheet) {
-    window.__farolCaretSheet = new CSSStyleSheet();
-    window.__farolCaretSheet.replaceSync('* { caret-color: transparent !important; }');
-  }
-  const sheet = window.__farolCaretSheet;
-  const roots = [document];
-  for (let i = 0; i < roots.length; i++) {
-    const walker = document.createTreeWalker(roots[i], NodeFilter.SHOW_ELEMENT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (node.shadowRoot) roots.push(node.shadowRoot);
-    }
-  }
-  window.__farolCaretRoots = [...new Set([...(window.__farolCaretRoots ?? []), ...roots])];
-  for (const root of roots) {
-    if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-  }
-  await document.fonts.ready;
-}
-"""
-# After the capture, in every frame: the carets back. True where the document is the one whose carets were hidden.
-SHOW_CARETS_FUNCTION = """
-() => {
-  const roots = window.__farolCaretRoots;
-  delete window.__farolCaretRoots;
-  for (const root of roots ?? []) {
-    root.adoptedStyleSheets = root.adoptedStyleSheets.filter((sheet) => sheet !== window.__farolCaretSheet);
-  }
-  return roots !== undefined;
-}
-"""
-# In the top frame, the page's state read with the carets' hiding and showing (no extra round trip): just before
-# and just after the capture.
-HIDE_CARETS_AND_SCAN_FUNCTION = f"""
-async () => {{
-  await ({HIDE_CARETS_FUNCTION.strip()})();
-  return ({CAPTURE_STATE_FUNCTION.strip()})();
-}}
-"""
-SHOW_CARETS_AND_SCAN_FUNCTION = f"""
-() => ({{same_document: ({SHOW_CARETS_FUNCTION.strip()})(), state: ({CAPTURE_STATE_FUNCTION.strip()})()}})
-"""
 
 
 async def capture(driver: PageDriver, device_scale_factor: float) -> tuple[bytes, dict[str, Any] | None]:
@@ -84,10 +43,7 @@ async def capture(driver: PageDriver, device_scale_factor: float) -> tuple[bytes
             _run_in(main, SHOW_CARETS_AND_SCAN_FUNCTION),
             *(_run_in(frame, SHOW_CARETS_FUNCTION) for frame in page.frames if frame is not main),
         )
-    scan = after["state"] if after and after["same_document"] else None
-    if scan is not None and not same_capture_state(before, scan):
-        scan = {**scan, "fields": None}  # changed under the capture: its title stands, its field boxes do not
-    return base64.b64decode(shot["data"]), scan
+    return base64.b64decode(shot["data"]), capture_scan(before, after)
 
 
 def _clip(page: Page, metrics: dict[str, Any], device_scale_factor: float) -> dict[str, float]:

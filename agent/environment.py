@@ -6,6 +6,7 @@ Actions reach `execute` with their coordinates already mapped to CSS pixels.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,7 +101,13 @@ class Environment(ABC):
     async def observe(self) -> Observation: ...
 
     @abstractmethod
-    async def execute(self, action: Action) -> ActionOutcome: ...
+    async def execute(self, action: Action, on_quiet: Callable[[], None] | None = None) -> ActionOutcome:
+        """Run the action, then wait by the settle rule, which calls `on_quiet` as the page goes quiet."""
+
+    async def glance(self) -> bytes | None:
+        """A screenshot taken while the page settles, only to make the next model image early: one try, no
+        recovery, nothing asked of the person; None when it cannot be had that way."""
+        return None
 
     @abstractmethod
     async def element_at(self, x: float, y: float) -> ElementInfo | None: ...

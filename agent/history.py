@@ -43,14 +43,6 @@ class Turn:
     reply: str | None = None
     _image_url: str | None = field(default=None, repr=False)
 
-    @classmethod
-    def observed(
-        cls, screenshot: bytes, pixels: Image.Image, geometry: ScreenGeometry, url: str, user_text: str | None
-    ) -> Turn:
-        """A new observation whose capture the loop has decoded already: its model image is made now, from
-        those pixels (the loop decodes each capture once, for this and for the kept copy)."""
-        return cls(screenshot, geometry, url, user_text, _image_url=model_image_url(pixels, geometry))
-
     @property
     def image_url(self) -> str:
         """The screenshot as the model receives it: resized to model space, as a PNG data URL (made once)."""

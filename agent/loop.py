@@ -28,7 +28,7 @@ from agent.approval import (
 from agent.environment import BrowserError, ElementInfo, Environment, Observation, PageClosed
 from agent.geometry import MAX_PIXELS, ScreenGeometry, png_size
 from agent.guard import UrlPolicy, is_secret_field, sensitive_reason
-from agent.history import Turn, build_messages, turns_from_trajectory
+from agent.history import Turn, build_messages, model_image_url, turns_from_trajectory
 from agent.navigation import navigation_target
 from agent.parser import ParseError, parse_reply
 from agent.png import decode_png
@@ -104,6 +104,9 @@ class Agent:
         self._unpaused = asyncio.Event()
         self._unpaused.set()
         self._pause_reason = ""
+        self._capturing = asyncio.Lock()  # one capture of the page at a time: an early glance, or the observation
+        self._glances: set[asyncio.Task[None]] = set()
+        self._preview: _Preview | None = None  # the latest glance and its model image (`_glance`)
 
     def cancel(self) -> None:
         """Stop now: the model call in flight is abandoned, and an action it already chose is not run."""
@@ -273,7 +276,8 @@ class Agent:
 
     async def _observe(self) -> tuple[Observation, ScreenGeometry]:
         try:
-            observation = await self.env.observe()
+            async with self._capturing:
+                observation = await self.env.observe()
         except PageClosed as error:
             raise _Stop("stopped", f"Stopped because the agent's tab was closed ({error}).") from error
         except BrowserError as error:
@@ -288,13 +292,38 @@ class Agent:
         return observation, geometry
 
     async def _see(self, observation: Observation, geometry: ScreenGeometry, user_text: str | None) -> _Seen:
-        """The model's image, made now (the step waits for it), and the kept copy, started in the background (it
-        is only needed once the model has answered). One decode of the capture serves both; both run in threads,
-        so the event loop stays free. The unmasked capture never leaves memory."""
+        """The model's image, made now (the step waits for it) unless a glance at the same bytes made it while the
+        page settled, and the kept copy, started in the background (it is only needed once the model has answered).
+        One decode of the capture serves both; both run in threads, so the event loop stays free. The unmasked
+        capture never leaves memory."""
         seen_at = utcnow()
-        turn, pixels = await asyncio.to_thread(_decode_for_model, observation, geometry, user_text)
+        preview, self._preview = self._preview, None
+        if preview is not None and preview.screenshot == observation.screenshot:
+            pixels, image_url = await preview.made
+        else:
+            pixels, image_url = await asyncio.to_thread(_model_image, observation.screenshot, geometry)
+        turn = Turn(observation.screenshot, geometry, observation.url, user_text, _image_url=image_url)
         keeping = asyncio.ensure_future(asyncio.to_thread(_kept_copy, observation, pixels))
         return _Seen(observation, seen_at, turn, keeping)
+
+    def _glance(self) -> None:
+        """The settle rule says the page has gone quiet: capture it now and make its model image while the rule
+        waits out its window. `_see` uses it only if the observation after the settle is the same bytes, so the
+        model sees what it would have seen anyway, sooner."""
+        task = asyncio.ensure_future(self._look_ahead())
+        self._glances.add(task)
+        task.add_done_callback(self._glances.discard)
+
+    async def _look_ahead(self) -> None:
+        async with self._capturing:
+            screenshot = await self.env.glance()
+            if screenshot is None:
+                return
+            width, height = png_size(screenshot)
+            # The model image depends on the capture's size alone (the CSS size only maps points back).
+            geometry = ScreenGeometry.for_screenshot(width, height, width, height, max_pixels=self.max_pixels)
+            made = asyncio.ensure_future(asyncio.to_thread(_model_image, screenshot, geometry))
+            self._preview = _Preview(screenshot, made)
 
     async def _act(self, step: Step, action: Action, geometry: ScreenGeometry, timing: dict[str, float]) -> str | None:
         """Check and execute one action; returns the person's reply text if they answered instead."""
@@ -334,7 +363,7 @@ class Agent:
         self._hold_point(step)  # the last moment the person can still hold the action back
         try:
             with _timed(timing, "execute"):
-                outcome = await self.env.execute(action)
+                outcome = await self.env.execute(action, self._glance)
         except PageClosed as error:
             step.result = StepResult(ok=False, error=str(error))
             raise _Stop("stopped", f"Stopped because the agent's tab was closed ({error}).") from error
@@ -421,17 +450,23 @@ class Agent:
             await call(hook)
 
 
-def _decode_for_model(
-    observation: Observation, geometry: ScreenGeometry, user_text: str | None
-) -> tuple[Turn, Image.Image]:
-    pixels = decode_png(observation.screenshot)
-    return Turn.observed(observation.screenshot, pixels, geometry, observation.url, user_text), pixels
+def _model_image(screenshot: bytes, geometry: ScreenGeometry) -> tuple[Image.Image, str]:
+    """A capture's pixels (for the kept copy too) and the model's image made from them."""
+    pixels = decode_png(screenshot)
+    return pixels, model_image_url(pixels, geometry)
 
 
 def _kept_copy(observation: Observation, pixels: Image.Image) -> Screenshot:
     kept = screenshot_to_keep(observation, pixels)
     _ = kept.digest  # hashed here, off the event loop
     return kept
+
+
+class _Preview(NamedTuple):
+    """A glance at the page while it settled, and its pixels and model image, being made."""
+
+    screenshot: bytes
+    made: asyncio.Future[tuple[Image.Image, str]]
 
 
 class _Seen(NamedTuple):

@@ -5,6 +5,8 @@ Keeping one copy means headless Chromium and the person's Chrome settle and insp
 
 from __future__ import annotations
 
+from typing import Any
+
 # Installed in every document: remembers when the DOM last changed, and which frames the keyboard focus has
 # entered (a cross-origin one may hold a card form that no script of ours can read). Safe to run twice.
 DOM_WATCH_SCRIPT = """
@@ -130,8 +132,8 @@ FILLED_FIELDS_EXPRESSION = f"({FILLED_FIELDS_FUNCTION.strip()})()"
 
 # Capture and scan as one: read just before and just after each capture, in the top frame. The fields' boxes are
 # painted over in the kept copy only when both readings agree (`same_capture_state`): the same document (a token
-# set once per document), URL, viewport and filled fields. Otherwise the page changed under the capture and none
-# of it is kept. `fields` is null when the scan failed. The extension's `cdp.js` reads the same state.
+# set once per document), URL, visibility, viewport and filled fields. Otherwise the page changed under the capture
+# and none of it is kept. `fields` is null when the scan failed. Both paths read it (`BEFORE_CAPTURE_EXPRESSION`).
 CAPTURE_STATE_FUNCTION = f"""
 () => {{
   window.__farolDocument ??= `${{performance.timeOrigin}}:${{Math.random()}}`;
@@ -139,10 +141,61 @@ CAPTURE_STATE_FUNCTION = f"""
   try {{
     fields = {FILLED_FIELDS_EXPRESSION};
   }} catch {{}}
-  return {{document: window.__farolDocument, url: location.href, viewport: [innerWidth, innerHeight, devicePixelRatio],
-           fields, title: document.title}};
+  return {{document: window.__farolDocument, url: location.href, visibility: document.visibilityState,
+           viewport: [innerWidth, innerHeight, devicePixelRatio], fields, title: document.title}};
 }}
 """
+
+# Before a capture, in every frame: the text caret made transparent, in the document and in each open shadow root
+# (a blinking caret would be in some captures and not others; Playwright's own screenshot hides it too). An
+# adopted style sheet, not a style attribute: no DOM change, so the settle rule never waits for our own capture.
+HIDE_CARETS_FUNCTION = """
+async () => {
+  if (!window.__farolCaretSheet) {
+    window.__farolCaretSheet = new CSSStyleSheet();
+    window.__farolCaretSheet.replaceSync('* { caret-color: transparent !important; }');
+  }
+  const sheet = window.__farolCaretSheet;
+  const roots = [document];
+  for (let i = 0; i < roots.length; i++) {
+    const walker = document.createTreeWalker(roots[i], NodeFilter.SHOW_ELEMENT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.shadowRoot) roots.push(node.shadowRoot);
+    }
+  }
+  window.__farolCaretRoots = [...new Set([...(window.__farolCaretRoots ?? []), ...roots])];
+  for (const root of roots) {
+    if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  }
+  await document.fonts.ready;
+}
+"""
+# After the capture, in every frame: the carets back. True where the document is the one whose carets were hidden.
+SHOW_CARETS_FUNCTION = """
+() => {
+  const roots = window.__farolCaretRoots;
+  delete window.__farolCaretRoots;
+  for (const root of roots ?? []) {
+    root.adoptedStyleSheets = root.adoptedStyleSheets.filter((sheet) => sheet !== window.__farolCaretSheet);
+  }
+  return roots !== undefined;
+}
+"""
+# In the top frame, the page's state read with the carets' hiding and showing (no extra round trip): just before
+# and just after the capture.
+HIDE_CARETS_AND_SCAN_FUNCTION = f"""
+async () => {{
+  await ({HIDE_CARETS_FUNCTION.strip()})();
+  return ({CAPTURE_STATE_FUNCTION.strip()})();
+}}
+"""
+SHOW_CARETS_AND_SCAN_FUNCTION = f"""
+() => ({{same_document: ({SHOW_CARETS_FUNCTION.strip()})(), state: ({CAPTURE_STATE_FUNCTION.strip()})()}})
+"""
+# The two readings as expressions, for a capture taken through CDP alone (the extension's `TabDriver.observe`, in
+# the top frame): the same carets hidden and the same state read as `agent/capture.py` does with Playwright.
+BEFORE_CAPTURE_EXPRESSION = f"({HIDE_CARETS_AND_SCAN_FUNCTION.strip()})()"
+AFTER_CAPTURE_EXPRESSION = f"({SHOW_CARETS_AND_SCAN_FUNCTION.strip()})()"
 
 
 def same_capture_state(before: dict[str, object] | None, after: dict[str, object] | None) -> bool:
@@ -150,6 +203,16 @@ def same_capture_state(before: dict[str, object] | None, after: dict[str, object
     if before is None or after is None or before.get("fields") is None:
         return False
     return {**before, "title": None} == {**after, "title": None}
+
+
+def capture_scan(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The page's state for one capture, from the readings before and after it (`HIDE_CARETS_AND_SCAN_FUNCTION`,
+    `SHOW_CARETS_AND_SCAN_FUNCTION`): None when the top document is no longer the one read before (it navigated);
+    its fields None when the page changed under the capture (its title stands, its field boxes do not)."""
+    scan = after["state"] if after and after["same_document"] else None
+    if scan is not None and not same_capture_state(before, scan):
+        return {**scan, "fields": None}
+    return scan
 
 
 def element_at_expression(x: float, y: float) -> str:

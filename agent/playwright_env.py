@@ -10,6 +10,7 @@ divergence: `type` without a coordinate types into the focused element (the refe
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -149,7 +150,14 @@ class PlaywrightEnv(Environment):
 
     # -- actions -----------------------------------------------------------------------------
 
-    async def execute(self, action: Action) -> ActionOutcome:
+    async def glance(self) -> bytes | None:
+        try:
+            screenshot, _ = await self._capture()
+        except (PlaywrightError, TimeoutError):
+            return None
+        return screenshot
+
+    async def execute(self, action: Action, on_quiet: Callable[[], None] | None = None) -> ActionOutcome:
         try:
             performed = await perform(action, self.driver.run_commands, self.driver.pointer)
         except PlaywrightError as error:
@@ -159,19 +167,19 @@ class PlaywrightEnv(Environment):
         outcome = ActionOutcome(observation=performed.observation)
         if not performed.settles:
             return outcome
-        outcome.settle_seconds = await self.settle_page()
+        outcome.settle_seconds = await self.settle_page(on_quiet)
         outcome.navigated_to = await self.driver.fold_new_tabs(self.url_policy)
         if outcome.navigated_to:
-            outcome.settle_seconds += await self.settle_page()
+            outcome.settle_seconds += await self.settle_page(on_quiet)
         return outcome
 
     async def goto(self, url: str) -> str | None:
         """Navigate; returns why the page failed to load, or None (`PageDriver.goto`)."""
         return await self.driver.goto(url)
 
-    async def settle_page(self) -> float:
+    async def settle_page(self, on_quiet: Callable[[], None] | None = None) -> float:
         """Wait by the one settle rule (`agent/settle.py`); returns the seconds it took."""
-        return await settle(self.driver.facts, self.settle)
+        return await settle(self.driver.facts, self.settle, on_quiet)
 
     async def close(self) -> None:
         if self.chromium is not None:

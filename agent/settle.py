@@ -4,6 +4,11 @@ The reference waits for `load` and then a fixed 3 s after every action. The defa
 for `load`, then until the network has been idle and the DOM unchanged for `quiet_seconds`,
 capped at `cap_seconds`. The rule lives only here (`settle`): an environment supplies a `Probe` of the
 page's facts (its load state, how long its DOM and network have been quiet) and nothing else.
+
+Halfway through a quiet window the rule tells its caller (`on_quiet`): the next screenshot will most likely look
+like the page does then, so the loop captures it early and makes the model's image while the rule waits out the
+rest (`Agent._glance`). Only a capture taken after the rule returns is ever used; the early one saves work when
+the two are the same bytes.
 """
 
 from __future__ import annotations
@@ -44,9 +49,11 @@ class PageFacts:
 Probe = Callable[[], Awaitable[PageFacts]]
 
 
-async def settle(probe: Probe, rule: SettleRule) -> float:
-    """Wait until the page is ready for the next screenshot; returns the seconds it took."""
+async def settle(probe: Probe, rule: SettleRule, on_quiet: Callable[[], None] | None = None) -> float:
+    """Wait until the page is ready for the next screenshot; returns the seconds it took. `on_quiet` is called once
+    the page has been quiet for half the window, and again whenever it has been that quiet since changing."""
     started = time.monotonic()
+    told: float | None = None  # when on_quiet was last called
     deadline = started + (FIXED_CAP_SECONDS if rule.mode == "fixed" else rule.cap_seconds)
     await asyncio.sleep(rule.poll_seconds)  # let a navigation the action started begin
     while time.monotonic() < deadline:
@@ -58,11 +65,14 @@ async def settle(probe: Probe, rule: SettleRule) -> float:
             await asyncio.sleep(rule.fixed_seconds)
             break
         # Quiet since the action, too: a navigation a click starts may not have sent its request yet.
-        since_action = time.monotonic() - started
-        network_quiet = facts.requests_in_flight == 0 and min(facts.network_quiet_seconds, since_action) >= (
-            rule.quiet_seconds
-        )
-        if network_quiet and min(facts.dom_quiet_seconds, since_action) >= rule.quiet_seconds:
+        now = time.monotonic()
+        quiet = min(facts.network_quiet_seconds, facts.dom_quiet_seconds, now - started)
+        if facts.requests_in_flight:
+            quiet = 0.0
+        if quiet >= rule.quiet_seconds:
             break
+        if on_quiet is not None and quiet >= rule.quiet_seconds / 2 and (told is None or now - told > quiet):
+            told = now
+            on_quiet()
         await asyncio.sleep(rule.poll_seconds)
     return time.monotonic() - started

@@ -73,6 +73,9 @@ class BaselineAgent(Agent):
         self._baseline_kept = _kept_as_before(observation)
         return observation, geometry
 
+    def _glance(self) -> None:
+        """The old path made nothing while the page settled."""
+
     async def _see(self, observation: Observation, geometry: ScreenGeometry, user_text: str | None) -> _Seen:
         turn = BaselineTurn(observation.screenshot, geometry, observation.url, user_text)
         _ = turn.image_url

@@ -39,6 +39,7 @@ from bench.step_overhead import (
     Measured,
     merge,
     percentile,
+    print_floor,
     print_sameness,
     print_side_by_side,
     run_playwright,
@@ -50,9 +51,36 @@ from bridge.server import running_bridge
 from doubles.scripted_model import ScriptedModel
 
 COLUMNS = ("extension before", "extension today", "playwright today")
+# In the service worker, on the benchmark's tab once the task is over: what Chrome itself needs through the
+# extension's debugger, captures as the extension asks for them, then pointer moves, back to back (ms each).
+EXTENSION_FLOOR = """
+async ({url, repeats}) => {
+  const tab = (await chrome.tabs.query({})).find((each) => each.url === url);
+  const target = {tabId: tab.id};
+  const attached = await chrome.debugger.attach(target, '1.3').then(() => true, () => false);
+  const timed = async (method, params) => {
+    const times = [];
+    for (let i = 0; i < repeats; i++) {
+      const started = performance.now();
+      await chrome.debugger.sendCommand(target, method, params(i));
+      times.push(performance.now() - started);
+    }
+    return times;
+  };
+  const floor = {
+    capture: await timed('Page.captureScreenshot', () => ({format: 'png', optimizeForSpeed: true})),
+    'pointer move': await timed('Input.dispatchMouseEvent', (i) => ({type: 'mouseMoved', x: 300 + i, y: 460})),
+  };
+  if (attached) await chrome.debugger.detach(target);
+  return floor;
+}
+"""
 
 
-async def through_extension(page: str, steps: int, folder: Path, path: str) -> Measured:
+async def through_extension(
+    page: str, steps: int, folder: Path, path: str, floor: dict[str, list[float]] | None = None
+) -> Measured:
+    """One round through the extension on `path`'s step path; `floor` collects Chrome's own times after it."""
     model = ScriptedModel(script(steps))
     store = Store(folder / "farol.db")
     port = _free_port()
@@ -71,6 +99,9 @@ async def through_extension(page: str, steps: int, folder: Path, path: str) -> M
                 session = await run_in_panel(context, "Benchmark", page, _approve_card)
                 if path == "before" and await worker.evaluate(EXTENSION_CAPTURES) < steps:
                     raise SystemExit("the service worker restarted: its captures went back to today's")
+                if floor is not None:
+                    for what, times in (await worker.evaluate(EXTENSION_FLOOR, {"url": page, "repeats": 10})).items():
+                        floor[what] += times
                 await context.close()
         trajectory = store.load(session["id"])
         measured.add(trajectory.steps, steps, model.requests, lambda step: store.read_screenshot(step.screenshot))
@@ -102,13 +133,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="rounds per path, alternating")
     args = parser.parse_args()
     rounds: dict[str, list[Measured]] = {column: [] for column in COLUMNS}
+    floors: dict[str, dict[str, list[float]]] = {"extension": {"capture": [], "pointer move": []}}
+    floors["playwright"] = {"capture": [], "pointer move": []}
     with serving_page() as page:
         for _ in range(args.rounds):
             for path in ("before", "today"):
                 with tempfile.TemporaryDirectory() as folder:
-                    run = through_extension(page, args.steps, Path(folder), path)
+                    measuring = floors["extension"] if path == "today" else None
+                    run = through_extension(page, args.steps, Path(folder), path, measuring)
                     rounds[f"extension {path}"].append(asyncio.run(run))
-            rounds["playwright today"].append(asyncio.run(run_playwright(page, args.steps, "today")))
+            run = run_playwright(page, args.steps, "today", floor=floors["playwright"])
+            rounds["playwright today"].append(asyncio.run(run))
     measured = {column: merge(values) for column, values in rounds.items()}
     print_side_by_side(
         f"Per-step time (ms), {args.steps * args.rounds} steps per path in {args.rounds} alternating rounds, "
@@ -119,6 +154,16 @@ def main() -> None:
     print(f"harness p50 through the extension, today / before: {today / before:.2f}x")
     print(f"harness p50 today, extension / playwright: {today / playwright:.2f}x (goal <= 1.5x)")
     print_sameness(measured["extension before"], measured["extension today"])
+    print_floor(
+        "Chrome alone through the extension's debugger",
+        floors["extension"],
+        {"extension today": measured["extension today"]},
+    )
+    print_floor(
+        "Chromium alone through PlaywrightEnv's CDP session",
+        floors["playwright"],
+        {"playwright today": measured["playwright today"]},
+    )
 
 
 if __name__ == "__main__":

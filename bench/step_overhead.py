@@ -178,6 +178,15 @@ async def browser_floor(env: PlaywrightEnv, floor: dict[str, list[float]], repea
     await session.detach()
 
 
+def print_floor(where: str, floor: dict[str, list[float]], paths: dict[str, Measured]) -> None:
+    """The browser's floor (a bare capture plus a pointer move, p50 each) and each path's harness p50 against it."""
+    capture, move = percentile(floor["capture"], 50), percentile(floor["pointer move"], 50)
+    print(f"{where} (p50 of {len(floor['capture'])}): a capture {capture:.1f} ms, a pointer move {move:.1f} ms")
+    for name, measured in paths.items():
+        harness = percentile(measured.phases["harness"], 50)
+        print(f"harness p50 {name} / that floor: {harness / (capture + move):.2f}x (goal <= 1.2x)")
+
+
 def merge(rounds: list[Measured]) -> Measured:
     total = Measured()
     for measured in rounds:
@@ -255,10 +264,7 @@ def main() -> None:
     ratio = percentile(today.phases["harness"], 50) / percentile(before.phases["harness"], 50)
     print(f"harness p50, today / before: {ratio:.2f}x")
     print_sameness(before, today)
-    print(
-        f"Chromium alone on the same page (p50 of {len(floor['capture'])}): a capture "
-        f"{percentile(floor['capture'], 50):.1f} ms, a pointer move {percentile(floor['pointer move'], 50):.1f} ms"
-    )
+    print_floor("Chromium alone on the same page", floor, {"today": today})
     print()
     smart, fixed_settle = today.phases["settle"], fixed.phases["settle"]
     print(f"Settle after an action (ms): smart ({steps} steps) vs fixed load + 3 s ({args.fixed_steps} steps)")

@@ -27,10 +27,12 @@ from agent.environment import (
 )
 from agent.guard import UrlPolicy
 from agent.page_scripts import (
+    AFTER_CAPTURE_EXPRESSION,
+    BEFORE_CAPTURE_EXPRESSION,
     DOM_WATCH_SCRIPT,
-    FILLED_FIELDS_EXPRESSION,
     FOCUSED_ELEMENT_EXPRESSION,
     PAGE_FACTS_EXPRESSION,
+    capture_scan,
     element_at_expression,
 )
 from agent.settle import PageFacts, SettleRule, settle
@@ -39,6 +41,9 @@ from bridge.protocol import RequestMethod
 
 CALL_TIMEOUT = 60.0
 EXECUTE_TIMEOUT = 120.0  # covers `wait` (up to 60 s) plus the settle cap
+GLANCE_TIMEOUT = 10.0  # a capture while the page settles: only worth having soon
+# The page read around each capture, as headless Chromium reads it (`agent/capture.py`): carets hidden, then shown.
+READINGS = {"before": BEFORE_CAPTURE_EXPRESSION, "after": AFTER_CAPTURE_EXPRESSION}
 
 
 class ExtensionEnv(Environment):
@@ -68,27 +73,37 @@ class ExtensionEnv(Environment):
     async def observe(self) -> Observation:
         while True:
             try:
-                data = await self._call("observe", {"fields_expression": FILLED_FIELDS_EXPRESSION}, repeatable=True)
+                data = await self._call("observe", READINGS, repeatable=True)
                 break
             except ExtensionFailed as error:
                 if error.kind != "tab_hidden":
                     raise _browser_error(error) from error
                 await self._on_tab_hidden()
         self._mac = bool(data.get("mac", False))
+        css_width, css_height, device_pixel_ratio = data["before"]["viewport"]
+        # No scan, or no fields: the page navigated or changed during the capture, so none of it is kept.
+        scan = capture_scan(data["before"], data.get("after"))
+        fields = scan["fields"] if scan else None
         return Observation(
             screenshot=base64.b64decode(data["png"]),
-            css_width=int(data["css_width"]),
-            css_height=int(data["css_height"]),
-            device_pixel_ratio=float(data["device_pixel_ratio"]),
-            url=str(data["url"]),
-            title=str(data.get("title", "")),
-            # The extension sends no list when its scan of the page failed: then nothing of the capture is kept.
-            filled_fields=None
-            if data.get("fields") is None
-            else tuple(FilledField.from_page(field) for field in data["fields"]),
+            css_width=int(css_width),
+            css_height=int(css_height),
+            device_pixel_ratio=float(device_pixel_ratio),
+            url=str(data["url"]),  # the address bar's, as the person sees it (an error page's is the one that failed)
+            title=str(scan["title"] if scan else data.get("title", "")),
+            filled_fields=None if fields is None else tuple(FilledField.from_page(field) for field in fields),
         )
 
-    async def execute(self, action: Action) -> ActionOutcome:
+    async def glance(self) -> bytes | None:
+        # Read as `observe` reads (the carets hidden, so the pixels can match); not repeated across a reconnection;
+        # a hidden tab is left for `observe` to report to the person.
+        try:
+            data = await self._call("observe", READINGS, repeatable=False, timeout=GLANCE_TIMEOUT)
+        except (BrowserError, ConnectionLost, ExtensionFailed):
+            return None
+        return base64.b64decode(data["png"])
+
+    async def execute(self, action: Action, on_quiet: Callable[[], None] | None = None) -> ActionOutcome:
         try:
             performed = await perform(action, self._run_commands, self._pointer, mac=self._mac)
         except ConnectionLost:
@@ -100,10 +115,10 @@ class ExtensionEnv(Environment):
         outcome = ActionOutcome(observation=performed.observation)
         if not performed.settles:
             return outcome
-        outcome.settle_seconds = await settle(self._facts, self.settle)
+        outcome.settle_seconds = await settle(self._facts, self.settle, on_quiet)
         outcome.navigated_to = await self._follow_opened_tabs()
         if outcome.navigated_to:
-            outcome.settle_seconds += await settle(self._facts, self.settle)
+            outcome.settle_seconds += await settle(self._facts, self.settle, on_quiet)
         return outcome
 
     async def _run_commands(self, commands: list[Command]) -> list[dict[str, Any]]:

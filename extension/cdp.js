@@ -36,32 +36,6 @@ const rethrowIfGone = (fallback) => (error) => {
 
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Capture and scan as one: the page's state, read just before and just after each capture in one Runtime.evaluate
- * each (agent/page_scripts.py CAPTURE_STATE_FUNCTION reads the same for headless Chromium): the document (a token set
- * once per document), URL, viewport, visibility and the filled fields (`fields` null when the scan fails).
- * @param {string} fieldsExpression
- */
-export const captureStateExpression = (fieldsExpression) => `(() => {
-  window.__farolDocument ??= performance.timeOrigin + ':' + Math.random();
-  let fields = null;
-  try {
-    fields = ${fieldsExpression};
-  } catch {}
-  return {document: window.__farolDocument, url: location.href, visibility: document.visibilityState,
-          viewport: [innerWidth, innerHeight, devicePixelRatio], fields};
-})()`;
-
-/**
- * The fields to mask, when both readings show one page with the same fields; else null: the page changed under the
- * capture, the boxes may not match its pixels, and the bridge keeps a placeholder instead.
- * @param {any} before @param {any} after
- */
-export function fieldsIfUnchanged(before, after) {
-  if (!before || !after || before.fields === null) return null;
-  return JSON.stringify(before) === JSON.stringify(after) ? after.fields : null;
-}
-
 export class TabDriver {
   /** @param {number} tabId */
   constructor(tabId) {
@@ -141,20 +115,25 @@ export class TabDriver {
     return tab;
   }
 
-  /** @param {string} [fieldsExpression] lists the filled text fields in view, so the bridge can mask secret ones */
-  async observe(fieldsExpression = '[]') {
+  /**
+   * The tab's screenshot between two readings of its page, returned as read: the bridge sends both expressions
+   * (agent/page_scripts.py: the carets hidden and the page's state read, then the carets back and read again) and
+   * decides what the readings mean.
+   * @param {string} before @param {string} after
+   */
+  async observe(before, after) {
     const tab = await this.checkActionable();
     await this.attach();
-    const state = captureStateExpression(fieldsExpression);
-    const before = await this.evaluate(state);
+    const readBefore = await this.evaluate(before);
     // Capturing a hidden tab waits for a frame that never comes (claude-code #78533): report it instead.
-    if (before.visibility === 'hidden') throw new DriverError('tab_hidden', 'the agent tab is hidden');
-    const [cssWidth, cssHeight, dpr] = before.viewport;
+    if (readBefore?.visibility === 'hidden') {
+      await this.evaluate(after).catch(rethrowIfGone(null));
+      throw new DriverError('tab_hidden', 'the agent tab is hidden');
+    }
     // Chromium's fast PNG: lossless like the default, several times quicker to make and to decode.
     const {data} = await this.send('Page.captureScreenshot', {format: 'png', optimizeForSpeed: true});
-    const after = await this.evaluate(state).catch(rethrowIfGone(null));
-    const fields = fieldsIfUnchanged(before, after);
-    return {png: data, css_width: cssWidth, css_height: cssHeight, device_pixel_ratio: dpr, url: tab.url, title: tab.title || '', fields};
+    const readAfter = await this.evaluate(after).catch(rethrowIfGone(null));
+    return {png: data, before: readBefore, after: readAfter, url: tab.url, title: tab.title || ''};
   }
 
   /** @param {string} expression */

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from agent.geometry import MAX_PIXELS, TRAINING_MAX_PIXELS, ScreenGeometry, png_size
-from agent.history import Turn, decode_image
+from agent.history import Turn, decode_image, model_image_url
 from agent.playwright_env import PlaywrightEnv
 from agent.png import decode_png
 from tests.conftest import run_async
@@ -74,7 +74,8 @@ def test_the_model_receives_the_pixels_the_reference_harness_sends(site, scale, 
     assert (width, height) == (1440 * scale, 900 * scale)
     geometry = ScreenGeometry.for_screenshot(width, height, 1440, 900, max_pixels=max_pixels)
     expected = pixels(reference).resize((geometry.model_width, geometry.model_height), Image.Resampling.BICUBIC)
-    shared = Turn.observed(observation.screenshot, decode_png(observation.screenshot), geometry, "u", None)
+    made_by_loop = model_image_url(decode_png(observation.screenshot), geometry)  # the loop decodes once, for both
+    shared = Turn(observation.screenshot, geometry, "u", _image_url=made_by_loop)
     alone = Turn(observation.screenshot, geometry, "u")  # a turn rebuilt from the store decodes on its own
     for turn in (shared, alone):
         seen = decode_image(turn.image_url)

@@ -534,3 +534,25 @@ def test_typing_without_a_point_into_the_focused_password_field_is_guarded_and_m
     for file in tmp_path.rglob("*"):
         if file.is_file() and "profile" not in file.parts:
             assert SECRET_PASSWORD.encode() not in file.read_bytes(), file
+
+
+def test_the_caret_is_hidden_in_the_extensions_captures_as_in_headless_ones(site, model, bridge, tmp_path):
+    """The extension reads the page around each capture with the same expressions headless Chromium uses, carets
+    hidden included: with the focus left in a field, captures across the caret's blink show the same pixels (the
+    model never sees a caret the reference's screenshot would not have)."""
+    blank = [model_point(900 + 40 * i, 700) for i in range(5)]  # points over nothing that reacts to a hover
+    model.add(
+        reply("Type the name.", "type", text="Ana", coordinate=model_point(*ActionsPage.NAME), press_enter=False),
+        *(reply(f"Look {i}.", "mouse_move", coordinate=point) for i, point in enumerate(blank)),
+        DONE,
+    )
+
+    async def scenario():
+        async with extension_browser(bridge, tmp_path / "profile") as browser:
+            await start(browser, site)
+            return await browser.wait_for(finished)
+
+    row = run_async(scenario())
+    assert row["status"] == "awaiting_user", row
+    after_typing = [request["messages"][-1]["content"][0]["image_url"]["url"] for request in model.requests[1:]]
+    assert len(after_typing) == 6 and len(set(after_typing)) == 1  # the focus is in the field the whole time

@@ -1,0 +1,97 @@
+"""While the page settles, the loop glances at it and makes the model's image early (`Agent._glance`). The model
+receives that image only when the capture after the settle is the same bytes: it sees what it would have seen
+anyway, at tolerance zero, and a page that changed since the glance is encoded afresh."""
+
+from __future__ import annotations
+
+from PIL import Image
+
+import agent.loop
+from agent.geometry import ScreenGeometry, png_size
+from agent.history import decode_image
+from agent.loop import Agent
+from agent.playwright_env import PlaywrightEnv
+from agent.png import decode_png
+from agent.policy import OpenAIPolicy
+from agent.settle import SettleRule
+from tests.conftest import run_async
+from tests.support.fara import model_point, reply
+
+# A wide quiet window, so the glance (at half of it) is taken on even a busy machine.
+PATIENT = SettleRule(quiet_seconds=0.8)
+
+
+class GlancingEnv(PlaywrightEnv):
+    """PlaywrightEnv keeping each glance it gives the loop."""
+
+    glances: list[bytes | None]
+
+    async def glance(self) -> bytes | None:
+        screenshot = await super().glance()
+        self.glances.append(screenshot)
+        return screenshot
+
+
+def run_hover(site, model, page: str, monkeypatch) -> tuple[GlancingEnv, list[bytes], list]:
+    """A hover on `page`, then terminate; returns the env, every capture the loop encoded, and the steps."""
+    encoded: list[bytes] = []
+    make = agent.loop._model_image
+
+    def recording(screenshot: bytes, geometry: ScreenGeometry) -> tuple[Image.Image, str]:
+        encoded.append(screenshot)
+        return make(screenshot, geometry)
+
+    monkeypatch.setattr(agent.loop, "_model_image", recording)
+    model.add(
+        reply("Hover the heading.", "mouse_move", coordinate=model_point(60, 30)),
+        reply("Done.", "terminate", status="success"),
+    )
+
+    async def scenario():
+        env = await GlancingEnv.launch(site.url(page), settle=PATIENT)
+        env.glances = []
+        policy = OpenAIPolicy(model.url, "fara-test", retries=0)
+        try:
+            trajectory = await Agent(env, policy).run("Look around", site.url(page))
+        finally:
+            await env.close()
+            await policy.close()
+        return env, trajectory.steps
+
+    env, steps = run_async(scenario())
+    return env, encoded, steps
+
+
+def sent_image(request: dict) -> Image.Image:
+    return decode_image(request["messages"][-1]["content"][0]["image_url"]["url"])
+
+
+def resized(png: bytes) -> Image.Image:
+    return decode_png(png).resize(_model_size(png), Image.Resampling.BICUBIC)
+
+
+def _model_size(png: bytes) -> tuple[int, int]:
+    geometry = ScreenGeometry.for_screenshot(*png_size(png), *png_size(png))
+    return geometry.model_width, geometry.model_height
+
+
+def test_on_a_still_page_the_model_gets_the_image_made_while_it_settled(site, model, monkeypatch):
+    env, encoded, steps = run_hover(site, model, "actions.html", monkeypatch)
+    glances = [glance for glance in env.glances if glance is not None]
+    assert glances, "the settle rule never said the page had gone quiet"
+    # The first capture, then each glance: the capture after the settle was the last glance's bytes, not encoded again.
+    assert encoded[1:] == glances
+    after_hover = steps[1].image.png  # the kept copy: the capture's pixels (no secret fields on this page)
+    assert decode_png(after_hover).tobytes() == decode_png(glances[-1]).tobytes()
+    assert sent_image(model.requests[1]).tobytes() == resized(glances[-1]).tobytes()
+
+
+def test_a_page_that_changed_since_the_glance_is_encoded_afresh(site, model, monkeypatch):
+    env, encoded, steps = run_hover(site, model, "animated.html", monkeypatch)
+    glances = [glance for glance in env.glances if glance is not None]
+    assert glances  # its DOM is quiet, so the rule glanced; its pixels moved on
+    after_hover = steps[1].image.png
+    assert decode_png(after_hover).tobytes() != decode_png(glances[-1]).tobytes()
+    assert len(encoded) == 2 + len(glances)  # the first capture, each glance, and the capture after the settle
+    assert decode_png(encoded[-1]).tobytes() == decode_png(after_hover).tobytes()
+    assert sent_image(model.requests[1]).tobytes() == resized(after_hover).tobytes()
