@@ -21,6 +21,7 @@ from typing import Literal
 
 SettleMode = Literal["smart", "fixed"]
 FIXED_CAP_SECONDS = 60.0  # the most the fixed rule waits for `load`
+GLANCE_AT = 0.5  # how far into a quiet window on_quiet is called
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ async def settle(probe: Probe, rule: SettleRule, on_quiet: Callable[[], None] | 
             quiet = 0.0
         if quiet >= rule.quiet_seconds:
             break
-        if on_quiet is not None and quiet >= rule.quiet_seconds / 2 and (told is None or now - told > quiet):
+        if on_quiet is not None and quiet >= rule.quiet_seconds * GLANCE_AT and (told is None or now - told > quiet):
             told = now
             on_quiet()
         await asyncio.sleep(rule.poll_seconds)

@@ -43,6 +43,7 @@ def build_server(
         log_level="warning",
         ws_max_size=4 * MAX_MESSAGE_BYTES,  # larger than our limit, so oversized messages get a reply, not a drop
         ws="websockets-sansio",
+        ws_per_message_deflate=False,  # loopback only: deflating base64 screenshots costs time and saves nothing
     )
     return Bridge(uvicorn.Server(config), token, manager)
 
