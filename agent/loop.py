@@ -177,6 +177,8 @@ class Agent:
 
     async def _finish(self) -> None:
         assert self.trajectory is not None
+        for glance in self._glances:  # a round that ended during a settle: nothing will look at its glance
+            glance.cancel()
         self.trajectory.updated_at = utcnow()
         self._scrub()
         trajectory = self.trajectory
