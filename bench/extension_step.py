@@ -40,6 +40,7 @@ from bench.step_overhead import (
     merge,
     percentile,
     print_floor,
+    print_look_ahead,
     print_sameness,
     print_side_by_side,
     run_playwright,
@@ -154,6 +155,7 @@ def main() -> None:
     print(f"harness p50 through the extension, today / before: {today / before:.2f}x")
     print(f"harness p50 today, extension / playwright: {today / playwright:.2f}x (goal <= 1.5x)")
     print_sameness(measured["extension before"], measured["extension today"])
+    print_look_ahead({column: measured[column] for column in COLUMNS[1:]})
     print_floor(
         "Chrome alone through the extension's debugger",
         floors["extension"],

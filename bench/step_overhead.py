@@ -178,6 +178,15 @@ async def browser_floor(env: PlaywrightEnv, floor: dict[str, list[float]], repea
     await session.detach()
 
 
+def print_look_ahead(paths: dict[str, Measured]) -> None:
+    """How often the model's image was the one made while the page settled (`Agent._glance`): its encode then takes
+    under 1 ms, where making it takes tens. A round's first step has no settle before it."""
+    for name, measured in paths.items():
+        encodes = measured.phases["encode"]
+        used = sum(1 for ms in encodes if ms < 1.0)
+        print(f"model image made while the page settled, {name}: {used} of {len(encodes)} steps")
+
+
 def print_floor(where: str, floor: dict[str, list[float]], paths: dict[str, Measured]) -> None:
     """The browser's floor (a bare capture plus a pointer move, p50 each) and each path's harness p50 against it."""
     capture, move = percentile(floor["capture"], 50), percentile(floor["pointer move"], 50)
@@ -264,6 +273,7 @@ def main() -> None:
     ratio = percentile(today.phases["harness"], 50) / percentile(before.phases["harness"], 50)
     print(f"harness p50, today / before: {ratio:.2f}x")
     print_sameness(before, today)
+    print_look_ahead({"today": today})
     print_floor("Chromium alone on the same page", floor, {"today": today})
     print()
     smart, fixed_settle = today.phases["settle"], fixed.phases["settle"]
