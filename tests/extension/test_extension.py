@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+import agent.loop
 from agent.redact import MASK_COLOUR
 from agent.store import Store
 from bridge.browser import FINISHED
+from bridge.extension_env import ExtensionEnv
 from tests.conftest import run_async
 from tests.support.extension import BridgeThread, extension_browser
 from tests.support.fara import ActionsPage, model_point, reply
@@ -536,10 +538,14 @@ def test_typing_without_a_point_into_the_focused_password_field_is_guarded_and_m
             assert SECRET_PASSWORD.encode() not in file.read_bytes(), file
 
 
-def test_the_caret_is_hidden_in_the_extensions_captures_as_in_headless_ones(site, model, bridge, tmp_path):
+def test_the_caret_is_hidden_in_the_extensions_captures_and_the_look_ahead_holds(
+    site, model, bridge, tmp_path, monkeypatch
+):
     """The extension reads the page around each capture with the same expressions headless Chromium uses, carets
     hidden included: with the focus left in a field, captures across the caret's blink show the same pixels (the
-    model never sees a caret the reference's screenshot would not have)."""
+    model never sees a caret the reference's screenshot would not have). So on this still page every capture after
+    a settle is the bytes of the glance taken during it, and its model image is the one made then."""
+    glances, encoded = record_look_ahead(monkeypatch)
     blank = [model_point(900 + 40 * i, 700) for i in range(5)]  # points over nothing that reacts to a hover
     model.add(
         reply("Type the name.", "type", text="Ana", coordinate=model_point(*ActionsPage.NAME), press_enter=False),
@@ -556,3 +562,24 @@ def test_the_caret_is_hidden_in_the_extensions_captures_as_in_headless_ones(site
     assert row["status"] == "awaiting_user", row
     after_typing = [request["messages"][-1]["content"][0]["image_url"]["url"] for request in model.requests[1:]]
     assert len(after_typing) == 6 and len(set(after_typing)) == 1  # the focus is in the field the whole time
+    assert len(glances) >= 6 and None not in glances  # at least one glance per settle
+    assert encoded[1:] == glances  # the first capture, then only the glances: no capture after a settle encoded
+
+
+def record_look_ahead(monkeypatch) -> tuple[list[bytes | None], list[bytes]]:
+    """Every glance the bridge's ExtensionEnv takes, and every capture the loop makes a model image from."""
+    glances: list[bytes | None] = []
+    encoded: list[bytes] = []
+    glance, make = ExtensionEnv.glance, agent.loop._model_image
+
+    async def recording_glance(self):
+        glances.append(await glance(self))
+        return glances[-1]
+
+    def recording_make(screenshot, geometry):
+        encoded.append(screenshot)
+        return make(screenshot, geometry)
+
+    monkeypatch.setattr(ExtensionEnv, "glance", recording_glance)
+    monkeypatch.setattr(agent.loop, "_model_image", recording_make)
+    return glances, encoded
