@@ -12,6 +12,10 @@ from typing import Any
 
 from agent.actions import Action
 
+# A glance is only worth having before the settle ends, and the observation waits for one in flight: one that
+# cannot be had this soon is given up (the observation's own capture then has its full time, and its recovery).
+GLANCE_TIMEOUT_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class ElementInfo:
@@ -105,8 +109,8 @@ class Environment(ABC):
         """Run the action, then wait by the settle rule, which calls `on_quiet` as the page goes quiet."""
 
     async def glance(self) -> bytes | None:
-        """A screenshot taken while the page settles, only to make the next model image early: one try, no
-        recovery, nothing asked of the person; None when it cannot be had that way."""
+        """A screenshot taken while the page settles, only to make the next model image early: one try within
+        GLANCE_TIMEOUT_SECONDS, no recovery, nothing asked of the person; None when it cannot be had that way."""
         return None
 
     @abstractmethod

@@ -9,6 +9,7 @@ divergence: `type` without a coordinate types into the focused element (the refe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ from agent.capture import capture
 from agent.cdp_actions import Performed, perform
 from agent.chromium import BrowserOptions, Chromium
 from agent.environment import (
+    GLANCE_TIMEOUT_SECONDS,
     ActionOutcome,
     BrowserError,
     ElementInfo,
@@ -152,7 +154,8 @@ class PlaywrightEnv(Environment):
 
     async def glance(self) -> bytes | None:
         try:
-            screenshot, _ = await self._capture()
+            async with asyncio.timeout(GLANCE_TIMEOUT_SECONDS):
+                screenshot, _ = await self._capture()
         except (PlaywrightError, TimeoutError):
             return None
         return screenshot

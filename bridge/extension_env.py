@@ -17,6 +17,7 @@ from typing import Any
 from agent.actions import Action
 from agent.cdp_actions import Command, Pointer, perform
 from agent.environment import (
+    GLANCE_TIMEOUT_SECONDS,
     ActionOutcome,
     BrowserError,
     ElementInfo,
@@ -41,7 +42,6 @@ from bridge.protocol import RequestMethod
 
 CALL_TIMEOUT = 60.0
 EXECUTE_TIMEOUT = 120.0  # covers `wait` (up to 60 s) plus the settle cap
-GLANCE_TIMEOUT = 10.0  # a capture while the page settles: only worth having soon
 # The page read around each capture, as headless Chromium reads it (`agent/capture.py`): carets hidden, then shown.
 READINGS = {"before": BEFORE_CAPTURE_EXPRESSION, "after": AFTER_CAPTURE_EXPRESSION}
 
@@ -98,7 +98,7 @@ class ExtensionEnv(Environment):
         # Read as `observe` reads (the carets hidden, so the pixels can match); not repeated across a reconnection;
         # a hidden tab is left for `observe` to report to the person.
         try:
-            data = await self._call("observe", READINGS, repeatable=False, timeout=GLANCE_TIMEOUT)
+            data = await self._call("observe", READINGS, repeatable=False, timeout=GLANCE_TIMEOUT_SECONDS)
         except (BrowserError, ConnectionLost, ExtensionFailed):
             return None
         return base64.b64decode(data["png"])

@@ -1,4 +1,5 @@
-"""PlaywrightEnv recovering from a browser that stops painting, through real Chromium processes.
+"""PlaywrightEnv recovering from a browser that stops painting, through real Chromium processes; a glance, taken
+while a page settles, gives up instead.
 
 Stopping a process (SIGSTOP) gives the stall seen under load: the page's scripts may still answer,
 but screenshots never come."""
@@ -44,17 +45,20 @@ def stall_then_observe(site, kind: str):
             browser = env.page.context.browser
             for pid in stopped:
                 os.kill(pid, signal.SIGSTOP)
+            glanced = await env.glance()  # one try and no recovery: recovering is the observation's
+            untouched = set(stopped) <= set(await chromium_processes(env, kind)) and env.page.context.browser is browser
             observation = await env.observe()
             kept = env.page.context.browser is browser
             replaced = not set(stopped) & set(await chromium_processes(env, kind))
-            return observation, await env.page.evaluate(RECALL), kept, replaced
+            return glanced, untouched, observation, await env.page.evaluate(RECALL), kept, replaced
         finally:
             for pid in stopped:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGCONT)
             await env.close()
 
-    observation, remembered, same_browser, replaced = run_async(scenario())
+    glanced, untouched, observation, remembered, same_browser, replaced = run_async(scenario())
+    assert glanced is None and untouched
     assert observation.url == site.url("actions.html") and observation.title == "Action fixture"
     assert observation.screenshot.startswith(b"\x89PNG")
     assert replaced
