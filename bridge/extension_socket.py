@@ -6,6 +6,8 @@ reply and the next message is read as usual.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from collections.abc import MutableMapping
 from typing import Any
@@ -16,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from bridge.dispatcher import Dispatcher
 from bridge.link import ExtensionLink
 from bridge.pairing import SUBPROTOCOL, websocket_refusal
-from bridge.protocol import EXTENSION_MESSAGE, MAX_MESSAGE_BYTES, ErrorMessage
+from bridge.protocol import EXTENSION_MESSAGE, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ErrorMessage
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +71,22 @@ async def _handle_frame(dispatcher: Dispatcher, socket: WebSocket, frame: Mutabl
     try:
         message = EXTENSION_MESSAGE.validate_json(text)
     except ValidationError as error:
-        await reply(ErrorMessage(message=f"malformed message: {_first_problem(error)}"))
+        await reply(ErrorMessage(message=_other_version(text) or f"malformed message: {_first_problem(error)}"))
         return
     await dispatcher.handle(message, reply)
+
+
+def _other_version(text: str) -> str | None:
+    """What to do about a message of another protocol version: the extension and the bridge come from different
+    Farols. None when the message is not one."""
+    with contextlib.suppress(ValueError):
+        sent = json.loads(text)
+        if isinstance(sent, dict) and isinstance(sent.get("v"), int) and sent["v"] != PROTOCOL_VERSION:
+            return (
+                f"this extension speaks protocol v{sent['v']} and the bridge v{PROTOCOL_VERSION}: they come from "
+                "different versions of Farol. Reload the extension from the Farol you run (chrome://extensions)."
+            )
+    return None
 
 
 def _first_problem(error: ValidationError) -> str:

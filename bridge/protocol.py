@@ -20,7 +20,9 @@ from agent.cdp_actions import ACTION_METHODS
 from agent.trajectory import ApprovalKind
 from bridge.jsdoc import module_text
 
-PROTOCOL_VERSION: Literal[1] = 1
+# 2: `observe` carries the bridge's two page readings and returns them as read (issue 23). Bumped on every change
+# to a message's shape, so an extension and a bridge from different Farols say so instead of failing mid-task.
+PROTOCOL_VERSION: Literal[2] = 2
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a 2x HiDPI PNG screenshot in base64 fits comfortably
 HEARTBEAT_SECONDS = 20
 
@@ -39,7 +41,7 @@ SessionStatus = Literal[
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    v: Literal[1] = PROTOCOL_VERSION
+    v: Literal[2] = PROTOCOL_VERSION
 
 
 # -- extension -> bridge -----------------------------------------------------------------------
@@ -263,6 +265,7 @@ def protocol_types_text() -> str:
             (BRIDGE_MESSAGE.json_schema(), "BridgeMessage", True),
         ],
         "bridge/protocol.py",
+        {"PROTOCOL_VERSION": PROTOCOL_VERSION},
     )
 
 

@@ -4,8 +4,8 @@
 
 import {DriverError, TabDriver, isActionableUrl} from './cdp.js';
 import {reconnectDelay} from './backoff.js';
+import {PROTOCOL_VERSION} from './protocol_types.js';
 
-const PROTOCOL = 1;
 const HEARTBEAT_MS = 20_000; // WebSocket traffic keeps an MV3 worker alive (Chrome 116+)
 const DEFAULT_PORT = 8765;
 const KEPT_STEPS = 60; // timeline entries kept for a reopened panel (thumbnails are small JPEGs)
@@ -116,7 +116,7 @@ async function openSocket() {
 /** @param {Record<string, any>} message */
 function send(message) {
   if (socket?.readyState === WebSocket.OPEN) {
-    socket.send(JSON.stringify({v: PROTOCOL, ...message}));
+    socket.send(JSON.stringify({v: PROTOCOL_VERSION, ...message}));
   } else if (message.type !== 'result' && message.type !== 'ping' && message.type !== 'hello') {
     toPanels({type: 'error', message: 'Not connected to the Farol bridge; the message was not sent. Is `farol serve` running?'});
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { PROTOCOL_VERSION } from "../protocol_types.js";
 
 import {
   announcements,
@@ -62,7 +63,7 @@ function step(index, overrides = {}) {
  */
 function approval(overrides = {}) {
   return {
-    v: 1,
+    v: PROTOCOL_VERSION,
     type: "approval_request",
     session_id: "s1",
     request_id: "r1",
@@ -163,7 +164,7 @@ describe("reconnecting to the service worker", () => {
     assert.equal(state.worker, "lost");
     assert.equal(state.steps.length, 1);
     assert.deepEqual(connectionLine(state), { tone: "busy", text: "Reconnecting to the extension…" });
-    assert.equal(canStartTask(run(state, { v: 1, type: "session", session: session({ status: "stopped" }) })), false);
+    assert.equal(canStartTask(run(state, { v: PROTOCOL_VERSION, type: "session", session: session({ status: "stopped" }) })), false);
   });
 
   test("the state after a reconnect brings it back, with the worker's view of the session", () => {
@@ -233,7 +234,7 @@ describe("connection", () => {
 
 describe("session events", () => {
   test("the same session updates in place and keeps its steps", () => {
-    const state = run(live({}, [step(0)]), { v: 1, type: "session", session: session({ status: "paused", steps: 1 }) });
+    const state = run(live({}, [step(0)]), { v: PROTOCOL_VERSION, type: "session", session: session({ status: "paused", steps: 1 }) });
     assert.equal(state.session?.status, "paused");
     assert.equal(state.steps.length, 1);
   });
@@ -242,7 +243,7 @@ describe("session events", () => {
     const state = run(
       live({ status: "awaiting_approval" }, [step(0), step(1)]),
       approval(),
-      { v: 1, type: "session", session: session({ id: "s2", task: "Something else" }) },
+      { v: PROTOCOL_VERSION, type: "session", session: session({ id: "s2", task: "Something else" }) },
     );
     assert.equal(state.session?.id, "s2");
     assert.deepEqual(state.steps, []);
@@ -250,7 +251,7 @@ describe("session events", () => {
   });
 
   test("the first session event starts a timeline", () => {
-    const state = run(initialState(), { v: 1, type: "session", session: session() }, { v: 1, type: "step", session_id: "s1", step: step(0) });
+    const state = run(initialState(), { v: PROTOCOL_VERSION, type: "session", session: session() }, { v: PROTOCOL_VERSION, type: "step", session_id: "s1", step: step(0) });
     assert.equal(state.steps.length, 1);
   });
 
@@ -258,7 +259,7 @@ describe("session events", () => {
     const state = run(
       live(),
       { type: "history_loaded", sessions: [summary(), summary({ id: "other", status: "stopped" })] },
-      { v: 1, type: "session", session: session({ status: "awaiting_user", steps: 4, shared: true }) },
+      { v: PROTOCOL_VERSION, type: "session", session: session({ status: "awaiting_user", steps: 4, shared: true }) },
     );
     assert.deepEqual(
       state.history.sessions.map((row) => [row.id, row.status, row.steps, row.shared]),
@@ -271,32 +272,32 @@ describe("step events", () => {
   test("append in index order", () => {
     const state = run(
       live(),
-      { v: 1, type: "step", session_id: "s1", step: step(0) },
-      { v: 1, type: "step", session_id: "s1", step: step(2) },
-      { v: 1, type: "step", session_id: "s1", step: step(1) },
+      { v: PROTOCOL_VERSION, type: "step", session_id: "s1", step: step(0) },
+      { v: PROTOCOL_VERSION, type: "step", session_id: "s1", step: step(2) },
+      { v: PROTOCOL_VERSION, type: "step", session_id: "s1", step: step(1) },
     );
     assert.deepEqual(state.steps.map((s) => s.index), [0, 1, 2]);
   });
 
   test("a step with a known index replaces it (resent after a reconnect)", () => {
-    const state = run(live({}, [step(0)]), { v: 1, type: "step", session_id: "s1", step: step(0, { error: "Tab closed" }) });
+    const state = run(live({}, [step(0)]), { v: PROTOCOL_VERSION, type: "step", session_id: "s1", step: step(0, { error: "Tab closed" }) });
     assert.equal(state.steps.length, 1);
     assert.equal(state.steps[0].error, "Tab closed");
   });
 
   test("steps of another session are ignored", () => {
     const before = live();
-    assert.equal(reduce(before, { v: 1, type: "step", session_id: "s0", step: step(0) }), before);
+    assert.equal(reduce(before, { v: PROTOCOL_VERSION, type: "step", session_id: "s0", step: step(0) }), before);
   });
 
   test("steps before any session are ignored", () => {
     const before = initialState();
-    assert.equal(reduce(before, { v: 1, type: "step", session_id: "s1", step: step(0) }), before);
+    assert.equal(reduce(before, { v: PROTOCOL_VERSION, type: "step", session_id: "s1", step: step(0) }), before);
   });
 
   test("untouched steps keep their identity, so the view rebuilds only what changed", () => {
     const before = live({}, [step(0)]);
-    const after = run(before, { v: 1, type: "step", session_id: "s1", step: step(1) });
+    const after = run(before, { v: PROTOCOL_VERSION, type: "step", session_id: "s1", step: step(1) });
     assert.equal(after.steps[0], before.steps[0]);
   });
 });
@@ -314,13 +315,13 @@ describe("approval lifecycle", () => {
   });
 
   test("a session event still awaiting approval keeps the card", () => {
-    const state = run(waiting(), { v: 1, type: "session", session: session({ status: "awaiting_approval", steps: 3 }) });
+    const state = run(waiting(), { v: PROTOCOL_VERSION, type: "session", session: session({ status: "awaiting_approval", steps: 3 }) });
     assert.equal(state.approval?.request_id, "r1");
   });
 
   test("a session event with another status removes the card", () => {
     for (const status of /** @type {const} */ (["running", "taken_over", "stopped", "awaiting_user"])) {
-      assert.equal(run(waiting(), { v: 1, type: "session", session: session({ status }) }).approval, null, status);
+      assert.equal(run(waiting(), { v: PROTOCOL_VERSION, type: "session", session: session({ status }) }).approval, null, status);
     }
   });
 
@@ -355,7 +356,7 @@ describe("submitting tasks and follow-ups", () => {
     assert.equal(sent.submitting, "task");
     assert.equal(canStartTask(sent), false);
     assert.equal(taskHint(sent, "Ctrl"), "Starting…");
-    const started = run(sent, { v: 1, type: "session", session: session() });
+    const started = run(sent, { v: PROTOCOL_VERSION, type: "session", session: session() });
     assert.equal(started.submitting, null);
   });
 
@@ -379,8 +380,8 @@ describe("submitting tasks and follow-ups", () => {
     assert.notEqual(taskHint(sent, "Ctrl"), "Starting…");
     const resumed = run(
       sent,
-      { v: 1, type: "session", session: session({ status: "running", steps: 2 }) },
-      { v: 1, type: "step", session_id: "s1", step: step(2) },
+      { v: PROTOCOL_VERSION, type: "session", session: session({ status: "running", steps: 2 }) },
+      { v: PROTOCOL_VERSION, type: "step", session_id: "s1", step: step(2) },
     );
     assert.equal(resumed.submitting, null);
     assert.deepEqual(resumed.steps.map((s) => s.index), [0, 1, 2]);
@@ -429,7 +430,7 @@ describe("consent", () => {
   });
 
   test("the bridge's echo of the session confirms it", () => {
-    const state = run(live({ status: "awaiting_user" }), { v: 1, type: "session", session: session({ status: "awaiting_user", shared: true }) });
+    const state = run(live({ status: "awaiting_user" }), { v: PROTOCOL_VERSION, type: "session", session: session({ status: "awaiting_user", shared: true }) });
     assert.equal(state.session?.shared, true);
   });
 });
@@ -613,10 +614,10 @@ describe("formatting", () => {
 
   test("the share switch says where the session goes", () => {
     /** @type {import("../panel_state.js").Settings} */
-    const withCollector = { v: 1, type: "settings", model: "m", collector: "https://c.example" };
+    const withCollector = { v: PROTOCOL_VERSION, type: "settings", model: "m", collector: "https://c.example" };
     assert.equal(consentLine(withCollector, true), "Sent to https://c.example when the session ends.");
     assert.equal(consentLine(withCollector, false), "Turn on to send it to https://c.example.");
-    assert.match(consentLine({ v: 1, type: "settings", model: "m", collector: null }, false), /^Kept on this computer: no collector is set/);
+    assert.match(consentLine({ v: PROTOCOL_VERSION, type: "settings", model: "m", collector: null }, false), /^Kept on this computer: no collector is set/);
     assert.match(consentLine(null, true), /kept on this computer/);
     assert.match(consentLine({ ...withCollector, collector_refused: "key revoked" }, true), /refused this computer's key: key revoked/);
   });
@@ -649,7 +650,7 @@ describe("formatting", () => {
 describe("announcements for screen readers", () => {
   test("new steps, politely", () => {
     const before = live({}, [step(0)]);
-    const after = run(before, { v: 1, type: "step", session_id: "s1", step: step(1, { error: "Tab closed" }) });
+    const after = run(before, { v: PROTOCOL_VERSION, type: "step", session_id: "s1", step: step(1, { error: "Tab closed" }) });
     assert.deepEqual(announcements(before, after), [{ text: "Step 2: Click the button “B1”. Failed: Tab closed", urgent: false }]);
   });
 
@@ -661,9 +662,9 @@ describe("announcements for screen readers", () => {
 
   test("a status change and a new task", () => {
     const before = live();
-    const done = run(before, { v: 1, type: "session", session: session({ status: "awaiting_user" }) });
+    const done = run(before, { v: PROTOCOL_VERSION, type: "session", session: session({ status: "awaiting_user" }) });
     assert.deepEqual(announcements(before, done), [{ text: "Status: Done", urgent: false }]);
-    const next = run(done, { v: 1, type: "session", session: session({ id: "s2", task: "Next thing" }) });
+    const next = run(done, { v: PROTOCOL_VERSION, type: "session", session: session({ id: "s2", task: "Next thing" }) });
     assert.deepEqual(announcements(done, next), [{ text: "New task: Next thing", urgent: false }]);
   });
 

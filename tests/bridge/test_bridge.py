@@ -26,6 +26,7 @@ from bridge.pairing import (
 )
 from bridge.protocol import (
     MAX_MESSAGE_BYTES,
+    PROTOCOL_VERSION,
     RELAYED_PATH,
     SCHEMA_PATH,
     TYPES_PATH,
@@ -143,17 +144,17 @@ def test_bad_messages_get_an_error_and_the_connection_stays_up(bridge):
         async with await extension_client(bridge) as ws:
             for bad in [
                 "not json",
-                json.dumps({"v": 1, "type": "teleport"}),
-                json.dumps({"v": 1, "type": "start_task"}),
-                json.dumps({"v": 2, "type": "ping"}),
-                json.dumps({"v": 1, "type": "ping", "extra": True}),
+                json.dumps({"v": PROTOCOL_VERSION, "type": "teleport"}),
+                json.dumps({"v": PROTOCOL_VERSION, "type": "start_task"}),
+                json.dumps({"v": PROTOCOL_VERSION - 1, "type": "ping"}),  # an older extension
+                json.dumps({"v": PROTOCOL_VERSION, "type": "ping", "extra": True}),
                 "x" * (MAX_MESSAGE_BYTES + 1),
             ]:
                 await ws.send(bad)
                 replies.append(json.loads(await ws.recv()))
             await ws.send(b"\x00binary")
             replies.append(json.loads(await ws.recv()))
-            await ws.send(json.dumps({"v": 1, "type": "ping"}))
+            await ws.send(json.dumps({"v": PROTOCOL_VERSION, "type": "ping"}))
             replies.append(json.loads(await ws.recv()))
         return replies
 
@@ -162,6 +163,7 @@ def test_bad_messages_get_an_error_and_the_connection_stays_up(bridge):
     assert "malformed" in replies[0]["message"]
     assert "type" in replies[1]["message"]
     assert "task" in replies[2]["message"]
+    assert "different versions of Farol" in replies[3]["message"] and "Reload the extension" in replies[3]["message"]
     assert "too large" in replies[5]["message"]
     assert "text frames" in replies[6]["message"]
 
@@ -169,18 +171,19 @@ def test_bad_messages_get_an_error_and_the_connection_stays_up(bridge):
 def test_hello_gets_a_welcome_and_results_for_unknown_requests_are_ignored(bridge):
     async def scenario():
         async with await extension_client(bridge) as ws:
-            await ws.send(json.dumps({"v": 1, "type": "hello", "extension_version": "0.1.0"}))
+            await ws.send(json.dumps({"v": PROTOCOL_VERSION, "type": "hello", "extension_version": "0.1.0"}))
             welcome = json.loads(await ws.recv())
             settings = json.loads(await ws.recv())
-            await ws.send(json.dumps({"v": 1, "type": "result", "id": "nobody-asked", "ok": True}))
-            await ws.send(json.dumps({"v": 1, "type": "follow_up", "session_id": "missing", "text": "hi"}))
+            await ws.send(json.dumps({"v": PROTOCOL_VERSION, "type": "result", "id": "nobody-asked", "ok": True}))
+            follow_up = {"type": "follow_up", "session_id": "missing", "text": "hi"}
+            await ws.send(json.dumps({"v": PROTOCOL_VERSION, **follow_up}))
             return welcome, settings, json.loads(await ws.recv())
 
     welcome, settings, error = run_async(scenario())
     assert welcome["type"] == "welcome" and welcome.get("session") is None
     # What the bridge uses comes right after: the panel names the model and the collector from it.
-    assert settings == {"v": 1, "type": "settings", "model": "fara-test", "model_url": bridge.model_url}
-    assert error == {"v": 1, "type": "error", "message": "Unknown session."}
+    assert settings == {"v": PROTOCOL_VERSION, "type": "settings", "model": "fara-test", "model_url": bridge.model_url}
+    assert error == {"v": PROTOCOL_VERSION, "type": "error", "message": "Unknown session."}
 
 
 def test_protocol_schema_types_and_relay_allow_list_in_the_extension_match_the_bridge():
@@ -274,7 +277,7 @@ def test_settings_change_the_model_and_collector_and_say_what_is_wrong(bridge, t
     base, auth = f"http://127.0.0.1:{bridge.port}", {"Authorization": f"Bearer {bridge.token}"}
     keys = KeyRing(tmp_path)
     assert httpx.get(f"{base}/api/settings", headers=auth).json() == {
-        "v": 1,
+        "v": PROTOCOL_VERSION,
         "type": "settings",
         "model": "fara-test",
         "model_url": bridge.model_url,
