@@ -31,11 +31,13 @@ from playwright.async_api import async_playwright
 
 import bridge.sessions
 from agent.approval import Decision
+from agent.capture import CAPTURE
 from agent.policy import OpenAIPolicy
 from agent.settle import SettleRule
 from agent.store import Store
 from bench.baseline import EXTENSION_CAPTURE_PATCH, EXTENSION_CAPTURES, BaselineAgent
 from bench.step_overhead import (
+    FLOOR_MOVE,
     Measured,
     merge,
     percentile,
@@ -53,9 +55,9 @@ from doubles.scripted_model import ScriptedModel
 
 COLUMNS = ("extension before", "extension today", "playwright today")
 # In the service worker, on the benchmark's tab once the task is over: what Chrome itself needs through the
-# extension's debugger, captures as the extension asks for them, then pointer moves, back to back (ms each).
+# extension's debugger, captures as both paths ask for them, then pointer moves, back to back (ms each).
 EXTENSION_FLOOR = """
-async ({url, repeats}) => {
+async ({url, repeats, capture, move}) => {
   const tab = (await chrome.tabs.query({})).find((each) => each.url === url);
   const target = {tabId: tab.id};
   const attached = await chrome.debugger.attach(target, '1.3').then(() => true, () => false);
@@ -69,8 +71,8 @@ async ({url, repeats}) => {
     return times;
   };
   const floor = {
-    capture: await timed('Page.captureScreenshot', () => ({format: 'png', optimizeForSpeed: true})),
-    'pointer move': await timed('Input.dispatchMouseEvent', (i) => ({type: 'mouseMoved', x: 300 + i, y: 460})),
+    capture: await timed('Page.captureScreenshot', () => capture),
+    'pointer move': await timed('Input.dispatchMouseEvent', (i) => ({...move, x: 300 + i})),
   };
   if (attached) await chrome.debugger.detach(target);
   return floor;
@@ -101,7 +103,8 @@ async def through_extension(
                 if path == "before" and await worker.evaluate(EXTENSION_CAPTURES) < steps:
                     raise SystemExit("the service worker restarted: its captures went back to today's")
                 if floor is not None:
-                    for what, times in (await worker.evaluate(EXTENSION_FLOOR, {"url": page, "repeats": 10})).items():
+                    measure = {"url": page, "repeats": 10, "capture": CAPTURE, "move": FLOOR_MOVE}
+                    for what, times in (await worker.evaluate(EXTENSION_FLOOR, measure)).items():
                         floor[what] += times
                 await context.close()
         trajectory = store.load(session["id"])
@@ -134,8 +137,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="rounds per path, alternating")
     args = parser.parse_args()
     rounds: dict[str, list[Measured]] = {column: [] for column in COLUMNS}
-    floors: dict[str, dict[str, list[float]]] = {"extension": {"capture": [], "pointer move": []}}
-    floors["playwright"] = {"capture": [], "pointer move": []}
+    floors: dict[str, dict[str, list[float]]] = {
+        path: {"capture": [], "pointer move": []} for path in ("extension", "playwright")
+    }
     with serving_page() as page:
         for _ in range(args.rounds):
             for path in ("before", "today"):

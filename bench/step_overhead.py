@@ -52,6 +52,7 @@ GEOMETRY = ScreenGeometry(1440, 900, 1428, 896)
 PATHS = ("before", "today")
 # bench/page.html's secret fields, in CSS pixels: typed into first, they stay in view for the whole script.
 PASSWORD, CARD = (250, 618), (250, 718)
+FLOOR_MOVE = {"type": "mouseMoved", "y": 460}  # the floor's pointer moves, along this line from x = 300
 
 
 def script(steps: int) -> list[str]:
@@ -165,10 +166,9 @@ async def browser_floor(env: PlaywrightEnv, floor: dict[str, list[float]], repea
     to back, then pointer moves back to back (every action sends at least one input event, and Chromium answers
     one once a frame has handled it)."""
     session = await env.page.context.new_cdp_session(env.page)
-    move = {"type": "mouseMoved", "y": 460}
     calls: dict[str, Callable[[int], Awaitable[object]]] = {
         "capture": lambda i: session.send("Page.captureScreenshot", CAPTURE),
-        "pointer move": lambda i: session.send("Input.dispatchMouseEvent", {**move, "x": 300 + i}),
+        "pointer move": lambda i: session.send("Input.dispatchMouseEvent", {**FLOOR_MOVE, "x": 300 + i}),
     }
     for what, call in calls.items():
         for i in range(repeats):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from PIL import Image
 
-import agent.loop
 from agent.geometry import ScreenGeometry, png_size
 from agent.history import decode_image
 from agent.loop import Agent
@@ -16,50 +15,32 @@ from agent.policy import OpenAIPolicy
 from agent.settle import SettleRule
 from tests.conftest import run_async
 from tests.support.fara import model_point, reply
+from tests.support.look_ahead import record_look_ahead
 
 # A wide quiet window, so the glance (at half of it) is taken on even a busy machine.
 PATIENT = SettleRule(quiet_seconds=0.8)
 
 
-class GlancingEnv(PlaywrightEnv):
-    """PlaywrightEnv keeping each glance it gives the loop."""
-
-    glances: list[bytes | None]
-
-    async def glance(self) -> bytes | None:
-        screenshot = await super().glance()
-        self.glances.append(screenshot)
-        return screenshot
-
-
-def run_hover(site, model, page: str, monkeypatch) -> tuple[GlancingEnv, list[bytes], list]:
-    """A hover on `page`, then terminate; returns the env, every capture the loop encoded, and the steps."""
-    encoded: list[bytes] = []
-    make = agent.loop._model_image
-
-    def recording(screenshot: bytes, geometry: ScreenGeometry) -> tuple[Image.Image, str]:
-        encoded.append(screenshot)
-        return make(screenshot, geometry)
-
-    monkeypatch.setattr(agent.loop, "_model_image", recording)
+def run_hover(site, model, page: str, monkeypatch) -> tuple[list[bytes | None], list[bytes], list]:
+    """A hover on `page`, then terminate; returns every glance, every capture the loop encoded, and the steps."""
+    glances, encoded = record_look_ahead(monkeypatch, PlaywrightEnv)
     model.add(
         reply("Hover the heading.", "mouse_move", coordinate=model_point(60, 30)),
         reply("Done.", "terminate", status="success"),
     )
 
     async def scenario():
-        env = await GlancingEnv.launch(site.url(page), settle=PATIENT)
-        env.glances = []
+        env = await PlaywrightEnv.launch(site.url(page), settle=PATIENT)
         policy = OpenAIPolicy(model.url, "fara-test", retries=0)
         try:
             trajectory = await Agent(env, policy).run("Look around", site.url(page))
         finally:
             await env.close()
             await policy.close()
-        return env, trajectory.steps
+        return trajectory.steps
 
-    env, steps = run_async(scenario())
-    return env, encoded, steps
+    steps = run_async(scenario())
+    return glances, encoded, steps
 
 
 def sent_image(request: dict) -> Image.Image:
@@ -76,8 +57,8 @@ def _model_size(png: bytes) -> tuple[int, int]:
 
 
 def test_on_a_still_page_the_model_gets_the_image_made_while_it_settled(site, model, monkeypatch):
-    env, encoded, steps = run_hover(site, model, "actions.html", monkeypatch)
-    glances = [glance for glance in env.glances if glance is not None]
+    glanced, encoded, steps = run_hover(site, model, "actions.html", monkeypatch)
+    glances = [glance for glance in glanced if glance is not None]
     assert glances, "the settle rule never said the page had gone quiet"
     # The first capture, then each glance: the capture after the settle was the last glance's bytes, not encoded again.
     assert encoded[1:] == glances
@@ -87,8 +68,8 @@ def test_on_a_still_page_the_model_gets_the_image_made_while_it_settled(site, mo
 
 
 def test_a_page_that_changed_since_the_glance_is_encoded_afresh(site, model, monkeypatch):
-    env, encoded, steps = run_hover(site, model, "animated.html", monkeypatch)
-    glances = [glance for glance in env.glances if glance is not None]
+    glanced, encoded, steps = run_hover(site, model, "animated.html", monkeypatch)
+    glances = [glance for glance in glanced if glance is not None]
     assert glances  # its DOM is quiet, so the rule glanced; its pixels moved on
     after_hover = steps[1].image.png
     assert decode_png(after_hover).tobytes() != decode_png(glances[-1]).tobytes()

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import agent.loop
 from agent.redact import MASK_COLOUR
 from agent.store import Store
 from bridge.browser import FINISHED
@@ -20,6 +19,7 @@ from bridge.extension_env import ExtensionEnv
 from tests.conftest import run_async
 from tests.support.extension import BridgeThread, extension_browser
 from tests.support.fara import ActionsPage, model_point, reply
+from tests.support.look_ahead import record_look_ahead
 from tests.support.polling import poll
 from tests.support.responder import RespondingModel
 from tests.support.servers import Slow
@@ -545,7 +545,7 @@ def test_the_caret_is_hidden_in_the_extensions_captures_and_the_look_ahead_holds
     hidden included: with the focus left in a field, captures across the caret's blink show the same pixels (the
     model never sees a caret the reference's screenshot would not have). So on this still page every capture after
     a settle is the bytes of the glance taken during it, and its model image is the one made then."""
-    glances, encoded = record_look_ahead(monkeypatch)
+    glances, encoded = record_look_ahead(monkeypatch, ExtensionEnv)
     blank = [model_point(900 + 40 * i, 700) for i in range(5)]  # points over nothing that reacts to a hover
     model.add(
         reply("Type the name.", "type", text="Ana", coordinate=model_point(*ActionsPage.NAME), press_enter=False),
@@ -564,22 +564,3 @@ def test_the_caret_is_hidden_in_the_extensions_captures_and_the_look_ahead_holds
     assert len(after_typing) == 6 and len(set(after_typing)) == 1  # the focus is in the field the whole time
     assert len(glances) >= 6 and None not in glances  # at least one glance per settle
     assert encoded[1:] == glances  # the first capture, then only the glances: no capture after a settle encoded
-
-
-def record_look_ahead(monkeypatch) -> tuple[list[bytes | None], list[bytes]]:
-    """Every glance the bridge's ExtensionEnv takes, and every capture the loop makes a model image from."""
-    glances: list[bytes | None] = []
-    encoded: list[bytes] = []
-    glance, make = ExtensionEnv.glance, agent.loop._model_image
-
-    async def recording_glance(self):
-        glances.append(await glance(self))
-        return glances[-1]
-
-    def recording_make(screenshot, geometry):
-        encoded.append(screenshot)
-        return make(screenshot, geometry)
-
-    monkeypatch.setattr(ExtensionEnv, "glance", recording_glance)
-    monkeypatch.setattr(agent.loop, "_model_image", recording_make)
-    return glances, encoded
