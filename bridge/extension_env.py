@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.actions import Action
+from agent.capture import CAPTURE
 from agent.cdp_actions import Command, Pointer, perform
 from agent.environment import (
     GLANCE_TIMEOUT_SECONDS,
@@ -42,8 +43,9 @@ from bridge.protocol import RequestMethod
 
 CALL_TIMEOUT = 60.0
 EXECUTE_TIMEOUT = 120.0  # covers `wait` (up to 60 s) plus the settle cap
-# The page read around each capture, as headless Chromium reads it (`agent/capture.py`): carets hidden, then shown.
-READINGS = {"before": BEFORE_CAPTURE_EXPRESSION, "after": AFTER_CAPTURE_EXPRESSION}
+# The capture as headless Chromium takes it (`agent/capture.py`): the same PNG, between the same readings of the
+# page (carets hidden, then shown).
+READINGS = {"before": BEFORE_CAPTURE_EXPRESSION, "after": AFTER_CAPTURE_EXPRESSION, "capture": CAPTURE}
 
 
 class ExtensionEnv(Environment):

@@ -156,8 +156,9 @@ RequestMethod = Literal[
 class Request(_Message):
     """The agent asks the extension to act on its tab.
 
-    observe {before, after} -> {png (base64), before, after, url, title, mac}: the tab's screenshot between the two
-        expressions' values (`agent/page_scripts.py`: carets hidden and the page read, then carets back and read)
+    observe {before, after, capture} -> {png (base64), before, after, url, title, mac}: the tab's screenshot
+        (`Page.captureScreenshot` with `capture`'s parameters) between the two expressions' values
+        (`agent/page_scripts.py`: carets hidden and the page read, then carets back and read)
     element_at {expression} -> {element: {tag, input_type, autocomplete, name, id, role, text} | null}
     open {url} or {tab_id}, {script} -> {tab_id}: act in a new agent tab or an existing one, `script` in its pages
     cdp {commands: [[method, params], ...]} -> {results}: an action's CDP commands, relayed in order

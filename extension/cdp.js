@@ -118,10 +118,10 @@ export class TabDriver {
   /**
    * The tab's screenshot between two readings of its page, returned as read: the bridge sends both expressions
    * (agent/page_scripts.py: the carets hidden and the page's state read, then the carets back and read again) and
-   * decides what the readings mean.
-   * @param {string} before @param {string} after
+   * the capture's parameters (agent/capture.py CAPTURE), and decides what the readings mean.
+   * @param {string} before @param {string} after @param {Record<string, unknown>} capture
    */
-  async observe(before, after) {
+  async observe(before, after, capture) {
     const tab = await this.checkActionable();
     await this.attach();
     const readBefore = await this.evaluate(before);
@@ -130,8 +130,7 @@ export class TabDriver {
       await this.evaluate(after).catch(rethrowIfGone(null));
       throw new DriverError('tab_hidden', 'the agent tab is hidden');
     }
-    // Chromium's fast PNG: lossless like the default, several times quicker to make and to decode.
-    const {data} = await this.send('Page.captureScreenshot', {format: 'png', optimizeForSpeed: true});
+    const {data} = await this.send('Page.captureScreenshot', capture);
     const readAfter = await this.evaluate(after).catch(rethrowIfGone(null));
     return {png: data, before: readBefore, after: readAfter, url: tab.url, title: tab.title || ''};
   }

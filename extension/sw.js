@@ -236,7 +236,7 @@ async function perform(method, params) {
     case 'release':
       return release();
     case 'observe':
-      return {...(await agentDriver().observe(params.before, params.after)), mac: IS_MAC};
+      return {...(await agentDriver().observe(params.before, params.after, params.capture)), mac: IS_MAC};
     case 'element_at':
       return agentDriver().elementAt(params.expression);
     case 'cdp':
