@@ -12,9 +12,9 @@ from playwright.async_api import Frame, Page
 
 from agent.page_driver import PageDriver
 from agent.page_scripts import (
-    HIDE_CARETS_AND_SCAN_FUNCTION,
+    AFTER_CAPTURE_EXPRESSION,
+    BEFORE_CAPTURE_EXPRESSION,
     HIDE_CARETS_FUNCTION,
-    SHOW_CARETS_AND_SCAN_FUNCTION,
     SHOW_CARETS_FUNCTION,
     capture_scan,
 )
@@ -25,25 +25,39 @@ CAPTURE = {"format": "png", "optimizeForSpeed": True}
 
 
 async def capture(driver: PageDriver, device_scale_factor: float) -> tuple[bytes, dict[str, Any] | None]:
-    """One try, within the screenshot timeout: carets hidden and the page scanned; CDP's capture (Playwright's
-    own screenshot cannot ask for the fast PNG); carets back and the page scanned again. The scan stands only if
-    the two agree and the top document is still the one whose carets were hidden: a page that changed its
-    fields or navigated during the capture has none of it kept (the boxes might not match its pixels)."""
+    """One try, within the screenshot timeout: carets hidden and the page scanned, then CDP's capture (Playwright's
+    own screenshot cannot ask for the fast PNG). Returns the PNG and the scan, for `read_after`."""
     async with asyncio.timeout(SCREENSHOT_TIMEOUT_MS / 1000):
         page, session = driver.page, await driver.cdp()
-        main = page.main_frame
         before, *_, metrics = await asyncio.gather(
-            _run_in(main, HIDE_CARETS_AND_SCAN_FUNCTION),
-            *(_run_in(frame, HIDE_CARETS_FUNCTION) for frame in page.frames if frame is not main),
+            driver.evaluate(BEFORE_CAPTURE_EXPRESSION),
+            *(_run_in(frame, HIDE_CARETS_FUNCTION) for frame in _subframes(page)),
             session.send("Page.getLayoutMetrics"),
         )
         clip = _clip(page, metrics, device_scale_factor)
         shot = await session.send("Page.captureScreenshot", {**CAPTURE, "clip": clip})
-        after, *_ = await asyncio.gather(
-            _run_in(main, SHOW_CARETS_AND_SCAN_FUNCTION),
-            *(_run_in(frame, SHOW_CARETS_FUNCTION) for frame in page.frames if frame is not main),
-        )
-    return base64.b64decode(shot["data"]), capture_scan(before, after)
+    return base64.b64decode(shot["data"]), before
+
+
+async def read_after(driver: PageDriver, before: dict[str, Any] | None) -> dict[str, Any] | None:
+    """After a capture: carets back and the page scanned again (`capture_scan`). The scan stands only if it agrees
+    with the one before and the top document is still the one whose carets were hidden: a page that changed its
+    fields or navigated during the capture has none of it kept (the boxes might not match its pixels); so has one
+    that cannot be read within the screenshot timeout. A glance, which keeps nothing, skips this: its carets stay
+    hidden for the capture after the settle (`page_scripts`)."""
+    try:
+        async with asyncio.timeout(SCREENSHOT_TIMEOUT_MS / 1000):
+            after, *_ = await asyncio.gather(
+                driver.evaluate(AFTER_CAPTURE_EXPRESSION),
+                *(_run_in(frame, SHOW_CARETS_FUNCTION) for frame in _subframes(driver.page)),
+            )
+    except TimeoutError:
+        return None
+    return capture_scan(before, after)
+
+
+def _subframes(page: Page) -> list[Frame]:
+    return [frame for frame in page.frames if frame is not page.main_frame]
 
 
 def _clip(page: Page, metrics: dict[str, Any], device_scale_factor: float) -> dict[str, float]:

@@ -5,8 +5,9 @@ Actions reach `execute` with their coordinates already mapped to CSS pixels.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,15 +75,48 @@ class FilledField:
 
 
 @dataclass(frozen=True)
+class PageReading:
+    """The page as read just after a capture: its title, and its filled fields in view, so secret ones can be
+    painted over before the capture is stored (None when the page could not be checked, or changed under it)."""
+
+    title: str = ""
+    filled_fields: tuple[FilledField, ...] | None = ()
+
+    @classmethod
+    def from_scan(cls, scan: dict[str, Any] | None, title: str = "") -> PageReading:
+        """From `page_scripts.capture_scan`. No scan (`title` stands in), or no fields: the page navigated or changed
+        during the capture, so none of it is kept."""
+        if scan is None:
+            return cls(title, None)
+        fields = scan["fields"]
+        return cls(scan["title"], None if fields is None else tuple(FilledField.from_page(field) for field in fields))
+
+
+@dataclass(frozen=True)
 class Observation:
     screenshot: bytes  # PNG in device pixels (css size x device_pixel_ratio)
     css_width: int
     css_height: int
     device_pixel_ratio: float
     url: str
-    title: str = ""
-    # So secret ones can be painted over before storing; None when the page could not be checked.
-    filled_fields: tuple[FilledField, ...] | None = ()
+    # Read once the capture is in: the model needs the pixels alone, so only the kept copy waits for it.
+    page: asyncio.Future[PageReading]
+
+
+class Readings:
+    """The readings after an environment's captures (`Observation.page`), run on their own, one at a time: a
+    capture waits for the reading before it, which shows the carets that capture hid (`page_scripts`)."""
+
+    def __init__(self) -> None:
+        self._last: asyncio.Future[PageReading] | None = None
+
+    def start(self, reading: Coroutine[Any, Any, PageReading]) -> asyncio.Future[PageReading]:
+        self._last = asyncio.ensure_future(reading)
+        return self._last
+
+    async def wait(self) -> None:
+        if self._last is not None:
+            await asyncio.wait({self._last})
 
 
 @dataclass

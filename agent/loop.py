@@ -25,7 +25,7 @@ from agent.approval import (
     Decision,
     is_critical_point,
 )
-from agent.environment import BrowserError, ElementInfo, Environment, Observation, PageClosed
+from agent.environment import BrowserError, ElementInfo, Environment, Observation, PageClosed, PageReading
 from agent.geometry import MAX_PIXELS, ScreenGeometry, png_size
 from agent.guard import UrlPolicy, is_secret_field, sensitive_reason
 from agent.history import Turn, build_messages, model_image_url, turns_from_trajectory
@@ -296,8 +296,9 @@ class Agent:
     async def _see(self, observation: Observation, geometry: ScreenGeometry, user_text: str | None) -> _Seen:
         """The model's image, made now (the step waits for it) unless a glance at the same bytes made it while the
         page settled, and the kept copy, started in the background (it is only needed once the model has answered).
-        One decode of the capture serves both; both run in threads, so the event loop stays free. The unmasked
-        capture never leaves memory."""
+        One decode of the capture serves both; both run in threads, so the event loop stays free. The kept copy
+        waits for the page's reading after the capture (`Observation.page`); the model's image does not. The
+        unmasked capture never leaves memory."""
         seen_at = utcnow()
         preview, self._preview = self._preview, None
         if preview is not None and preview.screenshot == observation.screenshot:
@@ -305,7 +306,7 @@ class Agent:
         else:
             pixels, image_url = await asyncio.to_thread(_model_image, observation.screenshot, geometry)
         turn = Turn(observation.screenshot, geometry, observation.url, user_text, _image_url=image_url)
-        keeping = asyncio.ensure_future(asyncio.to_thread(_kept_copy, observation, pixels))
+        keeping = asyncio.ensure_future(_keep(observation, pixels))
         return _Seen(observation, seen_at, turn, keeping)
 
     def _glance(self) -> None:
@@ -458,8 +459,20 @@ def _model_image(screenshot: bytes, geometry: ScreenGeometry) -> tuple[Image.Ima
     return pixels, model_image_url(pixels, geometry)
 
 
-def _kept_copy(observation: Observation, pixels: Image.Image) -> Screenshot:
-    kept = screenshot_to_keep(observation, pixels)
+class _Kept(NamedTuple):
+    """An observation's copy to keep (secret fields painted over), and the reading of the page it was made by."""
+
+    image: Screenshot
+    page: PageReading
+
+
+async def _keep(observation: Observation, pixels: Image.Image) -> _Kept:
+    page = await observation.page
+    return _Kept(await asyncio.to_thread(_kept_copy, observation, page, pixels), page)
+
+
+def _kept_copy(observation: Observation, page: PageReading, pixels: Image.Image) -> Screenshot:
+    kept = screenshot_to_keep(observation.screenshot, page, observation.device_pixel_ratio, pixels)
     _ = kept.digest  # hashed here, off the event loop
     return kept
 
@@ -477,19 +490,19 @@ class _Seen(NamedTuple):
     observation: Observation
     at: datetime
     turn: Turn
-    kept: asyncio.Future[Screenshot]
+    kept: asyncio.Future[_Kept]
 
 
-def _new_step(index: int, seen: _Seen, kept: Screenshot) -> Step:
+def _new_step(index: int, seen: _Seen, kept: _Kept) -> Step:
     observation, geometry = seen.observation, seen.turn.geometry
     return Step(
         index=index,
         started_at=seen.at,
-        screenshot=kept.digest,
-        screenshot_withheld=kept.withheld,
-        image=kept,
+        screenshot=kept.image.digest,
+        screenshot_withheld=kept.image.withheld,
+        image=kept.image,
         url=observation.url,
-        title=observation.title,
+        title=kept.page.title,
         css_width=observation.css_width,
         css_height=observation.css_height,
         device_pixel_ratio=observation.device_pixel_ratio,

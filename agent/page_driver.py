@@ -41,6 +41,17 @@ class PageDriver:
         session = await self.cdp()
         return [await session.send(method, params) for method, params in commands]
 
+    async def evaluate(self, expression: str) -> Any:
+        """An expression's value in the top frame, as the extension reads it (CDP `Runtime.evaluate`, awaited,
+        by value); None when the page cannot run it (navigating, or the script threw)."""
+        try:
+            reply = await (await self.cdp()).send(
+                "Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}
+            )
+        except PlaywrightError:
+            return None
+        return None if "exceptionDetails" in reply else reply["result"].get("value")
+
     async def goto(self, url: str) -> str | None:
         """Navigate; returns why the page failed to load, or None. Error pages (DNS failure, refused
         connection) stay on screen for the model, as in a real browser."""
@@ -62,12 +73,9 @@ class PageDriver:
         history = await (await self.cdp()).send("Page.getNavigationHistory")
         return str(history["entries"][history["currentIndex"]]["url"])
 
-    async def describe(self, function: str, argument: Any = None) -> ElementInfo | None:
-        """The element a page function picks (`page_scripts`), or None when there is none or the page is away."""
-        try:
-            info = await self.page.evaluate(function, argument)
-        except PlaywrightError:
-            return None
+    async def describe(self, expression: str) -> ElementInfo | None:
+        """The element a page expression picks (`page_scripts`), or None when there is none or the page is away."""
+        info = await self.evaluate(expression)
         return ElementInfo(**info) if info else None
 
     async def facts(self) -> PageFacts:

@@ -149,30 +149,13 @@ CAPTURE_STATE_FUNCTION = f"""
 # Before a capture, in every frame: the text caret made transparent, in the document and in each open shadow root
 # (a blinking caret would be in some captures and not others; Playwright's own screenshot hides it too). An
 # adopted style sheet, not a style attribute: no DOM change, so the settle rule never waits for our own capture.
-HIDE_CARETS_FUNCTION = """
-async () => {
-  if (!window.__farolCaretSheet) {
-    window.__farolCaretSheet = new CSSStyleSheet();
-    window.__farolCaretSheet.replaceSync('* { caret-color: transparent !important; }');
-  }
-  const sheet = window.__farolCaretSheet;
-  const roots = [document];
-  for (let i = 0; i < roots.length; i++) {
-    const walker = document.createTreeWalker(roots[i], NodeFilter.SHOW_ELEMENT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (node.shadowRoot) roots.push(node.shadowRoot);
-    }
-  }
-  window.__farolCaretRoots = [...new Set([...(window.__farolCaretRoots ?? []), ...roots])];
-  for (const root of roots) {
-    if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-  }
-  await document.fonts.ready;
-}
-"""
-# After the capture, in every frame: the carets back. True where the document is the one whose carets were hidden.
+# A glance while the page settles hides the carets and leaves them hidden, so the capture after the settle finds
+# nothing to repaint (Chromium repaints the page for a style change, about 10 ms); the reading after that capture
+# shows them again, and a timer does if no capture follows (a round that ended during the settle).
+CARETS_HIDDEN_AT_MOST_MS = 5_000
 SHOW_CARETS_FUNCTION = """
 () => {
+  clearTimeout(window.__farolCaretTimer);
   const roots = window.__farolCaretRoots;
   delete window.__farolCaretRoots;
   for (const root of roots ?? []) {
@@ -181,21 +164,42 @@ SHOW_CARETS_FUNCTION = """
   return roots !== undefined;
 }
 """
-# In the top frame, the page's state read with the carets' hiding and showing (no extra round trip): just before
-# and just after the capture.
-HIDE_CARETS_AND_SCAN_FUNCTION = f"""
+HIDE_CARETS_FUNCTION = f"""
 async () => {{
-  await ({HIDE_CARETS_FUNCTION.strip()})();
-  return ({CAPTURE_STATE_FUNCTION.strip()})();
+  if (!window.__farolCaretSheet) {{
+    window.__farolCaretSheet = new CSSStyleSheet();
+    window.__farolCaretSheet.replaceSync('* {{ caret-color: transparent !important; }}');
+  }}
+  const sheet = window.__farolCaretSheet;
+  const roots = [document];
+  for (let i = 0; i < roots.length; i++) {{
+    const walker = document.createTreeWalker(roots[i], NodeFilter.SHOW_ELEMENT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {{
+      if (node.shadowRoot) roots.push(node.shadowRoot);
+    }}
+  }}
+  window.__farolCaretRoots = [...new Set([...(window.__farolCaretRoots ?? []), ...roots])];
+  for (const root of roots) {{
+    if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  }}
+  clearTimeout(window.__farolCaretTimer);
+  window.__farolCaretTimer = setTimeout({SHOW_CARETS_FUNCTION.strip()}, {CARETS_HIDDEN_AT_MOST_MS});
+  await document.fonts.ready;
 }}
 """
-SHOW_CARETS_AND_SCAN_FUNCTION = f"""
-() => ({{same_document: ({SHOW_CARETS_FUNCTION.strip()})(), state: ({CAPTURE_STATE_FUNCTION.strip()})()}})
+# The two readings of the top frame around a capture, one round trip each, on both paths (`agent/capture.py`,
+# the extension's `TabDriver.observe`): the carets hidden and the page's state read just before; the carets back
+# and the state read again just after. A glance reads nothing after (`NO_READING`): its carets stay hidden.
+BEFORE_CAPTURE_EXPRESSION = f"""
+(async () => {{
+  await ({HIDE_CARETS_FUNCTION.strip()})();
+  return ({CAPTURE_STATE_FUNCTION.strip()})();
+}})()
 """
-# The two readings as expressions, for a capture taken through CDP alone (the extension's `TabDriver.observe`, in
-# the top frame): the same carets hidden and the same state read as `agent/capture.py` does with Playwright.
-BEFORE_CAPTURE_EXPRESSION = f"({HIDE_CARETS_AND_SCAN_FUNCTION.strip()})()"
-AFTER_CAPTURE_EXPRESSION = f"({SHOW_CARETS_AND_SCAN_FUNCTION.strip()})()"
+AFTER_CAPTURE_EXPRESSION = f"""
+(() => ({{same_document: ({SHOW_CARETS_FUNCTION.strip()})(), state: ({CAPTURE_STATE_FUNCTION.strip()})()}}))()
+"""
+NO_READING = "null"
 
 
 def same_capture_state(before: dict[str, object] | None, after: dict[str, object] | None) -> bool:
@@ -206,8 +210,8 @@ def same_capture_state(before: dict[str, object] | None, after: dict[str, object
 
 
 def capture_scan(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The page's state for one capture, from the readings before and after it (`HIDE_CARETS_AND_SCAN_FUNCTION`,
-    `SHOW_CARETS_AND_SCAN_FUNCTION`): None when the top document is no longer the one read before (it navigated);
+    """The page's state for one capture, from the readings before and after it (`BEFORE_CAPTURE_EXPRESSION`,
+    `AFTER_CAPTURE_EXPRESSION`): None when the top document is no longer the one read before (it navigated);
     its fields None when the page changed under the capture (its title stands, its field boxes do not)."""
     scan = after["state"] if after and after["same_document"] else None
     if scan is not None and not same_capture_state(before, scan):

@@ -18,7 +18,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from agent.actions import Action
-from agent.capture import capture
+from agent.capture import capture, read_after
 from agent.cdp_actions import Performed, perform
 from agent.chromium import BrowserOptions, Chromium
 from agent.environment import (
@@ -27,14 +27,15 @@ from agent.environment import (
     BrowserError,
     ElementInfo,
     Environment,
-    FilledField,
     Observation,
     PageClosed,
+    PageReading,
+    Readings,
 )
 from agent.geometry import TRAINING_WINDOW
 from agent.guard import UrlPolicy
 from agent.page_driver import PageDriver
-from agent.page_scripts import ELEMENT_AT_FUNCTION, FOCUSED_ELEMENT_FUNCTION
+from agent.page_scripts import FOCUSED_ELEMENT_EXPRESSION, element_at_expression
 from agent.settle import SettleRule, settle
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class PlaywrightEnv(Environment):
         self.device_scale_factor = device_scale_factor
         self.chromium = chromium  # the browser we started and must close
         self.driver = PageDriver(page)
+        self._readings = Readings()
 
     @property
     def page(self) -> Page:
@@ -90,19 +92,20 @@ class PlaywrightEnv(Environment):
     # -- observation -------------------------------------------------------------------------
 
     async def observe(self) -> Observation:
-        screenshot, scan = await self._screenshot()
+        await self._readings.wait()
+        screenshot, before = await self._screenshot()
         viewport = self.page.viewport_size or {"width": 0, "height": 0}
-        # No scan, or no fields: the page navigated or changed during the capture, so none of it is kept.
-        title, fields = (scan["title"], scan["fields"]) if scan else ("", None)
         return Observation(
             screenshot,
             viewport["width"],
             viewport["height"],
             self.device_scale_factor,
             await self.driver.address(),
-            title,
-            None if fields is None else tuple(FilledField.from_page(field) for field in fields),
+            self._readings.start(self._read_after(before)),
         )
+
+    async def _read_after(self, before: dict[str, Any] | None) -> PageReading:
+        return PageReading.from_scan(await read_after(self.driver, before))
 
     async def _screenshot(self) -> tuple[bytes, dict[str, Any] | None]:
         """The capture, and the page's title and filled fields read while it was taken.
@@ -145,14 +148,15 @@ class PlaywrightEnv(Environment):
         await self.settle_page()
 
     async def element_at(self, x: float, y: float) -> ElementInfo | None:
-        return await self.driver.describe(ELEMENT_AT_FUNCTION, [x, y])
+        return await self.driver.describe(element_at_expression(x, y))
 
     async def focused_element(self) -> ElementInfo | None:
-        return await self.driver.describe(FOCUSED_ELEMENT_FUNCTION)
+        return await self.driver.describe(FOCUSED_ELEMENT_EXPRESSION)
 
     # -- actions -----------------------------------------------------------------------------
 
     async def glance(self) -> bytes | None:
+        await self._readings.wait()
         try:
             async with asyncio.timeout(GLANCE_TIMEOUT_SECONDS):
                 screenshot, _ = await self._capture()

@@ -17,7 +17,7 @@ import math
 
 from PIL import Image, ImageDraw
 
-from agent.environment import Observation
+from agent.environment import PageReading
 from agent.geometry import png_size
 from agent.guard import is_secret_field
 from agent.png import decode_png, encode_png
@@ -28,24 +28,27 @@ UNCHECKED = "not kept: the page could not be checked for secret fields (or chang
 KEPT_LEVEL = 6
 
 
-def screenshot_to_keep(observation: Observation, pixels: Image.Image | None = None) -> Screenshot:
-    """The observation's screenshot with every secret field filled with grey.
+def screenshot_to_keep(
+    screenshot: bytes, page: PageReading, device_pixel_ratio: float, pixels: Image.Image | None = None
+) -> Screenshot:
+    """A capture (PNG) with every secret field the page showed in it (`page`, read around the capture) filled with
+    grey.
 
     `pixels`, the capture already decoded, saves decoding it again; it is never changed."""
-    if observation.filled_fields is None:
-        return Screenshot(_placeholder(*png_size(observation.screenshot)), withheld=UNCHECKED)
-    image = pixels if pixels is not None else decode_png(observation.screenshot)
-    return Screenshot(encode_png(with_secrets_masked(image, observation), KEPT_LEVEL))
+    if page.filled_fields is None:
+        return Screenshot(_placeholder(*png_size(screenshot)), withheld=UNCHECKED)
+    image = pixels if pixels is not None else decode_png(screenshot)
+    return Screenshot(encode_png(with_secrets_masked(image, page, device_pixel_ratio), KEPT_LEVEL))
 
 
-def with_secrets_masked(image: Image.Image, observation: Observation) -> Image.Image:
-    """`image`, the observation's capture decoded, with its secret fields painted over: a copy if it shows any."""
-    secret = [field for field in observation.filled_fields or () if is_secret_field(field.element)]
+def with_secrets_masked(image: Image.Image, page: PageReading, device_pixel_ratio: float) -> Image.Image:
+    """`image`, a capture decoded, with its secret fields painted over: a copy if it shows any."""
+    secret = [field for field in page.filled_fields or () if is_secret_field(field.element)]
     if not secret:
         return image
     image = image.copy()
     draw = ImageDraw.Draw(image)
-    scale = observation.device_pixel_ratio
+    scale = device_pixel_ratio
     for field in secret:
         left, top = math.floor(field.x * scale), math.floor(field.y * scale)
         right, bottom = math.ceil((field.x + field.width) * scale), math.ceil((field.y + field.height) * scale)

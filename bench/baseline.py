@@ -17,11 +17,11 @@ from typing import Any
 from playwright.async_api import Error as PlaywrightError
 
 from agent.capture import SCREENSHOT_TIMEOUT_MS
-from agent.environment import Observation
+from agent.environment import Observation, PageReading
 from agent.geometry import ScreenGeometry, resize_for_model
 from agent.guard import is_secret_field
 from agent.history import Turn
-from agent.loop import Agent, _Seen
+from agent.loop import Agent, _Kept, _Seen
 from agent.page_scripts import FILLED_FIELDS_FUNCTION as FILLED_FIELDS
 from agent.playwright_env import PlaywrightEnv
 from agent.png import decode_png
@@ -53,6 +53,9 @@ class BaselineEnv(PlaywrightEnv):
         except PlaywrightError:
             return screenshot, None
 
+    async def _read_after(self, scan: dict[str, Any] | None) -> PageReading:
+        return PageReading.from_scan(scan)  # read after the screenshot already, inside the capture
+
 
 class BaselineTurn(Turn):
     @property
@@ -70,7 +73,8 @@ class BaselineAgent(Agent):
 
     async def _observe(self) -> tuple[Observation, ScreenGeometry]:
         observation, geometry = await super()._observe()
-        self._baseline_kept = _kept_as_before(observation)
+        page = await observation.page
+        self._baseline_kept = _Kept(_kept_as_before(observation, page), page)
         return observation, geometry
 
     def _glance(self) -> None:
@@ -79,18 +83,18 @@ class BaselineAgent(Agent):
     async def _see(self, observation: Observation, geometry: ScreenGeometry, user_text: str | None) -> _Seen:
         turn = BaselineTurn(observation.screenshot, geometry, observation.url, user_text)
         _ = turn.image_url
-        kept: asyncio.Future[Screenshot] = asyncio.get_running_loop().create_future()
+        kept: asyncio.Future[_Kept] = asyncio.get_running_loop().create_future()
         kept.set_result(self._baseline_kept)
         return _Seen(observation, utcnow(), turn, kept)
 
 
-def _kept_as_before(observation: Observation) -> Screenshot:
-    fields = observation.filled_fields
+def _kept_as_before(observation: Observation, page: PageReading) -> Screenshot:
+    fields, scale = page.filled_fields, observation.device_pixel_ratio
     if fields is None:
-        return screenshot_to_keep(observation)  # the placeholder (never on the benchmark's page)
+        return screenshot_to_keep(observation.screenshot, page, scale)  # the placeholder (never on the bench's page)
     if not any(is_secret_field(field.element) for field in fields):
         return Screenshot(observation.screenshot)
-    masked = with_secrets_masked(decode_png(observation.screenshot), observation)
+    masked = with_secrets_masked(decode_png(observation.screenshot), page, scale)
     buffer = io.BytesIO()
     masked.save(buffer, format="PNG")
     return Screenshot(buffer.getvalue())

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.actions import Action
-from agent.capture import CAPTURE
+from agent.capture import CAPTURE, SCREENSHOT_TIMEOUT_MS
 from agent.cdp_actions import Command, Pointer, perform
 from agent.environment import (
     GLANCE_TIMEOUT_SECONDS,
@@ -23,9 +23,10 @@ from agent.environment import (
     BrowserError,
     ElementInfo,
     Environment,
-    FilledField,
     Observation,
     PageClosed,
+    PageReading,
+    Readings,
 )
 from agent.guard import UrlPolicy
 from agent.page_scripts import (
@@ -43,9 +44,9 @@ from bridge.protocol import RequestMethod
 
 CALL_TIMEOUT = 60.0
 EXECUTE_TIMEOUT = 120.0  # covers `wait` (up to 60 s) plus the settle cap
-# The capture as headless Chromium takes it (`agent/capture.py`): the same PNG, between the same readings of the
-# page (carets hidden, then shown).
-READINGS = {"before": BEFORE_CAPTURE_EXPRESSION, "after": AFTER_CAPTURE_EXPRESSION, "capture": CAPTURE}
+# The capture as headless Chromium takes it (`agent/capture.py`): the same PNG, after the same reading of the page
+# (carets hidden); the reading after it (carets shown) follows on its own (`ExtensionEnv._read_after`).
+CAPTURE_REQUEST = {"before": BEFORE_CAPTURE_EXPRESSION, "capture": CAPTURE}
 
 
 class ExtensionEnv(Environment):
@@ -62,6 +63,7 @@ class ExtensionEnv(Environment):
         self._on_tab_hidden = on_tab_hidden  # returns once the person says the tab is visible again
         self._pointer = Pointer()
         self._mac = False  # the person's Chrome on macOS needs editor commands for shortcuts (observe says)
+        self._readings = Readings()
 
     async def open(self, url: str) -> int:
         """Open `url` in a new agent tab (in the agent's tab group) and wait until it settles; returns its tab id."""
@@ -73,9 +75,10 @@ class ExtensionEnv(Environment):
         await self._call("open", {"tab_id": tab_id, "script": DOM_WATCH_SCRIPT}, repeatable=True)
 
     async def observe(self) -> Observation:
+        await self._readings.wait()
         while True:
             try:
-                data = await self._call("observe", READINGS, repeatable=True)
+                data = await self._call("observe", CAPTURE_REQUEST, repeatable=True)
                 break
             except ExtensionFailed as error:
                 if error.kind != "tab_hidden":
@@ -83,24 +86,36 @@ class ExtensionEnv(Environment):
                 await self._on_tab_hidden()
         self._mac = bool(data.get("mac", False))
         css_width, css_height, device_pixel_ratio = data["before"]["viewport"]
-        # No scan, or no fields: the page navigated or changed during the capture, so none of it is kept.
-        scan = capture_scan(data["before"], data.get("after"))
-        fields = scan["fields"] if scan else None
         return Observation(
             screenshot=base64.b64decode(data["png"]),
             css_width=int(css_width),
             css_height=int(css_height),
             device_pixel_ratio=float(device_pixel_ratio),
             url=str(data["url"]),  # the address bar's, as the person sees it (an error page's is the one that failed)
-            title=str(scan["title"] if scan else data.get("title", "")),
-            filled_fields=None if fields is None else tuple(FilledField.from_page(field) for field in fields),
+            page=self._readings.start(self._read_after(data["before"], str(data.get("title", "")))),
         )
 
-    async def glance(self) -> bytes | None:
-        # Read as `observe` reads (the carets hidden, so the pixels can match); not repeated across a reconnection;
-        # a hidden tab is left for `observe` to report to the person.
+    async def _read_after(self, before: dict[str, Any], tab_title: str) -> PageReading:
+        """The reading after a capture (`agent/capture.py` `read_after`), as its own request: the step goes on with
+        the pixels meanwhile. When it cannot be had, none of the page's fields are known, so nothing is kept."""
         try:
-            data = await self._call("observe", READINGS, repeatable=False, timeout=GLANCE_TIMEOUT_SECONDS)
+            data = await self._call(
+                "evaluate",
+                {"expression": AFTER_CAPTURE_EXPRESSION},
+                repeatable=False,
+                timeout=SCREENSHOT_TIMEOUT_MS / 1000,
+            )
+        except (BrowserError, ConnectionLost, ExtensionFailed):
+            return PageReading(tab_title, None)
+        return PageReading.from_scan(capture_scan(before, data.get("value")), tab_title)
+
+    async def glance(self) -> bytes | None:
+        # Captured as `observe` captures (the carets hidden, so the pixels can match), and left there: the carets
+        # stay hidden for the capture after the settle. Not repeated across a reconnection; a hidden tab is left
+        # for `observe` to report to the person.
+        await self._readings.wait()
+        try:
+            data = await self._call("observe", CAPTURE_REQUEST, repeatable=False, timeout=GLANCE_TIMEOUT_SECONDS)
         except (BrowserError, ConnectionLost, ExtensionFailed):
             return None
         return base64.b64decode(data["png"])
@@ -164,10 +179,10 @@ class ExtensionEnv(Environment):
 
     async def _describe(self, expression: str) -> ElementInfo | None:
         try:
-            data = await self._call("element_at", {"expression": expression}, repeatable=True)
+            data = await self._call("evaluate", {"expression": expression}, repeatable=True)
         except ExtensionFailed:
             return None
-        element = data.get("element")
+        element = data.get("value")
         return ElementInfo(**element) if element else None
 
     async def close(self) -> None:

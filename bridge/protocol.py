@@ -2,7 +2,7 @@
 
 Every message is a JSON object with `v` (protocol version) and `type`. The extension is the client:
 it sends `hello` first, then the panel's commands (`start_task`, `follow_up`, `control`, `approval`,
-`consent`) and `result`s for the bridge's `request`s (the agent's observe / execute / element_at).
+`consent`) and `result`s for the bridge's `request`s (the agent's observe / cdp / evaluate / ...).
 The bridge sends `welcome`, `request`s, and events (`session`, `step`, `approval_request`, `error`).
 `python -m bridge.protocol` writes the JSON Schema to `extension/protocol.schema.json` and the same types as JSDoc to
 `extension/protocol_types.js`; a test fails on drift.
@@ -20,9 +20,11 @@ from agent.cdp_actions import ACTION_METHODS
 from agent.trajectory import ApprovalKind
 from bridge.jsdoc import module_text
 
-# 2: `observe` carries the bridge's two page readings and returns them as read (issue 23). Bumped on every change
-# to a message's shape, so an extension and a bridge from different Farols say so instead of failing mid-task.
-PROTOCOL_VERSION: Literal[2] = 2
+# 2: `observe` carries the bridge's two page readings and returns them as read (issue 23). 3: `observe` carries
+# only the reading before the capture; `evaluate` (which replaces `element_at`) reads the page after it. Bumped on
+# every change to a message's shape, so an extension and a bridge from different Farols say so instead of failing
+# mid-task.
+PROTOCOL_VERSION: Literal[3] = 3
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a 2x HiDPI PNG screenshot in base64 fits comfortably
 HEARTBEAT_SECONDS = 20
 
@@ -41,7 +43,7 @@ SessionStatus = Literal[
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    v: Literal[2] = PROTOCOL_VERSION
+    v: Literal[3] = PROTOCOL_VERSION
 
 
 # -- extension -> bridge -----------------------------------------------------------------------
@@ -149,17 +151,18 @@ class Welcome(_Message):
 
 
 RequestMethod = Literal[
-    "open", "observe", "cdp", "probe", "element_at", "opened_tabs", "adopt_tab", "close_tab", "release"
+    "open", "observe", "cdp", "probe", "evaluate", "opened_tabs", "adopt_tab", "close_tab", "release"
 ]
 
 
 class Request(_Message):
     """The agent asks the extension to act on its tab.
 
-    observe {before, after, capture} -> {png (base64), before, after, url, title, mac}: the tab's screenshot
-        (`Page.captureScreenshot` with `capture`'s parameters) between the two expressions' values
-        (`agent/page_scripts.py`: carets hidden and the page read, then carets back and read)
-    element_at {expression} -> {element: {tag, input_type, autocomplete, name, id, role, text} | null}
+    observe {before, capture} -> {png (base64), before, url, title, mac}: the tab's screenshot
+        (`Page.captureScreenshot` with `capture`'s parameters) just after the expression `before`'s value
+        (`agent/page_scripts.py`: carets hidden and the page read)
+    evaluate {expression} -> {value}: an expression's value in the tab's top frame (`agent/page_scripts.py`: the
+        element under a point, the focused element, the reading after a capture)
     open {url} or {tab_id}, {script} -> {tab_id}: act in a new agent tab or an existing one, `script` in its pages
     cdp {commands: [[method, params], ...]} -> {results}: an action's CDP commands, relayed in order
     probe {expression} -> {page, requests_in_flight, network_quiet_ms}: the facts the settle rule reads

@@ -116,29 +116,29 @@ export class TabDriver {
   }
 
   /**
-   * The tab's screenshot between two readings of its page, returned as read: the bridge sends both expressions
-   * (agent/page_scripts.py: the carets hidden and the page's state read, then the carets back and read again) and
-   * the capture's parameters (agent/capture.py CAPTURE), and decides what the readings mean.
-   * @param {string} before @param {string} after @param {Record<string, unknown>} capture
+   * The tab's screenshot just after a reading of its page, returned as read: the bridge sends the expression
+   * (agent/page_scripts.py: the carets hidden and the page's state read) and the capture's parameters
+   * (agent/capture.py CAPTURE), reads the page again after it (`read`), and decides what the readings mean.
+   * @param {string} before @param {Record<string, unknown>} capture
    */
-  async observe(before, after, capture) {
+  async observe(before, capture) {
     const tab = await this.checkActionable();
     await this.attach();
     const readBefore = await this.evaluate(before);
-    // Capturing a hidden tab waits for a frame that never comes (claude-code #78533): report it instead.
-    if (readBefore?.visibility === 'hidden') {
-      await this.evaluate(after).catch(rethrowIfGone(null));
-      throw new DriverError('tab_hidden', 'the agent tab is hidden');
-    }
+    // Capturing a hidden tab waits for a frame that never comes (claude-code #78533): report it instead (the
+    // carets come back by themselves, page_scripts.CARETS_HIDDEN_AT_MOST_MS).
+    if (readBefore?.visibility === 'hidden') throw new DriverError('tab_hidden', 'the agent tab is hidden');
     const {data} = await this.send('Page.captureScreenshot', capture);
-    const readAfter = await this.evaluate(after).catch(rethrowIfGone(null));
-    return {png: data, before: readBefore, after: readAfter, url: tab.url, title: tab.title || ''};
+    return {png: data, before: readBefore, url: tab.url, title: tab.title || ''};
   }
 
-  /** @param {string} expression */
-  async elementAt(expression) {
+  /**
+   * An expression's value in the tab's top frame: the bridge reads the page with it (agent/page_scripts.py).
+   * @param {string} expression
+   */
+  async read(expression) {
     await this.attach();
-    return {element: await this.evaluate(expression)};
+    return {value: await this.evaluate(expression)};
   }
 
   /**

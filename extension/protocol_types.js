@@ -2,27 +2,27 @@
 // The protocol's messages as JSDoc types, for `tsc --checkJs`.
 
 /**
- * @typedef {{v: 2, type: "approval", session_id: string, request_id: string, decision: "approve"|"deny"|"reply", text?: string|null}} ApprovalReply
- * @typedef {{v: 2, type: "approval_request", session_id: string, request_id: string, kind: "guard"|"critical_point", reason: string, thoughts: string, screenshot?: string|null, target?: string|null, site: string, consequence: string, point?: [number, number]|null}} ApprovalRequestEvent
+ * @typedef {{v: 3, type: "approval", session_id: string, request_id: string, decision: "approve"|"deny"|"reply", text?: string|null}} ApprovalReply
+ * @typedef {{v: 3, type: "approval_request", session_id: string, request_id: string, kind: "guard"|"critical_point", reason: string, thoughts: string, screenshot?: string|null, target?: string|null, site: string, consequence: string, point?: [number, number]|null}} ApprovalRequestEvent
  * @typedef {Welcome|Request|SessionEvent|StepEvent|ApprovalRequestEvent|SettingsEvent|ErrorMessage|Ping|Pong} BridgeMessage
- * @typedef {{v: 2, type: "control", session_id: string, command: "pause"|"resume"|"stop"|"take_over"|"hand_back"|"retry"}} Control
- * @typedef {{v: 2, type: "error", message: string, id?: string|null}} ErrorMessage
+ * @typedef {{v: 3, type: "control", session_id: string, command: "pause"|"resume"|"stop"|"take_over"|"hand_back"|"retry"}} Control
+ * @typedef {{v: 3, type: "error", message: string, id?: string|null}} ErrorMessage
  * @typedef {Hello|StartTask|FollowUp|Control|ApprovalReply|SetConsent|Result|Ping|Pong} ExtensionMessage
- * @typedef {{v: 2, type: "follow_up", session_id: string, text: string, tab_id?: number|null}} FollowUp
- * @typedef {{v: 2, type: "hello", extension_version: string, session_id?: string|null, last_step?: number|null}} Hello
+ * @typedef {{v: 3, type: "follow_up", session_id: string, text: string, tab_id?: number|null}} FollowUp
+ * @typedef {{v: 3, type: "hello", extension_version: string, session_id?: string|null, last_step?: number|null}} Hello
  * @typedef {{before_step: number, kind: "task"|"message"|"approve"|"deny"|"reply", text: string, at: string}} PersonTurn
- * @typedef {{v: 2, type: "ping"}} Ping
- * @typedef {{v: 2, type: "pong"}} Pong
- * @typedef {{v: 2, type: "request", id: string, session_id: string, method: "open"|"observe"|"cdp"|"probe"|"element_at"|"opened_tabs"|"adopt_tab"|"close_tab"|"release", params: Record<string, unknown>}} Request
- * @typedef {{v: 2, type: "result", id: string, ok: boolean, data?: Record<string, unknown>|null, error?: string|null, error_kind?: "tab_hidden"|"tab_closed"|"detached"|"refused"|"failed"|null}} Result
- * @typedef {{v: 2, type: "session", session: SessionView}} SessionEvent
+ * @typedef {{v: 3, type: "ping"}} Ping
+ * @typedef {{v: 3, type: "pong"}} Pong
+ * @typedef {{v: 3, type: "request", id: string, session_id: string, method: "open"|"observe"|"cdp"|"probe"|"evaluate"|"opened_tabs"|"adopt_tab"|"close_tab"|"release", params: Record<string, unknown>}} Request
+ * @typedef {{v: 3, type: "result", id: string, ok: boolean, data?: Record<string, unknown>|null, error?: string|null, error_kind?: "tab_hidden"|"tab_closed"|"detached"|"refused"|"failed"|null}} Result
+ * @typedef {{v: 3, type: "session", session: SessionView}} SessionEvent
  * @typedef {{id: string, task: string, status: "running"|"paused"|"taken_over"|"awaiting_approval"|"awaiting_user"|"stopped"|"error"|"cancelled"|"interrupted", tab_id?: number|null, final_answer?: string|null, terminate_status?: "success"|"failure"|null, reason?: string|null, steps: number, shared: boolean, turns: (PersonTurn)[], notice?: string|null, model?: string|null}} SessionView
- * @typedef {{v: 2, type: "consent", session_id: string, shared: boolean}} SetConsent
- * @typedef {{v: 2, type: "settings", model: string, model_url?: string|null, collector?: string|null, collector_refused?: string|null}} SettingsEvent
- * @typedef {{v: 2, type: "start_task", task: string, start_url?: string|null, tab_id?: number|null}} StartTask
- * @typedef {{v: 2, type: "step", session_id: string, step: StepView}} StepEvent
+ * @typedef {{v: 3, type: "consent", session_id: string, shared: boolean}} SetConsent
+ * @typedef {{v: 3, type: "settings", model: string, model_url?: string|null, collector?: string|null, collector_refused?: string|null}} SettingsEvent
+ * @typedef {{v: 3, type: "start_task", task: string, start_url?: string|null, tab_id?: number|null}} StartTask
+ * @typedef {{v: 3, type: "step", session_id: string, step: StepView}} StepEvent
  * @typedef {{index: number, thoughts: string, verb: string, detail: string, url: string, thumbnail?: string|null, error?: string|null, not_run: boolean}} StepView
- * @typedef {{v: 2, type: "welcome", bridge_version: string, session?: SessionView|null}} Welcome
+ * @typedef {{v: 3, type: "welcome", bridge_version: string, session?: SessionView|null}} Welcome
  */
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;

@@ -236,9 +236,9 @@ async function perform(method, params) {
     case 'release':
       return release();
     case 'observe':
-      return {...(await agentDriver().observe(params.before, params.after, params.capture)), mac: IS_MAC};
-    case 'element_at':
-      return agentDriver().elementAt(params.expression);
+      return {...(await agentDriver().observe(params.before, params.capture)), mac: IS_MAC};
+    case 'evaluate':
+      return agentDriver().read(params.expression);
     case 'cdp':
       openedByAgent = [];
       return {results: await agentDriver().relay(params.commands)};

@@ -15,19 +15,13 @@ from agent.history import Turn, decode_image, model_image_url
 from agent.playwright_env import PlaywrightEnv
 from agent.png import decode_png
 from tests.conftest import run_async
+from tests.support.carets import typed_into
 
 LAST_MUTATION = "window.__farolLastMutation"
 
 
 def pixels(png: bytes) -> Image.Image:
     return Image.open(io.BytesIO(png)).convert("RGB")
-
-
-async def typed_into(env: PlaywrightEnv) -> None:
-    """Text in the name and password fields, the keyboard focus left in the name field: its caret blinks."""
-    await env.page.fill("#password", "hunter2-secret")
-    await env.page.click("#name")
-    await env.page.keyboard.type("Ana")
 
 
 def test_a_capture_has_the_pixels_of_playwrights_screenshot_caret_hidden_and_changes_nothing_on_the_page(site):
@@ -39,19 +33,20 @@ def test_a_capture_has_the_pixels_of_playwrights_screenshot_caret_hidden_and_cha
             for _ in range(6):  # across the caret's blink (about 0.5 s on, 0.5 s off)
                 before = await env.page.evaluate(LAST_MUTATION)
                 observation = await env.observe()
+                page = await observation.page
                 mutations.append((before, await env.page.evaluate(LAST_MUTATION)))
-                pairs.append((observation, await env.page.screenshot()))
+                pairs.append((observation, page, await env.page.screenshot()))
                 await asyncio.sleep(0.17)
             return pairs, mutations
         finally:
             await env.close()
 
     pairs, mutations = run_async(scenario())
-    for observation, reference in pairs:
+    for observation, page, reference in pairs:
         assert observation.screenshot != reference  # Chromium's fast PNG, not the default one
         assert pixels(observation.screenshot).tobytes() == pixels(reference).tobytes()
-        assert observation.title == "Action fixture"
-        assert {field.element.id for field in observation.filled_fields} == {"name", "password"}
+        assert page.title == "Action fixture"
+        assert {field.element.id for field in page.filled_fields} == {"name", "password"}
     # The caret is hidden with an adopted style sheet: no DOM change the settle rule would wait for.
     assert all(before == after for before, after in mutations)
 

@@ -27,19 +27,20 @@ def test_card_fields_inside_frames(site):
             cross = await env.element_at(*CROSS_ORIGIN_FIELD)
             typing = Type(text=CARD_NUMBER, coordinate=SAME_ORIGIN_FIELD, press_enter=False)
             await env.execute(typing)
-            return same, cross, typing, await env.observe()
+            seen = await env.observe()
+            return same, cross, typing, seen, await seen.page
         finally:
             await env.close()
 
-    same, cross, typing, seen = run_async(scenario())
+    same, cross, typing, seen, page = run_async(scenario())
     assert same.tag == "input" and same.autocomplete == "cc-number" and is_secret_field(same)
     assert "payment field" in sensitive_reason(typing, same)
     assert cross.tag == "iframe" and "embedded frame" in sensitive_reason(typing, cross)
 
-    [field] = seen.filled_fields  # the typed field, in top-page CSS pixels; its value is never read
+    [field] = page.filled_fields  # the typed field, in top-page CSS pixels; its value is never read
     assert field.element.autocomplete == "cc-number"
     assert (round(field.x), round(field.y)) == (112, 112) and field.width >= 300 and field.height >= 40
-    kept = Image.open(io.BytesIO(screenshot_to_keep(seen).png)).convert("RGB")
+    kept = Image.open(io.BytesIO(screenshot_to_keep(seen.screenshot, page, 1.0).png)).convert("RGB")
     assert kept.getpixel(SAME_ORIGIN_FIELD) == MASK_COLOUR and kept.getpixel((50, 50)) != MASK_COLOUR
     captured = Image.open(io.BytesIO(seen.screenshot)).convert("RGB")
     assert captured.getpixel(SAME_ORIGIN_FIELD) != MASK_COLOUR
@@ -53,18 +54,19 @@ def test_a_cross_origin_frame_that_had_the_focus_is_painted_over_whole(site):
         env = await PlaywrightEnv.launch(site.url("frames.html"))
         try:
             await env.settle_page()
-            untouched = await env.observe()
+            untouched = await (await env.observe()).page
             await env.execute(Type(text=CARD_NUMBER, coordinate=CROSS_ORIGIN_FIELD, press_enter=False))
             await env.execute(LeftClick(coordinate=(50, 500)))  # the focus leaves the frame; its text stays
-            return untouched, await env.observe()
+            typed = await env.observe()
+            return untouched, typed, await typed.page
         finally:
             await env.close()
 
-    untouched, typed = run_async(scenario())
+    untouched, typed, page = run_async(scenario())
     assert untouched.filled_fields == ()
-    [frame] = typed.filled_fields
+    [frame] = page.filled_fields
     assert frame.element.tag == "iframe" and (frame.x, frame.y, frame.width, frame.height) == (600, 100, 404, 84)
-    kept = Image.open(io.BytesIO(screenshot_to_keep(typed).png)).convert("RGB")
+    kept = Image.open(io.BytesIO(screenshot_to_keep(typed.screenshot, page, 1.0).png)).convert("RGB")
     assert kept.getpixel(CROSS_ORIGIN_FIELD) == MASK_COLOUR and kept.getpixel((1003, 183)) == MASK_COLOUR
     assert kept.getpixel(SAME_ORIGIN_FIELD) != MASK_COLOUR and kept.getpixel((50, 500)) != MASK_COLOUR
     captured = Image.open(io.BytesIO(typed.screenshot)).convert("RGB")

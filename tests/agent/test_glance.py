@@ -4,16 +4,20 @@ anyway, at tolerance zero, and a page that changed since the glance is encoded a
 
 from __future__ import annotations
 
+import asyncio
+
 from PIL import Image
 
 from agent.geometry import ScreenGeometry, png_size
 from agent.history import decode_image
 from agent.loop import Agent
+from agent.page_scripts import CARETS_HIDDEN_AT_MOST_MS
 from agent.playwright_env import PlaywrightEnv
 from agent.png import decode_png
 from agent.policy import OpenAIPolicy
 from agent.settle import SettleRule
 from tests.conftest import run_async
+from tests.support.carets import CARET_COLOUR, typed_into
 from tests.support.fara import model_point, reply
 from tests.support.look_ahead import record_look_ahead
 
@@ -76,3 +80,33 @@ def test_a_page_that_changed_since_the_glance_is_encoded_afresh(site, model, mon
     assert len(encoded) == 2 + len(glances)  # the first capture, each glance, and the capture after the settle
     assert decode_png(encoded[-1]).tobytes() == decode_png(after_hover).tobytes()
     assert sent_image(model.requests[1]).tobytes() == resized(after_hover).tobytes()
+
+
+def test_a_glance_leaves_the_carets_hidden_until_the_capture_after_the_settle_or_a_few_seconds(site):
+    """So the capture after the settle finds nothing to repaint: the glance hides the carets and leaves them hidden;
+    the reading after the next capture shows them again, and so does a timer when no capture follows (a round
+    that ended during the settle must not leave the person's tab without its caret)."""
+
+    async def scenario():
+        env = await PlaywrightEnv.launch(site.url("actions.html"))
+        try:
+            await typed_into(env)
+            colours = [await env.page.evaluate(CARET_COLOUR)]
+            await env.glance()
+            colours.append(await env.page.evaluate(CARET_COLOUR))
+            observation = await env.observe()
+            await observation.page
+            colours.append(await env.page.evaluate(CARET_COLOUR))
+            await env.glance()
+            colours.append(await env.page.evaluate(CARET_COLOUR))
+            async with asyncio.timeout(CARETS_HIDDEN_AT_MOST_MS / 1000 + 10):
+                while await env.page.evaluate(CARET_COLOUR) == colours[1]:
+                    await asyncio.sleep(0.2)
+            return colours, observation.screenshot, await env.page.screenshot()
+        finally:
+            await env.close()
+
+    (shown, after_glance, after_reading, after_second_glance), captured, reference = run_async(scenario())
+    assert after_glance == after_second_glance == "rgba(0, 0, 0, 0)" != shown
+    assert after_reading == shown
+    assert decode_png(captured).tobytes() == decode_png(reference).tobytes()  # as Playwright's, caret hidden

@@ -48,18 +48,19 @@ def stall_then_observe(site, kind: str):
             glanced = await env.glance()  # one try and no recovery: recovering is the observation's
             untouched = set(stopped) <= set(await chromium_processes(env, kind)) and env.page.context.browser is browser
             observation = await env.observe()
+            title = (await observation.page).title
             kept = env.page.context.browser is browser
             replaced = not set(stopped) & set(await chromium_processes(env, kind))
-            return glanced, untouched, observation, await env.page.evaluate(RECALL), kept, replaced
+            return glanced, untouched, (observation, title), await env.page.evaluate(RECALL), kept, replaced
         finally:
             for pid in stopped:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGCONT)
             await env.close()
 
-    glanced, untouched, observation, remembered, same_browser, replaced = run_async(scenario())
+    glanced, untouched, (observation, title), remembered, same_browser, replaced = run_async(scenario())
     assert glanced is None and untouched
-    assert observation.url == site.url("actions.html") and observation.title == "Action fixture"
+    assert observation.url == site.url("actions.html") and title == "Action fixture"
     assert observation.screenshot.startswith(b"\x89PNG")
     assert replaced
     return remembered, same_browser

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from agent.environment import ElementInfo, FilledField, Observation
+from agent.environment import ElementInfo, FilledField, PageReading
 from agent.redact import MASK_COLOUR, screenshot_to_keep
 
 pytestmark = pytest.mark.unit
@@ -18,11 +18,11 @@ PASSWORD = ElementInfo(tag="input", input_type="password")
 SEARCH = ElementInfo(tag="input", input_type="search", name="q")
 
 
-def observation(fields: tuple[FilledField, ...], dpr: float = 1.0) -> Observation:
+def capture(dpr: float = 1.0) -> bytes:
     image = Image.new("RGB", (round(200 * dpr), round(100 * dpr)), WHITE)
     png = io.BytesIO()
     image.save(png, format="PNG")
-    return Observation(png.getvalue(), 200, 100, dpr, "https://shop.test/pay", filled_fields=fields)
+    return png.getvalue()
 
 
 def pixels(png: bytes) -> Image.Image:
@@ -30,8 +30,8 @@ def pixels(png: bytes) -> Image.Image:
 
 
 def test_a_screenshot_without_secret_fields_is_kept_as_captured():
-    seen = observation((FilledField(SEARCH, 10, 10, 100, 20),))
-    assert pixels(screenshot_to_keep(seen).png).tobytes() == pixels(seen.screenshot).tobytes()
+    page = PageReading(filled_fields=(FilledField(SEARCH, 10, 10, 100, 20),))
+    assert pixels(screenshot_to_keep(capture(), page, 1.0).png).tobytes() == pixels(capture()).tobytes()
 
 
 def test_secret_fields_are_masked_in_device_pixels():
@@ -40,7 +40,7 @@ def test_secret_fields_are_masked_in_device_pixels():
         FilledField(PASSWORD, 10, 60, 50, 20),
         FilledField(SEARCH, 150, 60, 40, 20),
     )
-    kept = pixels(screenshot_to_keep(observation(fields, dpr=2)).png)
+    kept = pixels(screenshot_to_keep(capture(dpr=2), PageReading(filled_fields=fields), 2.0).png)
     assert kept.size == (400, 200)
     for x in range(21, 221, 10):  # the card field: CSS 10.25..110.25 x 20..40
         for y in (40, 60, 80):

@@ -157,18 +157,19 @@ def test_a_page_that_moves_its_field_between_scan_and_capture_never_keeps_it_unm
         try:
             await env.settle_page()
             await env.execute(Type(text=PASSWORD, press_enter=False))  # the field has the focus
-            return [await env.observe() for _ in range(3)]
+            seen = [await env.observe() for _ in range(3)]
+            return [(one.screenshot, await one.page) for one in seen]
         finally:
             await env.close()
 
-    for seen in run_async(observations("swap.html")):
-        kept = screenshot_to_keep(seen)
-        assert seen.filled_fields is None and kept.withheld and red_pixels(kept.png) == 0
-        assert red_pixels(seen.screenshot) > 0  # the capture itself showed the field: only the model sees it
-    for seen in run_async(observations("swap.html?still")):
-        [field] = seen.filled_fields
-        kept = screenshot_to_keep(seen)
-        assert kept.withheld is None and red_pixels(kept.png) == 0 and red_pixels(seen.screenshot) > 0
+    for screenshot, page in run_async(observations("swap.html")):
+        kept = screenshot_to_keep(screenshot, page, 1.0)
+        assert page.filled_fields is None and kept.withheld and red_pixels(kept.png) == 0
+        assert red_pixels(screenshot) > 0  # the capture itself showed the field: only the model sees it
+    for screenshot, page in run_async(observations("swap.html?still")):
+        [field] = page.filled_fields
+        kept = screenshot_to_keep(screenshot, page, 1.0)
+        assert kept.withheld is None and red_pixels(kept.png) == 0 and red_pixels(screenshot) > 0
         centre = (round(field.x + field.width / 2), round(field.y + field.height / 2))
         assert Image.open(io.BytesIO(kept.png)).convert("RGB").getpixel(centre) == MASK_COLOUR
 

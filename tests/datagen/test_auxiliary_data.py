@@ -42,7 +42,7 @@ async def one_step_on(url: str):
     env = await PlaywrightEnv.launch(url)
     await env.settle_page()
     observation = await env.observe()
-    kept = screenshot_to_keep(observation)
+    kept = screenshot_to_keep(observation.screenshot, await observation.page, observation.device_pixel_ratio)
     geometry = ScreenGeometry.for_screenshot(*png_size(observation.screenshot), 1440, 900)
     step = Step(
         index=0,
