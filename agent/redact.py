@@ -36,9 +36,11 @@ def screenshot_to_keep(
 
     `pixels`, the capture already decoded, saves decoding it again; it is never changed."""
     if page.filled_fields is None:
-        return Screenshot(_placeholder(*png_size(screenshot)), withheld=UNCHECKED)
+        placeholder = _placeholder(*png_size(screenshot))
+        return Screenshot.of(encode_png(placeholder, KEPT_LEVEL), placeholder, withheld=UNCHECKED)
     image = pixels if pixels is not None else decode_png(screenshot)
-    return Screenshot(encode_png(with_secrets_masked(image, page, device_pixel_ratio), KEPT_LEVEL))
+    masked = with_secrets_masked(image, page, device_pixel_ratio)
+    return Screenshot.of(encode_png(masked, KEPT_LEVEL), masked)
 
 
 def with_secrets_masked(image: Image.Image, page: PageReading, device_pixel_ratio: float) -> Image.Image:
@@ -56,7 +58,7 @@ def with_secrets_masked(image: Image.Image, page: PageReading, device_pixel_rati
     return image
 
 
-def _placeholder(width: int, height: int) -> bytes:
+def _placeholder(width: int, height: int) -> Image.Image:
     image = Image.new("RGB", (width, height), MASK_COLOUR)
     ImageDraw.Draw(image).text((20, 20), f"Screenshot {UNCHECKED}.", fill=(255, 255, 255))
-    return encode_png(image, KEPT_LEVEL)
+    return image

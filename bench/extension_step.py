@@ -45,6 +45,7 @@ from bench.step_overhead import (
     print_look_ahead,
     print_sameness,
     print_side_by_side,
+    recording_times,
     run_playwright,
     script,
     serving_page,
@@ -89,7 +90,7 @@ async def through_extension(
     port = _free_port()
     measured = Measured()
     try:
-        with _bridge_loop(path):
+        with _bridge_loop(path), recording_times() as recorded:
             async with (
                 running_bridge(store, OpenAIPolicy(model.url, "instant", retries=0), port, SettleRule()) as token,
                 async_playwright() as playwright,
@@ -108,7 +109,9 @@ async def through_extension(
                         floor[what] += times
                 await context.close()
         trajectory = store.load(session["id"])
-        measured.add(trajectory.steps, steps, model.requests, lambda step: store.read_screenshot(step.screenshot))
+        measured.add(
+            trajectory.steps, steps, model.requests, lambda step: store.read_screenshot(step.screenshot), recorded
+        )
     finally:
         model.close()
         store.close()

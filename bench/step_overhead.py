@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from PIL import ImageChops, ImageStat
 
@@ -46,8 +47,8 @@ from agent.trajectory import Step
 from bench.baseline import BaselineAgent, BaselineEnv
 from doubles.scripted_model import ScriptedModel
 
-PHASES = ["capture", "encode", "build", "model", "keep", "parse", "execute", "settle"]
-HARNESS = ["capture", "encode", "build", "parse", "execute"]  # what the step waits for, but the model and settle
+PHASES = ["capture", "encode", "build", "model", "keep", "parse", "execute", "settle", "record"]
+HARNESS = ["capture", "encode", "build", "parse", "execute", "record"]  # what a step waits for, but the model, settle
 GEOMETRY = ScreenGeometry(1440, 900, 1428, 896)
 PATHS = ("before", "today")
 # bench/page.html's secret fields, in CSS pixels: typed into first, they stay in view for the whole script.
@@ -84,6 +85,23 @@ def _model(css_x: float, css_y: float) -> tuple[int, int]:
 
 
 @contextmanager
+def recording_times() -> Iterator[dict[int, float]]:
+    """Seconds the loop took to record each step, by index (`Agent._record`: the hooks, which store it and show it
+    in the panel). The step's own timing is stored by those hooks, so it cannot hold this; the next step waits for
+    it all the same."""
+    times: dict[int, float] = {}
+    record = Agent._record
+
+    async def timed(self: Agent, step: Step, timing: dict[str, float]) -> None:
+        started = time.perf_counter()
+        await record(self, step, timing)
+        times[step.index] = time.perf_counter() - started
+
+    with patch.object(Agent, "_record", timed):
+        yield times
+
+
+@contextmanager
 def serving_page() -> Iterator[str]:
     """bench/page.html on a local port; yields its URL."""
     handler = functools.partial(_QuietFiles, directory=str(Path(__file__).parent))
@@ -115,13 +133,20 @@ class Measured:
     after: list[list[str]] = field(default_factory=list)  # per round, per step: the action its screenshot follows
 
     def add(
-        self, steps: list[Step], expected: int, requests: list[dict[str, Any]], kept: Callable[[Step], bytes]
+        self,
+        steps: list[Step],
+        expected: int,
+        requests: list[dict[str, Any]],
+        kept: Callable[[Step], bytes],
+        recorded: dict[int, float],
     ) -> None:
+        """A round's `steps`, with the time each took to record (`recording_times`)."""
         acted = [s for s in steps if s.action and s.action.action != "terminate" and s.result and s.result.ok]
         if len(acted) != expected:
             raise SystemExit(f"only {len(acted)} of {expected} steps ran")
         for step in acted:
             times = {phase: step.timing.get(phase, 0.0) * 1000 for phase in PHASES}
+            times["record"] = recorded[step.index] * 1000
             for phase, value in times.items():
                 self.phases[phase].append(value)
             self.phases["harness"].append(sum(times[phase] for phase in HARNESS))
@@ -145,8 +170,10 @@ async def run_playwright(
     policy = OpenAIPolicy(model.url, "instant", retries=0)
     measured = Measured()
     try:
-        trajectory = await agent_class(env, policy, max_steps=steps + 1, approver=approve_everything).run("Benchmark")
-        measured.add(trajectory.steps, steps, model.requests, _live_image)
+        with recording_times() as recorded:
+            agent = agent_class(env, policy, max_steps=steps + 1, approver=approve_everything)
+            trajectory = await agent.run("Benchmark")
+        measured.add(trajectory.steps, steps, model.requests, _live_image, recorded)
         if floor is not None:
             await browser_floor(env, floor)
     finally:

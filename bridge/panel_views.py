@@ -7,12 +7,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from agent.approval import ApprovalRequest
-from agent.screenshot import Screenshot
+from agent.screenshot import TIMELINE_WIDTH, Screenshot
 from agent.trajectory import Step, Trajectory
 from bridge.protocol import ApprovalRequestEvent, SessionView, StepView
 from bridge.words import consequence, person_turns, site_of, step_problem, step_words
 
-THUMBNAIL_WIDTH = 320
 CARD_WIDTH = 720
 KEPT_THUMBNAILS = 512  # the timeline's previews, by screenshot digest (about 15 KB each)
 
@@ -57,7 +56,7 @@ class StepViews:
         digest = step.screenshot
         if digest not in self._thumbnails:
             image = step.image or Screenshot(self._read_screenshot(digest))
-            self._thumbnails[digest] = image.jpeg_data_url(THUMBNAIL_WIDTH)
+            self._thumbnails[digest] = image.jpeg_data_url(TIMELINE_WIDTH)
             if len(self._thumbnails) > KEPT_THUMBNAILS:
                 self._thumbnails.popitem(last=False)
         self._thumbnails.move_to_end(digest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pytest
@@ -9,6 +10,7 @@ from PIL import Image
 
 from agent.environment import ElementInfo, FilledField, PageReading
 from agent.redact import MASK_COLOUR, screenshot_to_keep
+from agent.screenshot import TIMELINE_WIDTH, Screenshot
 
 pytestmark = pytest.mark.unit
 
@@ -50,3 +52,13 @@ def test_secret_fields_are_masked_in_device_pixels():
     assert kept.getpixel((60, 140)) == MASK_COLOUR  # the password field
     assert kept.getpixel((340, 140)) == WHITE  # the search field keeps what it shows
     assert kept.getpixel((5, 5)) == WHITE and kept.getpixel((250, 40)) == WHITE
+
+
+@pytest.mark.parametrize("fields", [(FilledField(PASSWORD, 10, 60, 50, 20),), None], ids=["masked", "placeholder"])
+def test_the_timeline_preview_made_with_the_kept_copy_is_the_one_its_stored_png_gives(fields):
+    """Made in the loop's thread from the pixels in hand, so the bridge's timeline need not decode the PNG again on
+    its event loop; a reader of the stored PNG (a session reopened later) gets the same preview."""
+    kept = screenshot_to_keep(capture(dpr=2), PageReading(filled_fields=fields), 2.0)
+    made_with_it = kept.jpeg_data_url(TIMELINE_WIDTH)
+    assert made_with_it == Screenshot(kept.png).jpeg_data_url(TIMELINE_WIDTH)
+    assert pixels(base64.b64decode(made_with_it.split(",", 1)[1])).size == (TIMELINE_WIDTH, TIMELINE_WIDTH // 2)
