@@ -110,8 +110,14 @@ def test_critical_point(site, model, bridge, tmp_path, decision):
 
 
 def test_guard_hit_waits_for_the_person(site, model, bridge, tmp_path):
+    """The card waits for the person, and so does the tab: its group and the toolbar badge say so until they
+    answer (each is redrawn only when what it says changes, so these transitions are what is left to check)."""
     site.events.clear()
-    model.add(reply("Place the order.", "left_click", coordinate=model_point(*ActionsPage.PLACE_ORDER)), DONE)
+    model.add(
+        reply("Look first.", "mouse_move", coordinate=model_point(*ActionsPage.HOVER_ZONE)),
+        reply("Place the order.", "left_click", coordinate=model_point(*ActionsPage.PLACE_ORDER)),
+        DONE,
+    )
 
     async def scenario():
         async with extension_browser(bridge, tmp_path / "profile") as browser:
@@ -119,12 +125,30 @@ def test_guard_hit_waits_for_the_person(site, model, bridge, tmp_path):
             card = await browser.approval()
             assert card["kind"] == "guard" and "Place order" in card["reason"]
             assert not site.of_type("click", target="buy")  # nothing happened before the decision
+            waiting = await cues_become(browser, (["Farol · waiting for you"], ["orange"], "!"))
             await decide(browser, card)
-            return await browser.wait_for(finished)
+            row = await browser.wait_for(finished)
+            return row, waiting, await cues_become(browser, (["Farol"], ["blue"], ""))
 
-    row = run_async(scenario())
+    row, waiting, done = run_async(scenario())
     assert row["status"] == "awaiting_user"
     assert site.wait_for("click", target="buy")
+    assert waiting and done
+
+
+async def cues_become(browser, expected: tuple[list[str], list[str], str]) -> tuple:
+    """The agent tab's group titles and colours and the toolbar badge, once they are `expected`."""
+    read = (
+        "Promise.all([chrome.tabGroups.query({}), chrome.action.getBadgeText({})])"
+        ".then(([groups, badge]) => [groups.map((g) => g.title), groups.map((g) => g.color), badge])"
+    )
+    shown = await poll(
+        lambda: browser.panel.evaluate(read),
+        lambda cues: tuple(cues) == expected,
+        timeout=10,
+        failure=lambda cues: f"the tab group and badge show {cues}, not {expected}",
+    )
+    return tuple(shown)
 
 
 def test_take_over_and_hand_back(site, model, bridge, tmp_path):
