@@ -88,8 +88,12 @@ class PageReading:
         during the capture, so none of it is kept."""
         if scan is None:
             return cls(title, None)
-        fields = scan["fields"]
-        return cls(scan["title"], None if fields is None else tuple(FilledField.from_page(field) for field in fields))
+        title = scan["title"] if isinstance(scan.get("title"), str) else title
+        try:
+            fields = scan["fields"]
+            return cls(title, None if fields is None else tuple(FilledField.from_page(field) for field in fields))
+        except (KeyError, TypeError, ValueError):  # a page that replaced the DOM's built-ins: nothing can be checked
+            return cls(title, None)
 
 
 @dataclass(frozen=True)

@@ -212,9 +212,12 @@ def same_capture_state(before: dict[str, object] | None, after: dict[str, object
 def capture_scan(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any] | None:
     """The page's state for one capture, from the readings before and after it (`BEFORE_CAPTURE_EXPRESSION`,
     `AFTER_CAPTURE_EXPRESSION`): None when the top document is no longer the one read before (it navigated);
-    its fields None when the page changed under the capture (its title stands, its field boxes do not)."""
-    scan = after["state"] if after and after["same_document"] else None
-    if scan is not None and not same_capture_state(before, scan):
+    its fields None when the page changed under the capture (its title stands, its field boxes do not). Readings
+    of another shape (a page that replaced the DOM's built-ins) count as the page having changed."""
+    scan = after.get("state") if isinstance(after, dict) and after.get("same_document") is True else None
+    if not isinstance(scan, dict):
+        return None
+    if not isinstance(before, dict) or not same_capture_state(before, scan):
         return {**scan, "fields": None}
     return scan
 

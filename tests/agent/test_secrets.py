@@ -13,10 +13,10 @@ from PIL import Image
 
 from agent.actions import PauseAndMemorizeFact, Type, VisitUrl
 from agent.approval import Decision
-from agent.environment import ElementInfo
+from agent.environment import ElementInfo, PageReading
 from agent.export import export_webeval
 from agent.guard import is_secret_field, sensitive_reason
-from agent.page_scripts import same_capture_state
+from agent.page_scripts import capture_scan, same_capture_state
 from agent.playwright_env import PlaywrightEnv
 from agent.recorder import StoreRecorder
 from agent.redact import MASK_COLOUR, screenshot_to_keep
@@ -180,6 +180,50 @@ def test_capture_states_agree_only_on_one_page_with_the_same_fields():
     for changed in ({"document": "e"}, {"url": "v"}, {"viewport": [2, 1, 1]}, {"fields": [{"x": 2}]}):
         assert not same_capture_state(state, {**state, **changed})
     assert not same_capture_state(state, None) and not same_capture_state({**state, "fields": None}, state)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [None, [], {"same_document": "yes", "state": {}}, {"same_document": True, "state": "a page"}],
+    ids=["none", "a list", "not a boolean", "no state"],
+)
+def test_a_reading_after_the_capture_of_another_shape_keeps_nothing(after):
+    """The readings run in the page's own world, which can replace what they call: what comes back is not trusted."""
+    before = {"document": "d", "url": "u", "viewport": [1, 1, 1], "fields": [], "title": "a"}
+    assert PageReading.from_scan(capture_scan(before, after), "tab title") == PageReading("tab title", None)
+
+
+def test_a_page_that_replaced_the_dom_s_built_ins_has_its_captures_withheld_and_the_task_goes_on(site, model):
+    """hostile.html answers for its password field a box whose left edge is not a number: the boxes cannot be
+    trusted, so no capture of it is kept, and the run finishes as it would anywhere."""
+    from agent.loop import Agent
+    from agent.policy import OpenAIPolicy
+
+    model.add(reply("Look.", "mouse_move", coordinate=[50, 50]), reply("Done.", "terminate", status="success"))
+
+    async def scenario() -> Trajectory:
+        env = await PlaywrightEnv.launch(site.url("hostile.html"))
+        policy = OpenAIPolicy(model.url, "fara-test", retries=0)
+        try:
+            return await Agent(env, policy).run("Look", site.url("hostile.html"))
+        finally:
+            await env.close()
+            await policy.close()
+
+    trajectory = run_async(scenario())
+    assert trajectory.status == "awaiting_user" and len(trajectory.steps) == 2
+    for step in trajectory.steps:
+        assert step.screenshot_withheld and step.image is not None and red_pixels(step.image.png) == 0
+        assert step.title == "Replaced built-ins"
+    assert red_pixels(run_async(capture_of(site.url("hostile.html")))) > 0  # the page itself shows the red field
+
+
+async def capture_of(url: str) -> bytes:
+    env = await PlaywrightEnv.launch(url)
+    try:
+        return (await env.observe()).screenshot
+    finally:
+        await env.close()
 
 
 # -- end to end, headless -------------------------------------------------------------------------------------------
