@@ -1,4 +1,4 @@
-"""A screenshot of a Playwright page through CDP, and the page's title and filled fields read while it was taken."""
+"""A screenshot of a Playwright page through CDP, and the page's title and filled fields read around it."""
 
 from __future__ import annotations
 

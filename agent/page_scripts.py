@@ -189,7 +189,7 @@ async () => {{
 """
 # The two readings of the top frame around a capture, one round trip each, on both paths (`agent/capture.py`,
 # the extension's `TabDriver.observe`): the carets hidden and the page's state read just before; the carets back
-# and the state read again just after. A glance reads nothing after (`NO_READING`): its carets stay hidden.
+# and the state read again just after. A glance reads nothing after: its carets stay hidden.
 BEFORE_CAPTURE_EXPRESSION = f"""
 (async () => {{
   await ({HIDE_CARETS_FUNCTION.strip()})();
@@ -199,7 +199,6 @@ BEFORE_CAPTURE_EXPRESSION = f"""
 AFTER_CAPTURE_EXPRESSION = f"""
 (() => ({{same_document: ({SHOW_CARETS_FUNCTION.strip()})(), state: ({CAPTURE_STATE_FUNCTION.strip()})()}}))()
 """
-NO_READING = "null"
 
 
 def same_capture_state(before: dict[str, object] | None, after: dict[str, object] | None) -> bool:

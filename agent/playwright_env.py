@@ -108,7 +108,7 @@ class PlaywrightEnv(Environment):
         return PageReading.from_scan(await read_after(self.driver, before))
 
     async def _screenshot(self) -> tuple[bytes, dict[str, Any] | None]:
-        """The capture, and the page's title and filled fields read while it was taken.
+        """The capture, and the page's reading just before it (`capture`; `read_after` reads it again after).
 
         Seen under load: Chromium's compositor stops delivering frames while scripts still run, and
         every later screenshot in that browser times out. Chromium replaces a GPU process that dies, which
